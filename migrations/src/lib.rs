@@ -1,0 +1,23 @@
+//! The one migration set for SQLite and PostgreSQL. One migration per file: sea-orm names a
+//! migration after its source file, and the applied names are recorded in the database.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_users;
+mod m20261127_000002_create_counters;
+mod m20261127_000003_create_incidents;
+mod m20261127_000004_create_incident_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_create_users::Migration),
+            Box::new(m20261127_000002_create_counters::Migration),
+            Box::new(m20261127_000003_create_incidents::Migration),
+            Box::new(m20261127_000004_create_incident_events::Migration),
+        ]
+    }
+}

@@ -1,0 +1,288 @@
+//! JWT verification (every request) and issuing (the `token` command, tests).
+//!
+//! Each configured key pins its algorithm: a token is checked only against keys of the
+//! algorithm its header names, so `alg: none` and algorithm confusion (an HS256 token signed
+//! with an RSA public key as the secret) cannot pass.
+
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde_json::{Map, Value};
+
+use super::{OrgRole, Secret, Viewer};
+
+/// Why a token was refused. The message is safe to show to the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("missing credentials: send `Authorization: Bearer <token>`")]
+    Missing,
+    #[error("the Authorization header must be `Bearer <token>`")]
+    Malformed,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid: {0}")]
+    Invalid(&'static str),
+}
+
+#[derive(Clone)]
+pub struct VerifyKey {
+    pub algorithm: Algorithm,
+    pub kid: Option<String>,
+    pub key: DecodingKey,
+}
+
+#[derive(Clone)]
+pub struct TokenVerifier {
+    keys: Vec<VerifyKey>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    roles_claim: String,
+    leeway: Duration,
+}
+
+impl std::fmt::Debug for TokenVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenVerifier")
+            .field(
+                "algorithms",
+                &self.keys.iter().map(|k| k.algorithm).collect::<Vec<_>>(),
+            )
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenVerifier {
+    pub fn new(
+        keys: Vec<VerifyKey>,
+        issuer: Option<String>,
+        audience: Option<String>,
+        roles_claim: String,
+        leeway: Duration,
+    ) -> Self {
+        Self {
+            keys,
+            issuer,
+            audience,
+            roles_claim,
+            leeway,
+        }
+    }
+
+    /// Verifies an `Authorization` header value.
+    pub fn verify_header(&self, header: Option<&str>) -> Result<Viewer, AuthError> {
+        let header = header.ok_or(AuthError::Missing)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AuthError::Malformed)?;
+        self.verify(token)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Viewer, AuthError> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| AuthError::Invalid("it is not a signed JWT this server accepts"))?;
+        let candidates = self.keys.iter().filter(|k| {
+            k.algorithm == header.alg
+                && match (&k.kid, &header.kid) {
+                    (Some(ours), Some(theirs)) => ours == theirs,
+                    _ => true,
+                }
+        });
+        let mut last =
+            AuthError::Invalid("it is signed with an algorithm this server does not accept");
+        for key in candidates {
+            match jsonwebtoken::decode::<Map<String, Value>>(
+                token,
+                &key.key,
+                &self.validation(key.algorithm),
+            ) {
+                Ok(data) => return self.viewer_from(data.claims),
+                Err(e) => last = map_jwt_error(&e),
+            }
+        }
+        Err(last)
+    }
+
+    fn validation(&self, algorithm: Algorithm) -> Validation {
+        let mut v = Validation::new(algorithm);
+        v.leeway = self.leeway.as_secs();
+        v.validate_exp = true;
+        v.validate_nbf = true;
+        v.set_required_spec_claims(&["exp", "sub"]);
+        match &self.audience {
+            Some(aud) => v.set_audience(&[aud]),
+            None => v.validate_aud = false,
+        }
+        if let Some(iss) = &self.issuer {
+            v.set_issuer(&[iss]);
+        }
+        v
+    }
+
+    fn viewer_from(&self, claims: Map<String, Value>) -> Result<Viewer, AuthError> {
+        let sub = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.len() <= 255)
+            .ok_or(AuthError::Invalid("`sub` must be a non-empty string"))?;
+        let name = claims
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(sub);
+        let email = claims
+            .get("email")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let mut roles: Vec<OrgRole> = match claims.get(&self.roles_claim) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .filter_map(OrgRole::from_claim)
+                .collect(),
+            // Some providers send a single role, or a space-separated list, as a string.
+            Some(Value::String(s)) => s
+                .split([' ', ','])
+                .filter_map(OrgRole::from_claim)
+                .collect(),
+            _ => Vec::new(),
+        };
+        roles.sort();
+        roles.dedup();
+        Ok(Viewer {
+            user_id: sub.to_owned(),
+            name: name.chars().take(200).collect(),
+            email,
+            roles,
+        })
+    }
+}
+
+fn map_jwt_error(e: &jsonwebtoken::errors::Error) -> AuthError {
+    use jsonwebtoken::errors::ErrorKind;
+    match e.kind() {
+        ErrorKind::ExpiredSignature => AuthError::Expired,
+        ErrorKind::ImmatureSignature => AuthError::Invalid("it is not valid yet (`nbf`)"),
+        ErrorKind::InvalidSignature => AuthError::Invalid("the signature does not match"),
+        ErrorKind::InvalidAudience => AuthError::Invalid("it is for another audience (`aud`)"),
+        ErrorKind::InvalidIssuer => AuthError::Invalid("it is from another issuer (`iss`)"),
+        ErrorKind::MissingRequiredClaim(_) => AuthError::Invalid("`exp` and `sub` are required"),
+        _ => AuthError::Invalid("it could not be decoded"),
+    }
+}
+
+/// Signs HS256 tokens with the server's own secret: for `hindsight token`, scripts and tests.
+#[derive(Clone)]
+pub struct TokenIssuer {
+    key: EncodingKey,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl TokenIssuer {
+    pub fn hs256(secret: &Secret, issuer: Option<String>, audience: Option<String>) -> Self {
+        Self {
+            key: EncodingKey::from_secret(secret.expose().as_bytes()),
+            issuer,
+            audience,
+        }
+    }
+
+    pub fn issue(
+        &self,
+        sub: &str,
+        name: &str,
+        email: Option<&str>,
+        roles: &[String],
+        ttl: Duration,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let mut claims = serde_json::json!({
+            "sub": sub,
+            "name": name,
+            "roles": roles,
+            "iat": now,
+            "exp": now + ttl.as_secs(),
+        });
+        if let Some(email) = email {
+            claims["email"] = email.into();
+        }
+        if let Some(iss) = &self.issuer {
+            claims["iss"] = iss.as_str().into();
+        }
+        if let Some(aud) = &self.audience {
+            claims["aud"] = aud.as_str().into();
+        }
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hs_verifier(secret: &str) -> TokenVerifier {
+        TokenVerifier::new(
+            vec![VerifyKey {
+                algorithm: Algorithm::HS256,
+                kid: None,
+                key: DecodingKey::from_secret(secret.as_bytes()),
+            }],
+            None,
+            None,
+            "roles".into(),
+            Duration::from_secs(30),
+        )
+    }
+
+    #[test]
+    fn round_trip_keeps_known_roles_only() {
+        let issuer = TokenIssuer::hs256(&Secret::new("s3cret"), None, None);
+        let token = issuer
+            .issue(
+                "u1",
+                "Ada",
+                None,
+                &["specialist".into(), "wizard".into()],
+                Duration::from_secs(60),
+            )
+            .expect("sign");
+        let viewer = hs_verifier("s3cret").verify(&token).expect("valid");
+        assert_eq!(viewer.user_id, "u1");
+        assert_eq!(viewer.roles, vec![OrgRole::Specialist]);
+    }
+
+    #[test]
+    fn rejects_alg_none_and_other_keys() {
+        let unsigned =
+            "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ1MSIsImV4cCI6OTk5OTk5OTk5OX0.";
+        assert!(matches!(
+            hs_verifier("k").verify(unsigned),
+            Err(AuthError::Invalid(_))
+        ));
+        let token = TokenIssuer::hs256(&Secret::new("other"), None, None)
+            .issue("u1", "Ada", None, &[], Duration::from_secs(60))
+            .expect("sign");
+        assert_eq!(
+            hs_verifier("k").verify(&token),
+            Err(AuthError::Invalid("the signature does not match"))
+        );
+    }
+
+    #[test]
+    fn header_must_be_bearer() {
+        let v = hs_verifier("k");
+        assert_eq!(v.verify_header(None), Err(AuthError::Missing));
+        assert_eq!(
+            v.verify_header(Some("Basic abc")),
+            Err(AuthError::Malformed)
+        );
+        assert_eq!(v.verify_header(Some("Bearer ")), Err(AuthError::Malformed));
+    }
+}

@@ -1,0 +1,342 @@
+//! Layered settings: defaults < TOML file < HINDSIGHT_* environment < command-line flags.
+//! Validated once at start; an invalid setting stops the start with a message naming it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Secret;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// Where the SQLite database, the index and the generated signing secret live.
+    pub data_dir: PathBuf,
+    /// `postgres://...` selects PostgreSQL; `sqlite://...` a specific SQLite file. Default:
+    /// SQLite at `<data_dir>/hindsight.db`.
+    pub database_url: Option<Secret>,
+    pub log_format: LogFormat,
+    pub auth: AuthSettings,
+    pub graphql: GraphqlSettings,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Shared secret for HS256 tokens. Unset and no public keys: one is generated into
+    /// `<data_dir>/jwt-secret` on first start.
+    pub hs256_secret: Option<Secret>,
+    /// Public keys of an identity provider (RS256, ES256 or EdDSA, PEM).
+    pub public_keys: Vec<PublicKey>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    /// The claim that carries organisation roles.
+    pub roles_claim: String,
+    /// Clock skew tolerated on `exp`/`nbf`, at most 30 s.
+    pub leeway_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicKey {
+    pub algorithm: String,
+    pub kid: Option<String>,
+    pub pem: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraphqlSettings {
+    pub introspection: bool,
+    pub graphiql: bool,
+}
+
+/// Limits on everything a client controls.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub body_bytes: usize,
+    pub depth: usize,
+    pub complexity: usize,
+    pub aliases: usize,
+    pub request_timeout_seconds: u64,
+    pub page_size: usize,
+}
+
+impl Limits {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_seconds)
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            log_format: LogFormat::Human,
+            auth: AuthSettings {
+                hs256_secret: None,
+                public_keys: Vec::new(),
+                issuer: None,
+                audience: None,
+                roles_claim: "roles".into(),
+                leeway_seconds: 30,
+            },
+            graphql: GraphqlSettings {
+                introspection: true,
+                graphiql: true,
+            },
+            limits: Limits {
+                body_bytes: 256 * 1024,
+                depth: 12,
+                complexity: 2_000,
+                aliases: 30,
+                request_timeout_seconds: 10,
+                page_size: 100,
+            },
+        }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers in charge.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads the layers in order. `env` is the process environment in production; tests pass
+    /// their own so they never depend on the machine's.
+    pub fn load(
+        file: Option<&Path>,
+        env: &[(String, String)],
+        flags: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::Invalid(format!(
+                    "config file {} does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(env_provider(env));
+        figment = figment.merge(Serialized::defaults(flags));
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(describe(&e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |msg: String| Err(ConfigError::Invalid(msg));
+        if self.auth.leeway_seconds > 30 {
+            return bad(format!(
+                "auth.leeway_seconds is {}; at most 30 is allowed",
+                self.auth.leeway_seconds
+            ));
+        }
+        if self.auth.roles_claim.trim().is_empty() {
+            return bad("auth.roles_claim must not be empty".into());
+        }
+        if let Some(url) = &self.database_url {
+            let url = url.expose();
+            if !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+            {
+                return bad(
+                    "database_url must start with postgres://, postgresql:// or sqlite:".into(),
+                );
+            }
+        }
+        let l = &self.limits;
+        for (name, value, max) in [
+            ("limits.body_bytes", l.body_bytes, 64 * 1024 * 1024),
+            ("limits.depth", l.depth, 64),
+            ("limits.complexity", l.complexity, 1_000_000),
+            ("limits.aliases", l.aliases, 10_000),
+            ("limits.page_size", l.page_size, 1_000),
+            (
+                "limits.request_timeout_seconds",
+                l.request_timeout_seconds as usize,
+                3_600,
+            ),
+        ] {
+            if value == 0 || value > max {
+                return bad(format!("{name} is {value}; it must be between 1 and {max}"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("hindsight.db").display()
+            ),
+        }
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+
+    pub fn secret_path(&self) -> PathBuf {
+        self.data_dir.join("jwt-secret")
+    }
+}
+
+/// `HINDSIGHT_LISTEN` → `listen`, `HINDSIGHT_AUTH__ISSUER` → `auth.issuer`; `DATABASE_URL` as
+/// is, because that is the name every tool already uses.
+fn env_provider(env: &[(String, String)]) -> Figment {
+    let mut figment = Figment::new();
+    let mut nested = Vec::new();
+    for (key, value) in env {
+        if key == "DATABASE_URL" {
+            figment = figment.merge(Serialized::default("database_url", value));
+        } else if let Some(rest) = key.strip_prefix("HINDSIGHT_") {
+            if rest.starts_with("TEST_") {
+                continue; // the test suite's own variables
+            }
+            nested.push((rest.to_ascii_lowercase().replace("__", "."), value.clone()));
+        }
+    }
+    for (path, value) in nested {
+        figment = figment.merge(Serialized::default(&path, parse_env_value(&value)));
+    }
+    figment
+}
+
+/// Env values are strings; read `8080` as a number and `true` as a bool, as figment's own
+/// `Env` provider does.
+fn parse_env_value(value: &str) -> figment::value::Value {
+    value
+        .parse()
+        .unwrap_or_else(|_| figment::value::Value::from(value.to_owned()))
+}
+
+fn describe(e: &figment::Error) -> String {
+    e.clone()
+        .into_iter()
+        .map(|e| {
+            let path = e.path.join(".");
+            let kind = e.kind.to_string();
+            if path.is_empty() {
+                kind
+            } else {
+                format!("{path}: {kind}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = Settings::load(None, &[], &Overrides::default()).expect("defaults are valid");
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.data_dir, PathBuf::from("data"));
+        assert!(s.database_url().starts_with("sqlite://data/hindsight.db"));
+    }
+
+    #[test]
+    fn precedence_is_defaults_file_env_flags() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("hindsight.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:1111\"\ndata_dir = \"/from-file\"\n[limits]\ndepth = 5\n",
+        )
+        .expect("write");
+        let e = env(&[
+            ("HINDSIGHT_LISTEN", "127.0.0.1:2222"),
+            ("HINDSIGHT_LIMITS__DEPTH", "7"),
+        ]);
+        let s = Settings::load(Some(&file), &e, &Overrides::default()).expect("valid");
+        assert_eq!(s.listen.port(), 2222, "env beats file");
+        assert_eq!(
+            s.data_dir,
+            PathBuf::from("/from-file"),
+            "file beats defaults"
+        );
+        assert_eq!(s.limits.depth, 7);
+        let flags = Overrides {
+            listen: Some("127.0.0.1:3333".into()),
+            ..Overrides::default()
+        };
+        let s = Settings::load(Some(&file), &e, &flags).expect("valid");
+        assert_eq!(s.listen.port(), 3333, "flags beat env");
+    }
+
+    #[test]
+    fn invalid_settings_name_the_setting() {
+        let e = env(&[("HINDSIGHT_LISTEN", "not-an-address")]);
+        let err = Settings::load(None, &e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listen"), "{err}");
+        let e = env(&[("HINDSIGHT_AUTH__LEEWAY_SECONDS", "300")]);
+        let err = Settings::load(None, &e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("auth.leeway_seconds"), "{err}");
+        let e = env(&[("DATABASE_URL", "mysql://x")]);
+        let err = Settings::load(None, &e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database_url"), "{err}");
+    }
+
+    #[test]
+    fn database_url_is_never_printed() {
+        let e = env(&[("DATABASE_URL", "postgres://u:pw@h/db")]);
+        let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
+        assert!(!format!("{s:?}").contains("pw"));
+    }
+}

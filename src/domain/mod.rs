@@ -1,0 +1,11 @@
+//! Pure types and rules: no I/O, no framework types. Everything here can be unit-tested alone.
+
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod incident;
+pub mod lifecycle;
+pub mod priority;
+pub mod text;
+
+pub use error::DomainError;

@@ -1,0 +1,197 @@
+//! GraphQL input types, each named after its mutation, and their parsing into validated
+//! domain values. Parsing happens here, once; the use cases take only valid values.
+
+use async_graphql::{ID, InputObject};
+
+use super::types::enums::{IncidentSource, IncidentStatus, Level, Priority};
+use crate::domain::DomainError;
+use crate::domain::ids::{IncidentId, IncidentRef};
+use crate::domain::incident::{Command, NewIncident, Resolution};
+use crate::domain::text::{
+    Category, Description, Fix, Reason, ResolutionSummary, RootCause, Service, Title,
+};
+use crate::store::incidents::ListFilter;
+
+pub fn incident_ref(id: &ID) -> Result<IncidentRef, DomainError> {
+    id.as_str().parse()
+}
+
+#[derive(InputObject)]
+pub struct ReportIncidentInput {
+    /// What broke, in a line (1–200 characters).
+    pub title: String,
+    /// Up to 20,000 characters.
+    #[graphql(default)]
+    pub description: String,
+    /// The affected service.
+    pub service: String,
+    pub category: Option<String>,
+    #[graphql(default_with = "IncidentSource::Manual")]
+    pub source: IncidentSource,
+}
+
+impl ReportIncidentInput {
+    pub fn parse(self) -> Result<NewIncident, DomainError> {
+        Ok(NewIncident {
+            title: Title::parse(&self.title)?,
+            description: Description::parse(&self.description)?,
+            service: Service::parse(&self.service)?,
+            category: self.category.as_deref().map(Category::parse).transpose()?,
+            source: self.source.into(),
+        })
+    }
+}
+
+/// The target of a lifecycle mutation and, optionally, the version the client last saw.
+pub trait Targeted {
+    fn id(&self) -> &ID;
+    fn expected_version(&self) -> Option<i32>;
+}
+
+macro_rules! targeted {
+    ($($name:ident),*) => {$(
+        impl Targeted for $name {
+            fn id(&self) -> &ID { &self.id }
+            fn expected_version(&self) -> Option<i32> { self.expected_version }
+        }
+    )*};
+}
+
+#[derive(InputObject)]
+pub struct TriageIncidentInput {
+    /// The incident's id or number (`INC-42`).
+    pub id: ID,
+    /// Fails with CONFLICT unless the incident is still at this version.
+    pub expected_version: Option<i32>,
+    pub category: String,
+    pub impact: Level,
+    pub urgency: Level,
+}
+
+impl TriageIncidentInput {
+    pub fn command(&self) -> Result<Command, DomainError> {
+        Ok(Command::Triage {
+            category: Category::parse(&self.category)?,
+            impact: self.impact.into(),
+            urgency: self.urgency.into(),
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct StartInvestigationInput {
+    pub id: ID,
+    pub expected_version: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct MitigateIncidentInput {
+    pub id: ID,
+    pub expected_version: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct ResolutionInput {
+    /// What restored service (required).
+    pub summary: String,
+    /// Why it broke, if known.
+    pub root_cause: Option<String>,
+    /// What was done.
+    pub fix: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ResolveIncidentInput {
+    pub id: ID,
+    pub expected_version: Option<i32>,
+    pub resolution: ResolutionInput,
+}
+
+impl ResolveIncidentInput {
+    pub fn command(&self) -> Result<Command, DomainError> {
+        let r = &self.resolution;
+        Ok(Command::Resolve(Resolution {
+            summary: ResolutionSummary::parse(&r.summary)?,
+            root_cause: r.root_cause.as_deref().map(RootCause::parse).transpose()?,
+            fix: r.fix.as_deref().map(Fix::parse).transpose()?,
+        }))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CloseIncidentInput {
+    pub id: ID,
+    pub expected_version: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct ReopenIncidentInput {
+    pub id: ID,
+    pub expected_version: Option<i32>,
+    /// Why the fix did not hold.
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct CancelIncidentInput {
+    pub id: ID,
+    pub expected_version: Option<i32>,
+    /// Why this is not an incident, or which one it duplicates.
+    pub reason: String,
+    /// The id or number of the incident this one duplicates.
+    pub duplicate_of: Option<ID>,
+}
+
+impl CancelIncidentInput {
+    /// The duplicate is resolved to an id by the resolver (it may be given as a number).
+    pub fn command(&self, duplicate_of: Option<IncidentId>) -> Result<Command, DomainError> {
+        Ok(Command::Cancel {
+            reason: Reason::parse(&self.reason)?,
+            duplicate_of,
+        })
+    }
+}
+
+targeted!(
+    TriageIncidentInput,
+    StartInvestigationInput,
+    MitigateIncidentInput,
+    ResolveIncidentInput,
+    CloseIncidentInput,
+    ReopenIncidentInput,
+    CancelIncidentInput
+);
+
+#[derive(InputObject, Default)]
+pub struct IncidentFilter {
+    /// Any of these statuses.
+    pub status: Option<Vec<IncidentStatus>>,
+    /// Any of these priorities.
+    pub priority: Option<Vec<Priority>>,
+    pub service: Option<String>,
+    pub category: Option<String>,
+    /// The reporter's user id.
+    pub reporter: Option<ID>,
+}
+
+impl IncidentFilter {
+    pub fn parse(self) -> ListFilter {
+        ListFilter {
+            statuses: self
+                .status
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            priorities: self
+                .priority
+                .unwrap_or_default()
+                .into_iter()
+                .map(Priority::to_domain)
+                .collect(),
+            service: self.service,
+            category: self.category,
+            reporter: self.reporter.map(|r| r.0),
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The GraphQL layer: types, thin resolvers, DataLoaders and error mapping. Resolvers parse
+//! input, call one use case and convert the result; no SQL and no business rule lives here.
+
+pub mod cursor;
+pub mod error;
+pub mod inputs;
+pub mod limits;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod types;
+
+use async_graphql::{EmptySubscription, Schema};
+
+use crate::config::Settings;
+use crate::service::Services;
+
+pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+
+/// The per-request id, for error logs.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// The page size limit, for resolvers.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLimit(pub usize);
+
+pub fn build_schema(services: Option<Services>, settings: &Settings) -> AppSchema {
+    let limits = &settings.limits;
+    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .limit_recursive_depth(limits.depth.max(32))
+        .limit_directives(limits.aliases)
+        .extension(limits::AliasLimit(limits.aliases))
+        .data(PageLimit(limits.page_size));
+    if !settings.graphql.introspection {
+        builder = builder.disable_introspection();
+    }
+    if let Some(services) = services {
+        builder = builder.data(services);
+    }
+    builder.finish()
+}
+
+/// The SDL that `hindsight schema` prints and schema/schema.graphql holds.
+pub fn sdl() -> String {
+    build_schema(None, &Settings::default()).sdl()
+}

@@ -1,0 +1,126 @@
+use async_graphql::{Context, Object, Result};
+
+use super::error::{GqlResult, bad_input};
+use super::inputs::*;
+use super::query::{services, viewer};
+use super::types::IncidentObject;
+use crate::domain::ids::IncidentRef;
+use crate::domain::incident::Command;
+
+pub struct Mutation;
+
+/// Runs one lifecycle transition for any `*IncidentInput`.
+async fn transition(
+    ctx: &Context<'_>,
+    input: &impl Targeted,
+    command: Command,
+) -> Result<IncidentObject> {
+    let target = incident_ref(input.id()).map_err(bad_input)?;
+    let incident = services(ctx)?
+        .transition(viewer(ctx)?, target, input.expected_version(), command)
+        .await
+        .gql(ctx)?;
+    Ok(IncidentObject(incident))
+}
+
+#[Object]
+impl Mutation {
+    /// Identification and logging: a new incident, reported by the caller.
+    async fn report_incident(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportIncidentInput,
+    ) -> Result<IncidentObject> {
+        let new = input.parse().map_err(bad_input)?;
+        let incident = services(ctx)?
+            .report_incident(viewer(ctx)?, new)
+            .await
+            .gql(ctx)?;
+        Ok(IncidentObject(incident))
+    }
+
+    /// Categorize and prioritize: sets category, impact and urgency; priority is derived.
+    /// Allowed again while the incident is open, to re-prioritize.
+    async fn triage_incident(
+        &self,
+        ctx: &Context<'_>,
+        input: TriageIncidentInput,
+    ) -> Result<IncidentObject> {
+        let command = input.command().map_err(bad_input)?;
+        transition(ctx, &input, command).await
+    }
+
+    async fn start_investigation(
+        &self,
+        ctx: &Context<'_>,
+        input: StartInvestigationInput,
+    ) -> Result<IncidentObject> {
+        transition(ctx, &input, Command::StartInvestigation).await
+    }
+
+    /// Service is restored by a workaround; the investigation goes on.
+    async fn mitigate_incident(
+        &self,
+        ctx: &Context<'_>,
+        input: MitigateIncidentInput,
+    ) -> Result<IncidentObject> {
+        transition(ctx, &input, Command::Mitigate).await
+    }
+
+    async fn resolve_incident(
+        &self,
+        ctx: &Context<'_>,
+        input: ResolveIncidentInput,
+    ) -> Result<IncidentObject> {
+        let command = input.command().map_err(bad_input)?;
+        transition(ctx, &input, command).await
+    }
+
+    /// The fix held: by a manager, an admin, or the incident's reporter.
+    async fn close_incident(
+        &self,
+        ctx: &Context<'_>,
+        input: CloseIncidentInput,
+    ) -> Result<IncidentObject> {
+        transition(ctx, &input, Command::Close).await
+    }
+
+    /// The fix did not hold: RESOLVED → INVESTIGATING.
+    async fn reopen_incident(
+        &self,
+        ctx: &Context<'_>,
+        input: ReopenIncidentInput,
+    ) -> Result<IncidentObject> {
+        let reason = crate::domain::text::Reason::parse(&input.reason).map_err(bad_input)?;
+        transition(ctx, &input, Command::Reopen { reason }).await
+    }
+
+    /// Not an incident, or a duplicate of another.
+    async fn cancel_incident(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelIncidentInput,
+    ) -> Result<IncidentObject> {
+        let duplicate_of = match &input.duplicate_of {
+            None => None,
+            Some(id) => Some(match incident_ref(id).map_err(bad_input)? {
+                IncidentRef::Id(id) => id,
+                number @ IncidentRef::Number(_) => {
+                    services(ctx)?
+                        .incident(viewer(ctx)?, number)
+                        .await
+                        .gql(ctx)
+                        .map_err(|e| {
+                            crate::graphql::error::with_code(
+                                format!("duplicateOf: {}", e.message),
+                                crate::graphql::error::code::BAD_USER_INPUT,
+                            )
+                        })?
+                        .id
+                }
+            }),
+        };
+        let command = input.command(duplicate_of).map_err(bad_input)?;
+        transition(ctx, &input, command).await
+    }
+}

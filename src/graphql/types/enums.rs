@@ -1,0 +1,233 @@
+//! GraphQL enums and their explicit conversions to and from domain types.
+
+use async_graphql::Enum;
+
+use crate::auth::OrgRole;
+use crate::domain::event::EventKind;
+use crate::domain::incident::Source;
+use crate::domain::lifecycle::{Action, Status};
+use crate::domain::priority::{self, Priority as DomainPriority};
+use crate::store::incidents::ListOrder;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "IncidentStatus")]
+pub enum IncidentStatus {
+    New,
+    Triaged,
+    Investigating,
+    Mitigated,
+    Resolved,
+    Closed,
+    Cancelled,
+}
+
+impl From<Status> for IncidentStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::New => Self::New,
+            Status::Triaged => Self::Triaged,
+            Status::Investigating => Self::Investigating,
+            Status::Mitigated => Self::Mitigated,
+            Status::Resolved => Self::Resolved,
+            Status::Closed => Self::Closed,
+            Status::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<IncidentStatus> for Status {
+    fn from(s: IncidentStatus) -> Self {
+        match s {
+            IncidentStatus::New => Self::New,
+            IncidentStatus::Triaged => Self::Triaged,
+            IncidentStatus::Investigating => Self::Investigating,
+            IncidentStatus::Mitigated => Self::Mitigated,
+            IncidentStatus::Resolved => Self::Resolved,
+            IncidentStatus::Closed => Self::Closed,
+            IncidentStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// Impact and urgency, for ITIL prioritization.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Level {
+    High,
+    Medium,
+    Low,
+}
+
+impl From<priority::Level> for Level {
+    fn from(l: priority::Level) -> Self {
+        match l {
+            priority::Level::High => Self::High,
+            priority::Level::Medium => Self::Medium,
+            priority::Level::Low => Self::Low,
+        }
+    }
+}
+
+impl From<Level> for priority::Level {
+    fn from(l: Level) -> Self {
+        match l {
+            Level::High => Self::High,
+            Level::Medium => Self::Medium,
+            Level::Low => Self::Low,
+        }
+    }
+}
+
+/// Derived from impact × urgency: P1 is the most urgent.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Priority {
+    P1,
+    P2,
+    P3,
+    P4,
+    P5,
+}
+
+impl From<DomainPriority> for Priority {
+    fn from(p: DomainPriority) -> Self {
+        match p.rank() {
+            1 => Self::P1,
+            2 => Self::P2,
+            3 => Self::P3,
+            4 => Self::P4,
+            _ => Self::P5,
+        }
+    }
+}
+
+impl Priority {
+    pub fn to_domain(self) -> DomainPriority {
+        let rank = match self {
+            Self::P1 => 1,
+            Self::P2 => 2,
+            Self::P3 => 3,
+            Self::P4 => 4,
+            Self::P5 => 5,
+        };
+        DomainPriority::from_rank(rank).unwrap_or_else(|| unreachable!("1..=5 are priorities"))
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum IncidentSource {
+    /// Reported by a person.
+    Manual,
+    /// Raised by a monitoring system.
+    Monitoring,
+}
+
+impl From<Source> for IncidentSource {
+    fn from(s: Source) -> Self {
+        match s {
+            Source::Manual => Self::Manual,
+            Source::Monitoring => Self::Monitoring,
+        }
+    }
+}
+
+impl From<IncidentSource> for Source {
+    fn from(s: IncidentSource) -> Self {
+        match s {
+            IncidentSource::Manual => Self::Manual,
+            IncidentSource::Monitoring => Self::Monitoring,
+        }
+    }
+}
+
+/// A lifecycle mutation, as `Incident.allowedActions` lists them.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum LifecycleAction {
+    Triage,
+    StartInvestigation,
+    Mitigate,
+    Resolve,
+    Close,
+    Reopen,
+    Cancel,
+}
+
+impl From<Action> for LifecycleAction {
+    fn from(a: Action) -> Self {
+        match a {
+            Action::Triage => Self::Triage,
+            Action::StartInvestigation => Self::StartInvestigation,
+            Action::Mitigate => Self::Mitigate,
+            Action::Resolve => Self::Resolve,
+            Action::Close => Self::Close,
+            Action::Reopen => Self::Reopen,
+            Action::Cancel => Self::Cancel,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum TimelineEventKind {
+    Reported,
+    Triaged,
+    InvestigationStarted,
+    Mitigated,
+    Resolved,
+    Closed,
+    Reopened,
+    Cancelled,
+}
+
+impl From<EventKind> for TimelineEventKind {
+    fn from(k: EventKind) -> Self {
+        match k {
+            EventKind::Reported => Self::Reported,
+            EventKind::Triaged => Self::Triaged,
+            EventKind::InvestigationStarted => Self::InvestigationStarted,
+            EventKind::Mitigated => Self::Mitigated,
+            EventKind::Resolved => Self::Resolved,
+            EventKind::Closed => Self::Closed,
+            EventKind::Reopened => Self::Reopened,
+            EventKind::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Role {
+    Admin,
+    Manager,
+    Specialist,
+    Communicator,
+    Viewer,
+}
+
+impl From<OrgRole> for Role {
+    fn from(r: OrgRole) -> Self {
+        match r {
+            OrgRole::Admin => Self::Admin,
+            OrgRole::Manager => Self::Manager,
+            OrgRole::Specialist => Self::Specialist,
+            OrgRole::Communicator => Self::Communicator,
+            OrgRole::Viewer => Self::Viewer,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum IncidentOrder {
+    /// Highest number first.
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    /// P1 first, untriaged last; newest first within a priority.
+    Priority,
+}
+
+impl From<IncidentOrder> for ListOrder {
+    fn from(o: IncidentOrder) -> Self {
+        match o {
+            IncidentOrder::NewestFirst => Self::NewestFirst,
+            IncidentOrder::OldestFirst => Self::OldestFirst,
+            IncidentOrder::Priority => Self::Priority,
+        }
+    }
+}

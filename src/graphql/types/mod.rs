@@ -1,0 +1,10 @@
+//! GraphQL output types. Each wraps or converts a domain value explicitly.
+
+pub mod enums;
+pub mod incident;
+pub mod timeline;
+pub mod user;
+
+pub use incident::IncidentObject;
+pub use timeline::TimelineEventObject;
+pub use user::{UserObject, ViewerObject};

@@ -1,0 +1,39 @@
+use async_graphql::{Context, ID, Json, Object, Result};
+use chrono::{DateTime, Utc};
+
+use super::UserObject;
+use super::enums::TimelineEventKind;
+use crate::graphql::loaders::Loaders;
+use crate::store::events::Event;
+
+pub struct TimelineEventObject(pub Event);
+
+/// One immutable entry of an incident's timeline: who changed what, when.
+#[Object(name = "TimelineEvent")]
+impl TimelineEventObject {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    async fn kind(&self) -> TimelineEventKind {
+        self.0.kind.into()
+    }
+
+    async fn actor(&self, ctx: &Context<'_>) -> Result<UserObject> {
+        Loaders::of(ctx)?.user(ctx, &self.0.actor_id).await
+    }
+
+    /// The changed fields before the change (null for the report itself).
+    async fn before(&self) -> Option<Json<serde_json::Value>> {
+        self.0.before.clone().map(Json)
+    }
+
+    /// The changed fields after the change.
+    async fn after(&self) -> Option<Json<serde_json::Value>> {
+        self.0.after.clone().map(Json)
+    }
+}

@@ -1,0 +1,47 @@
+use async_graphql::{ID, Object};
+
+use super::enums::Role;
+use crate::auth::Viewer;
+use crate::store::users::User;
+
+pub struct UserObject(pub User);
+
+/// A person, as their identity provider names them.
+#[Object(name = "User")]
+impl UserObject {
+    /// The token's subject; what other operations take as `userId`.
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+}
+
+pub struct ViewerObject(pub Viewer);
+
+/// The caller, with the organisation roles their token grants.
+#[Object(name = "Viewer")]
+impl ViewerObject {
+    async fn id(&self) -> ID {
+        ID(self.0.user_id.clone())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+
+    /// Known organisation roles only; unknown role names in the token are ignored.
+    async fn roles(&self) -> Vec<Role> {
+        self.0.roles.iter().map(|r| Role::from(*r)).collect()
+    }
+}

@@ -1,0 +1,75 @@
+//! HTTP transport: the axum router, GraphQL over HTTP, health checks, and the layers that
+//! give every request an id, a span and a CORS policy.
+
+pub mod graphql;
+pub mod health;
+pub mod negotiate;
+pub mod response;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, Method, Request, Response, header};
+use axum::routing::get;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::auth::TokenVerifier;
+use crate::config::Limits;
+use crate::graphql::AppSchema;
+use crate::service::Services;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub services: Services,
+    pub verifier: Arc<TokenVerifier>,
+    pub limits: Arc<Limits>,
+    pub graphiql: bool,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .expose_headers([REQUEST_ID]);
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request<_>| {
+            let request_id = req
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!(
+                "request",
+                http.method = %req.method(),
+                http.path = %req.uri().path(),
+                request.id = %request_id,
+                graphql.operation = tracing::field::Empty,
+            )
+        })
+        .on_request(())
+        .on_response(|res: &Response<_>, latency: Duration, _span: &Span| {
+            tracing::info!(
+                http.status = res.status().as_u16(),
+                latency_ms = latency.as_secs_f64() * 1000.0,
+                "request finished"
+            );
+        })
+        .on_failure(());
+    Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(trace)
+        .layer(cors)
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}

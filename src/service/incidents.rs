@@ -1,0 +1,211 @@
+//! Incident use cases: report, the lifecycle transitions, and reads.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+
+use super::{ServiceError, Services};
+use crate::auth::policy::Subject;
+use crate::auth::{Operation, Viewer, authorize};
+use crate::domain::ids::{IncidentId, IncidentNumber, IncidentRef};
+use crate::domain::incident::{Command, Incident, NewIncident};
+use crate::domain::lifecycle::Action;
+use crate::store::events::{self, NewEvent};
+use crate::store::incidents::{self as rows, Keyset, ListFilter, ListOrder};
+use crate::store::{WriteTxn, counters};
+
+/// One page of a keyset-paginated list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next_page: bool,
+}
+
+fn not_found(target: IncidentRef) -> ServiceError {
+    ServiceError::NotFound(match target {
+        IncidentRef::Id(id) => format!("no incident with id {id}"),
+        IncidentRef::Number(n) => format!("no incident {n}"),
+    })
+}
+
+fn operation_for(action: Action) -> Operation {
+    match action {
+        Action::Triage => Operation::TriageIncident,
+        Action::StartInvestigation => Operation::StartInvestigation,
+        Action::Mitigate => Operation::MitigateIncident,
+        Action::Resolve => Operation::ResolveIncident,
+        Action::Close => Operation::CloseIncident,
+        Action::Reopen => Operation::ReopenIncident,
+        Action::Cancel => Operation::CancelIncident,
+    }
+}
+
+/// Someone who may not read incidents is told they do not exist, not that they are forbidden.
+fn can_read(viewer: &Viewer, target: IncidentRef) -> Result<(), ServiceError> {
+    authorize(viewer, Operation::ReadIncidents, None).map_err(|_| not_found(target))
+}
+
+async fn find(
+    conn: &impl sea_orm::ConnectionTrait,
+    target: IncidentRef,
+) -> Result<Option<Incident>, ServiceError> {
+    Ok(match target {
+        IncidentRef::Id(id) => rows::find(conn, id).await?,
+        IncidentRef::Number(n) => rows::find_by_number(conn, n).await?,
+    })
+}
+
+impl Services {
+    /// Identification and logging.
+    pub async fn report_incident(
+        &self,
+        viewer: &Viewer,
+        new: NewIncident,
+    ) -> Result<Incident, ServiceError> {
+        authorize(viewer, Operation::ReportIncident, None)?;
+        let txn = self.db.begin_write().await?;
+        let number = IncidentNumber(counters::next(&*txn, counters::INCIDENT_NUMBER).await?);
+        let (incident, change) = Incident::report(
+            new,
+            IncidentId::new(),
+            number,
+            viewer.user_id.clone(),
+            Utc::now(),
+        );
+        rows::insert(&*txn, &incident).await?;
+        append(&txn, &incident, viewer, change).await?;
+        txn.commit().await?;
+        tracing::info!(incident.id = %incident.id, incident.number = %incident.number, "incident reported");
+        Ok(incident)
+    }
+
+    /// Every lifecycle transition: checks the version the client saw, the policy and the
+    /// transition table, then writes the incident and its timeline event together.
+    pub async fn transition(
+        &self,
+        viewer: &Viewer,
+        target: IncidentRef,
+        expected_version: Option<i32>,
+        command: Command,
+    ) -> Result<Incident, ServiceError> {
+        can_read(viewer, target)?;
+        let action = command.action();
+        let txn = self.db.begin_write().await?;
+        let current = find(&*txn, target)
+            .await?
+            .ok_or_else(|| not_found(target))?;
+        if let Some(expected) = expected_version
+            && expected != current.version
+        {
+            return Err(stale(&current, expected));
+        }
+        authorize(
+            viewer,
+            operation_for(action),
+            Some(Subject {
+                reporter_id: &current.reporter_id,
+            }),
+        )?;
+        if let Command::Cancel {
+            duplicate_of: Some(original),
+            ..
+        } = &command
+            && *original != current.id
+            && rows::find(&*txn, *original).await?.is_none()
+        {
+            return Err(ServiceError::BadInput(format!(
+                "duplicateOf: no incident with id {original}"
+            )));
+        }
+        let now = Utc::now();
+        let (next, change) = current.apply(command, now)?;
+        if !rows::update_if_version(&*txn, &next, current.version).await? {
+            // Another writer changed the incident between our read and our write.
+            return Err(ServiceError::Conflict(format!(
+                "{} was changed by someone else at the same time; reload it and try again",
+                current.number
+            )));
+        }
+        append(&txn, &next, viewer, change).await?;
+        txn.commit().await?;
+        tracing::info!(incident.id = %next.id, incident.status = next.status.as_str(), "incident transition: {}", action.verb());
+        Ok(next)
+    }
+
+    pub async fn incident(
+        &self,
+        viewer: &Viewer,
+        target: IncidentRef,
+    ) -> Result<Incident, ServiceError> {
+        can_read(viewer, target)?;
+        find(self.db.conn(), target)
+            .await?
+            .ok_or_else(|| not_found(target))
+    }
+
+    /// Incidents by id, for DataLoader batches; missing ones are simply absent.
+    pub async fn incidents_by_id(
+        &self,
+        viewer: &Viewer,
+        ids: &[IncidentId],
+    ) -> Result<HashMap<IncidentId, Incident>, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        Ok(rows::find_many(self.db.conn(), ids).await?)
+    }
+
+    pub async fn list_incidents(
+        &self,
+        viewer: &Viewer,
+        filter: &ListFilter,
+        order: ListOrder,
+        after: Option<Keyset>,
+        first: u64,
+    ) -> Result<Page<Incident>, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        // One extra row tells whether another page follows.
+        let mut items = rows::list(self.db.conn(), filter, order, after, first + 1).await?;
+        let has_next_page = items.len() as u64 > first;
+        items.truncate(first as usize);
+        Ok(Page {
+            items,
+            has_next_page,
+        })
+    }
+
+    pub async fn count_incidents(
+        &self,
+        viewer: &Viewer,
+        filter: &ListFilter,
+    ) -> Result<u64, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        Ok(rows::count(self.db.conn(), filter).await?)
+    }
+}
+
+fn stale(current: &Incident, expected: i32) -> ServiceError {
+    ServiceError::Conflict(format!(
+        "{} is at version {}, not {expected}: it changed since you loaded it; reload it and try again",
+        current.number, current.version
+    ))
+}
+
+async fn append(
+    txn: &WriteTxn,
+    incident: &Incident,
+    viewer: &Viewer,
+    change: crate::domain::incident::Change,
+) -> Result<(), ServiceError> {
+    events::append(
+        &**txn,
+        NewEvent {
+            incident_id: incident.id,
+            at: incident.updated_at,
+            actor_id: &viewer.user_id,
+            kind: change.kind,
+            before: change.before,
+            after: change.after,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Database rows. These types never leave `store/`: the domain and GraphQL layers have their
+//! own, converted explicitly, so a column change cannot leak into the public schema.
+
+pub mod counter;
+pub mod incident;
+pub mod incident_event;
+pub mod user;

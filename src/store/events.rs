@@ -1,0 +1,144 @@
+//! The append-only timeline. There is an insert and there are reads; nothing updates or
+//! deletes an event.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::entity::incident_event::{ActiveModel, Column, Entity, Model};
+use crate::domain::event::EventKind;
+use crate::domain::ids::IncidentId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    pub incident_id: IncidentId,
+    pub at: DateTime<Utc>,
+    pub actor_id: String,
+    pub kind: EventKind,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl TryFrom<Model> for Event {
+    type Error = DbErr;
+
+    fn try_from(m: Model) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: m.id,
+            incident_id: IncidentId(m.incident_id),
+            at: m.at,
+            actor_id: m.actor_id,
+            kind: EventKind::parse(&m.kind)
+                .ok_or_else(|| DbErr::Type(format!("unknown event kind {}", m.kind)))?,
+            before: m.before,
+            after: m.after,
+        })
+    }
+}
+
+pub struct NewEvent<'a> {
+    pub incident_id: IncidentId,
+    pub at: DateTime<Utc>,
+    pub actor_id: &'a str,
+    pub kind: EventKind,
+    pub before: Option<Value>,
+    pub after: Value,
+}
+
+pub async fn append(conn: &impl ConnectionTrait, event: NewEvent<'_>) -> Result<i64, DbErr> {
+    let row = ActiveModel {
+        incident_id: Set(event.incident_id.0),
+        at: Set(event.at),
+        actor_id: Set(event.actor_id.to_owned()),
+        kind: Set(event.kind.as_str().to_owned()),
+        before: Set(event.before),
+        after: Set(Some(event.after)),
+        ..Default::default()
+    };
+    Ok(Entity::insert(row).exec(conn).await?.last_insert_id)
+}
+
+/// The first `limit` events of each incident, in one statement (a window per incident).
+pub async fn first_page_of_each(
+    conn: &impl ConnectionTrait,
+    incidents: &[IncidentId],
+    limit: u64,
+) -> Result<HashMap<IncidentId, Vec<Event>>, DbErr> {
+    let ranked = Query::select()
+        .column(Asterisk)
+        .expr_as(
+            Expr::cust("ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY id)"),
+            Alias::new("rn"),
+        )
+        .from(Entity)
+        .and_where(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .to_owned();
+    let stmt = Query::select()
+        .column(Asterisk)
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("rn")).lte(limit as i64))
+        .order_by(Alias::new("id"), Order::Asc)
+        .to_owned();
+    let backend = conn.get_database_backend();
+    let rows = Model::find_by_statement(backend.build(&stmt))
+        .all(conn)
+        .await?;
+    group(rows)
+}
+
+/// Events of one incident after the cursor event, in order.
+pub async fn page_after(
+    conn: &impl ConnectionTrait,
+    incident: IncidentId,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Event>, DbErr> {
+    Entity::find()
+        .filter(Column::IncidentId.eq(incident.0))
+        .filter(Column::Id.gt(after))
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Event::try_from)
+        .collect()
+}
+
+/// How many events each incident has, in one statement.
+pub async fn counts(
+    conn: &impl ConnectionTrait,
+    incidents: &[IncidentId],
+) -> Result<HashMap<IncidentId, i64>, DbErr> {
+    let stmt = Query::select()
+        .column(Column::IncidentId)
+        .expr_as(Func::count(Expr::col(Column::Id)), Alias::new("n"))
+        .from(Entity)
+        .and_where(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .group_by_col(Column::IncidentId)
+        .to_owned();
+    let mut out = HashMap::new();
+    for row in conn.query_all(&stmt).await? {
+        let id: Uuid = row.try_get("", "incident_id")?;
+        let n: i64 = row.try_get("", "n")?;
+        out.insert(IncidentId(id), n);
+    }
+    Ok(out)
+}
+
+fn group(rows: Vec<Model>) -> Result<HashMap<IncidentId, Vec<Event>>, DbErr> {
+    let mut out: HashMap<IncidentId, Vec<Event>> = HashMap::new();
+    for row in rows {
+        let event = Event::try_from(row)?;
+        out.entry(event.incident_id).or_default().push(event);
+    }
+    Ok(out)
+}

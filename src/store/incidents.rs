@@ -1,0 +1,256 @@
+//! Incident rows: conversion to and from the domain type, and the queries the use cases need.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
+};
+
+use super::entity::incident::{ActiveModel, Column, Entity, Model};
+use crate::domain::ids::{IncidentId, IncidentNumber};
+use crate::domain::incident::{Incident, Source, StoredResolution};
+use crate::domain::lifecycle::Status;
+use crate::domain::priority::{Level, Priority};
+
+fn corrupt(what: &str, value: &str) -> DbErr {
+    DbErr::Type(format!("incidents row holds an unknown {what}: {value}"))
+}
+
+impl TryFrom<Model> for Incident {
+    type Error = DbErr;
+
+    fn try_from(m: Model) -> Result<Self, DbErr> {
+        let level = |v: Option<String>, what: &str| -> Result<Option<Level>, DbErr> {
+            v.map(|s| Level::parse("level", &s).map_err(|_| corrupt(what, &s)))
+                .transpose()
+        };
+        Ok(Self {
+            id: IncidentId(m.id),
+            number: IncidentNumber(m.number),
+            status: Status::parse(&m.status).ok_or_else(|| corrupt("status", &m.status))?,
+            source: Source::parse(&m.source).ok_or_else(|| corrupt("source", &m.source))?,
+            impact: level(m.impact, "impact")?,
+            urgency: level(m.urgency, "urgency")?,
+            priority: m
+                .priority
+                .map(|p| Priority::from_rank(p).ok_or_else(|| corrupt("priority", &p.to_string())))
+                .transpose()?,
+            resolution: m.resolution_summary.map(|summary| StoredResolution {
+                summary,
+                root_cause: m.root_cause,
+                fix: m.fix,
+            }),
+            title: m.title,
+            description: m.description,
+            service: m.service,
+            category: m.category,
+            cancel_reason: m.cancel_reason,
+            duplicate_of: m.duplicate_of.map(IncidentId),
+            reporter_id: m.reporter_id,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            triaged_at: m.triaged_at,
+            investigating_at: m.investigating_at,
+            mitigated_at: m.mitigated_at,
+            resolved_at: m.resolved_at,
+            closed_at: m.closed_at,
+            cancelled_at: m.cancelled_at,
+        })
+    }
+}
+
+fn to_active(i: &Incident) -> ActiveModel {
+    let resolution = i.resolution.as_ref();
+    ActiveModel {
+        id: Set(i.id.0),
+        number: Set(i.number.0),
+        title: Set(i.title.clone()),
+        description: Set(i.description.clone()),
+        service: Set(i.service.clone()),
+        category: Set(i.category.clone()),
+        source: Set(i.source.as_str().to_owned()),
+        status: Set(i.status.as_str().to_owned()),
+        impact: Set(i.impact.map(|l| l.as_str().to_owned())),
+        urgency: Set(i.urgency.map(|l| l.as_str().to_owned())),
+        priority: Set(i.priority.map(Priority::rank)),
+        resolution_summary: Set(resolution.map(|r| r.summary.clone())),
+        root_cause: Set(resolution.and_then(|r| r.root_cause.clone())),
+        fix: Set(resolution.and_then(|r| r.fix.clone())),
+        cancel_reason: Set(i.cancel_reason.clone()),
+        duplicate_of: Set(i.duplicate_of.map(|d| d.0)),
+        reporter_id: Set(i.reporter_id.clone()),
+        version: Set(i.version),
+        created_at: Set(i.created_at),
+        updated_at: Set(i.updated_at),
+        triaged_at: Set(i.triaged_at),
+        investigating_at: Set(i.investigating_at),
+        mitigated_at: Set(i.mitigated_at),
+        resolved_at: Set(i.resolved_at),
+        closed_at: Set(i.closed_at),
+        cancelled_at: Set(i.cancelled_at),
+    }
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, incident: &Incident) -> Result<(), DbErr> {
+    Entity::insert(to_active(incident))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Writes `next` only if the row still has `expected_version`. Returns false when another
+/// writer got there first: the compare-and-set that makes concurrent transitions safe.
+pub async fn update_if_version(
+    conn: &impl ConnectionTrait,
+    next: &Incident,
+    expected_version: i32,
+) -> Result<bool, DbErr> {
+    let mut row = to_active(next);
+    // The primary key and the number never change.
+    row.id = sea_orm::ActiveValue::NotSet;
+    row.number = sea_orm::ActiveValue::NotSet;
+    let result = Entity::update_many()
+        .set(row)
+        .filter(Column::Id.eq(next.id.0))
+        .filter(Column::Version.eq(expected_version))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: IncidentId) -> Result<Option<Incident>, DbErr> {
+    Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .map(Incident::try_from)
+        .transpose()
+}
+
+pub async fn find_by_number(
+    conn: &impl ConnectionTrait,
+    number: IncidentNumber,
+) -> Result<Option<Incident>, DbErr> {
+    Entity::find()
+        .filter(Column::Number.eq(number.0))
+        .one(conn)
+        .await?
+        .map(Incident::try_from)
+        .transpose()
+}
+
+pub async fn find_many(
+    conn: &impl ConnectionTrait,
+    ids: &[IncidentId],
+) -> Result<HashMap<IncidentId, Incident>, DbErr> {
+    let rows = Entity::find()
+        .filter(Column::Id.is_in(ids.iter().map(|i| i.0)))
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|m| Incident::try_from(m).map(|i| (i.id, i)))
+        .collect()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub statuses: Vec<Status>,
+    pub priorities: Vec<Priority>,
+    pub service: Option<String>,
+    pub category: Option<String>,
+    pub reporter: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListOrder {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    /// Most urgent first (untriaged last), newest first within a priority.
+    Priority,
+}
+
+/// Where the previous page ended: the sort key of its last row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyset {
+    pub number: i64,
+    pub priority_rank: i16,
+}
+
+/// Untriaged incidents sort after P5.
+pub const UNTRIAGED_RANK: i16 = 6;
+
+fn priority_rank_expr() -> SimpleExpr {
+    Func::coalesce([Expr::col(Column::Priority), Expr::val(UNTRIAGED_RANK)]).into()
+}
+
+fn filtered(filter: &ListFilter) -> Select<Entity> {
+    let mut q = Entity::find();
+    if !filter.statuses.is_empty() {
+        q = q.filter(Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+    }
+    if !filter.priorities.is_empty() {
+        q = q.filter(Column::Priority.is_in(filter.priorities.iter().map(|p| p.rank())));
+    }
+    if let Some(service) = &filter.service {
+        q = q.filter(Column::Service.eq(service.as_str()));
+    }
+    if let Some(category) = &filter.category {
+        q = q.filter(Column::Category.eq(category.as_str()));
+    }
+    if let Some(reporter) = &filter.reporter {
+        q = q.filter(Column::ReporterId.eq(reporter.as_str()));
+    }
+    q
+}
+
+/// One page in keyset order: `limit` rows after `after`.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    filter: &ListFilter,
+    order: ListOrder,
+    after: Option<Keyset>,
+    limit: u64,
+) -> Result<Vec<Incident>, DbErr> {
+    let mut q = filtered(filter);
+    q = match order {
+        ListOrder::NewestFirst => {
+            if let Some(k) = after {
+                q = q.filter(Column::Number.lt(k.number));
+            }
+            q.order_by_desc(Column::Number)
+        }
+        ListOrder::OldestFirst => {
+            if let Some(k) = after {
+                q = q.filter(Column::Number.gt(k.number));
+            }
+            q.order_by_asc(Column::Number)
+        }
+        ListOrder::Priority => {
+            if let Some(k) = after {
+                let rank = priority_rank_expr();
+                q = q.filter(
+                    Condition::any().add(rank.clone().gt(k.priority_rank)).add(
+                        Condition::all()
+                            .add(rank.eq(k.priority_rank))
+                            .add(Column::Number.lt(k.number)),
+                    ),
+                );
+            }
+            q.order_by_asc(priority_rank_expr())
+                .order_by_desc(Column::Number)
+        }
+    };
+    q.limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Incident::try_from)
+        .collect()
+}
+
+pub async fn count(conn: &impl ConnectionTrait, filter: &ListFilter) -> Result<u64, DbErr> {
+    filtered(filter).count(conn).await
+}

@@ -1,0 +1,10 @@
+//! Storage: sea-orm entities, the connection, and queries. No business rules live here.
+
+pub mod counters;
+pub mod db;
+pub mod entity;
+pub mod events;
+pub mod incidents;
+pub mod users;
+
+pub use db::{Backend, Db, WriteTxn};

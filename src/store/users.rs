@@ -1,0 +1,64 @@
+//! Users as identity tokens describe them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+
+use super::entity::user::{ActiveModel, Column, Entity, Model};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+}
+
+impl From<Model> for User {
+    fn from(m: Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            email: m.email,
+        }
+    }
+}
+
+/// Inserts the user, or refreshes name, email and last-seen time if known.
+pub async fn upsert(
+    conn: &impl ConnectionTrait,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = ActiveModel {
+        id: Set(user.id.clone()),
+        name: Set(user.name.clone()),
+        email: Set(user.email.clone()),
+        first_seen_at: Set(now),
+        last_seen_at: Set(now),
+    };
+    Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(Column::Id)
+                .update_columns([Column::Name, Column::Email, Column::LastSeenAt])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find_many(
+    conn: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, User>, DbErr> {
+    let rows = Entity::find()
+        .filter(Column::Id.is_in(ids.iter().cloned()))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| (m.id.clone(), User::from(m)))
+        .collect())
+}
