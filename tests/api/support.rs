@@ -1,0 +1,269 @@
+//! The test harness: a real server on a free port, its own database (a fresh SQLite file, or a
+//! fresh PostgreSQL database that is dropped afterwards), and a client that speaks GraphQL
+//! over HTTP the way front-ends do.
+
+use std::time::Duration;
+
+use hindsight::app;
+use hindsight::auth::{Secret, TokenIssuer};
+use hindsight::config::Settings;
+use hindsight::service::Services;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
+pub const PG_ENV: &str = "HINDSIGHT_TEST_DATABASE_URL";
+
+/// Runs each named test function on SQLite and, when `HINDSIGHT_TEST_DATABASE_URL` is set, on
+/// PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::support::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::support::Backend::postgres() {
+                    Some(backend) => super::$name(backend).await,
+                    None => $crate::support::skip_postgres(concat!(module_path!())),
+                }
+            }
+        }
+    )*};
+}
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres { admin_url: String },
+}
+
+impl Backend {
+    pub fn postgres() -> Option<Self> {
+        std::env::var(PG_ENV)
+            .ok()
+            .filter(|u| !u.is_empty())
+            .map(|admin_url| Self::Postgres { admin_url })
+    }
+}
+
+pub fn skip_postgres(test: &str) {
+    eprintln!("SKIPPED {test}: set {PG_ENV}=postgres://postgres@127.0.0.1:5432/postgres to run it on PostgreSQL");
+}
+
+/// A fresh PostgreSQL database, dropped (connections and all) when this value is dropped.
+pub struct PgDatabase {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub async fn create(admin_url: &str) -> Self {
+        let name = format!("hindsight_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(admin_url).await.expect("connect to PostgreSQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
+        Self {
+            admin_url: admin_url.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime; a dedicated thread with its own runtime can
+        // block on the cleanup without stalling it.
+        let cleanup = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    admin.close().await.ok();
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub services: Services,
+    pub settings: Settings,
+    issuer: TokenIssuer,
+    _data_dir: tempfile::TempDir,
+    _pg: Option<PgDatabase>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub fn test_settings(data_dir: &std::path::Path) -> Settings {
+    let mut settings = Settings::default();
+    settings.data_dir = data_dir.to_path_buf();
+    settings.listen = "127.0.0.1:0".parse().expect("addr");
+    settings.auth.hs256_secret = Some(Secret::new(SECRET));
+    settings
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let mut settings = test_settings(data_dir.path());
+        let pg = match &backend {
+            Backend::Sqlite => None,
+            Backend::Postgres { admin_url } => {
+                let db = PgDatabase::create(admin_url).await;
+                settings.database_url = Some(Secret::new(db.url.clone()));
+                Some(db)
+            }
+        };
+        configure(&mut settings);
+        let app = app::build(&settings).await.expect("the app starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = app.router;
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.expect("serve");
+        });
+        let issuer = TokenIssuer::hs256(
+            &Secret::new(SECRET),
+            settings.auth.issuer.clone(),
+            settings.auth.audience.clone(),
+        );
+        Self {
+            url: format!("http://{addr}"),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            services: app.services,
+            settings,
+            issuer,
+            _data_dir: data_dir,
+            _pg: pg,
+            server,
+        }
+    }
+
+    /// A valid token for `sub` with these organisation roles.
+    pub fn token(&self, sub: &str, roles: &[&str]) -> String {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        self.issuer
+            .issue(sub, &format!("User {sub}"), None, &roles, Duration::from_secs(600))
+            .expect("sign")
+    }
+
+    /// POSTs a GraphQL request as `application/json` and returns status and body.
+    pub async fn gql(&self, token: &str, query: &str, variables: Value) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .post(format!("{}/graphql", self.url))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        let body = res.json::<Value>().await.expect("a JSON body");
+        (status, body)
+    }
+
+    /// `data` of a request that must succeed.
+    pub async fn ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.gql(token, query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// The first error's code of a request that must fail.
+    pub async fn error_code(&self, token: &str, query: &str, variables: Value) -> (String, String) {
+        let (_, body) = self.gql(token, query, variables).await;
+        let error = &body["errors"][0];
+        assert!(error.is_object(), "expected an error: {body}");
+        (
+            error["extensions"]["code"].as_str().unwrap_or("<no code>").to_owned(),
+            error["message"].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
+    /// Reports an incident and returns its id.
+    pub async fn report(&self, token: &str, title: &str) -> String {
+        let data = self
+            .ok(
+                token,
+                "mutation($input: ReportIncidentInput!) { reportIncident(input: $input) { id } }",
+                json!({ "input": { "title": title, "service": "checkout", "description": "it broke" } }),
+            )
+            .await;
+        data["reportIncident"]["id"].as_str().expect("id").to_owned()
+    }
+
+    /// An incident's status and version.
+    pub async fn state(&self, token: &str, id: &str) -> (String, i64) {
+        let data = self
+            .ok(token, "query($id: ID!) { incident(id: $id) { status version } }", json!({ "id": id }))
+            .await;
+        (
+            data["incident"]["status"].as_str().expect("status").to_owned(),
+            data["incident"]["version"].as_i64().expect("version"),
+        )
+    }
+
+    pub async fn timeline_len(&self, token: &str, id: &str) -> i64 {
+        let data = self
+            .ok(
+                token,
+                "query($id: ID!) { incident(id: $id) { timeline { totalCount } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        data["incident"]["timeline"]["totalCount"].as_i64().expect("count")
+    }
+}
+
+/// The lifecycle mutations, with inputs that satisfy each one's required data.
+pub fn transition(action: &str, id: &str) -> (String, Value) {
+    let (mutation, input_type, extra) = match action {
+        "triage" => ("triageIncident", "TriageIncidentInput", json!({ "category": "database", "impact": "HIGH", "urgency": "HIGH" })),
+        "investigate" => ("startInvestigation", "StartInvestigationInput", json!({})),
+        "mitigate" => ("mitigateIncident", "MitigateIncidentInput", json!({})),
+        "resolve" => ("resolveIncident", "ResolveIncidentInput", json!({ "resolution": { "summary": "restarted the pool", "rootCause": "leak", "fix": "patched" } })),
+        "close" => ("closeIncident", "CloseIncidentInput", json!({})),
+        "reopen" => ("reopenIncident", "ReopenIncidentInput", json!({ "reason": "it came back" })),
+        "cancel" => ("cancelIncident", "CancelIncidentInput", json!({ "reason": "false alarm" })),
+        other => panic!("unknown action {other}"),
+    };
+    let mut input = extra;
+    input["id"] = json!(id);
+    (
+        format!("mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ id status version }} }}"),
+        json!({ "input": input }),
+    )
+}
