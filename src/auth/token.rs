@@ -112,14 +112,20 @@ impl TokenVerifier {
         v.leeway = self.leeway.as_secs();
         v.validate_exp = true;
         v.validate_nbf = true;
-        v.set_required_spec_claims(&["exp", "sub"]);
+        // jsonwebtoken checks `iss`/`aud` only when present, so a configured one is required.
+        let mut required = vec!["exp", "sub"];
         match &self.audience {
-            Some(aud) => v.set_audience(&[aud]),
+            Some(aud) => {
+                v.set_audience(&[aud]);
+                required.push("aud");
+            }
             None => v.validate_aud = false,
         }
         if let Some(iss) = &self.issuer {
             v.set_issuer(&[iss]);
+            required.push("iss");
         }
+        v.set_required_spec_claims(&required);
         v
     }
 
@@ -172,7 +178,9 @@ fn map_jwt_error(e: &jsonwebtoken::errors::Error) -> AuthError {
         ErrorKind::InvalidSignature => AuthError::Invalid("the signature does not match"),
         ErrorKind::InvalidAudience => AuthError::Invalid("it is for another audience (`aud`)"),
         ErrorKind::InvalidIssuer => AuthError::Invalid("it is from another issuer (`iss`)"),
-        ErrorKind::MissingRequiredClaim(_) => AuthError::Invalid("`exp` and `sub` are required"),
+        ErrorKind::MissingRequiredClaim(_) => AuthError::Invalid(
+            "a required claim is missing (`exp`, `sub`, and `iss`/`aud` when configured)",
+        ),
         _ => AuthError::Invalid("it could not be decoded"),
     }
 }

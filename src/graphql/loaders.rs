@@ -1,12 +1,26 @@
 //! DataLoaders: nested fields of a page load in one statement per kind, not one per row.
 //! A set is created per request, holding the caller, so every batch goes through the use
 //! cases' policy checks like any other read.
+//!
+//! Batching must not depend on timing. async-graphql's loader collects keys until its fetch
+//! task runs; spawned on the runtime after a delay, that task races the resolvers, and a slow
+//! pass over a page splits the batch. So the fetch tasks go to a per-request `LoaderDriver`
+//! that runs them only once the query is stalled: polled until it stops yielding
+//! cooperatively (async-graphql's nested `FuturesUnordered`s yield after each pass), that is
+//! until every sibling field is waiting on a loader.
 
 use std::collections::HashMap;
+use std::pin::pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Result};
+use futures::future::BoxFuture;
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::mpsc;
 
 use super::error::{GqlResult, code, with_code};
 use super::types::{IncidentObject, UserObject};
@@ -135,40 +149,122 @@ pub struct Loaders {
     timeline_counts: DataLoader<TimelineCountLoader>,
 }
 
+/// Runs the loaders' fetch tasks; poll it next to the query (see the module comment).
+pub struct LoaderDriver {
+    tasks: mpsc::UnboundedReceiver<BoxFuture<'static, ()>>,
+}
+
+impl LoaderDriver {
+    /// Runs `query` to completion, running loader batches whenever it is stalled.
+    pub async fn drive<F: Future>(self, query: F) -> F::Output {
+        let mut query = pin!(query);
+        let mut loads = pin!(self.run());
+        std::future::poll_fn(move |cx| {
+            for _ in 0..MAX_COOPERATIVE_YIELDS {
+                let probe = Arc::new(WakeProbe {
+                    inner: cx.waker().clone(),
+                    woken: AtomicBool::new(false),
+                });
+                let waker = Waker::from(probe.clone());
+                if let Poll::Ready(out) = query.as_mut().poll(&mut TaskContext::from_waker(&waker))
+                {
+                    return Poll::Ready(out);
+                }
+                if !probe.woken.load(Ordering::Acquire) {
+                    break; // waiting on loaders or I/O, not just yielding
+                }
+            }
+            // `loads` never completes; it registers the waker for its tasks.
+            let _ = loads.as_mut().poll(cx);
+            Poll::Pending
+        })
+        .await
+    }
+
+    async fn run(mut self) {
+        let mut running = FuturesUnordered::new();
+        loop {
+            tokio::select! {
+                Some(task) = self.tasks.recv() => running.push(task),
+                Some(()) = running.next(), if !running.is_empty() => {}
+                else => std::future::pending::<()>().await,
+            }
+        }
+    }
+}
+
+/// A query that keeps yielding without waiting on anything is given to the loaders anyway
+/// after this many polls, so a busy query cannot starve them.
+const MAX_COOPERATIVE_YIELDS: usize = 64;
+
+/// Wraps the task's waker to learn whether the query woke itself while being polled.
+struct WakeProbe {
+    inner: Waker,
+    woken: AtomicBool,
+}
+
+impl Wake for WakeProbe {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.inner.wake_by_ref();
+    }
+}
+
+fn loader<K, T>(
+    inner: T,
+    spawner: impl Fn(BoxFuture<'static, ()>) + Send + Sync + 'static,
+) -> DataLoader<T>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    T: Loader<K>,
+{
+    DataLoader::new(inner, spawner).delay(Duration::ZERO)
+}
+
 impl Loaders {
-    pub fn new(services: &Services, viewer: &Viewer) -> Self {
+    pub fn new(services: &Services, viewer: &Viewer) -> (Self, LoaderDriver) {
+        let (tx, tasks) = mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
+        let spawner = move |task: BoxFuture<'static, ()>| {
+            // The driver lives as long as the request; after it, nothing waits for the result.
+            let _ = tx.send(task);
+        };
         let s = || services.clone();
         let v = || viewer.clone();
-        Self {
-            users: DataLoader::new(
+        let loaders = Self {
+            users: loader(
                 UserLoader {
                     services: s(),
                     viewer: v(),
                 },
-                tokio::spawn,
+                spawner.clone(),
             ),
-            incidents: DataLoader::new(
+            incidents: loader(
                 IncidentLoader {
                     services: s(),
                     viewer: v(),
                 },
-                tokio::spawn,
+                spawner.clone(),
             ),
-            timelines: DataLoader::new(
+            timelines: loader(
                 TimelineLoader {
                     services: s(),
                     viewer: v(),
                 },
-                tokio::spawn,
+                spawner.clone(),
             ),
-            timeline_counts: DataLoader::new(
+            timeline_counts: loader(
                 TimelineCountLoader {
                     services: s(),
                     viewer: v(),
                 },
-                tokio::spawn,
+                spawner,
             ),
-        }
+        };
+        (loaders, LoaderDriver { tasks })
     }
 
     /// The request's loaders; the HTTP layer attaches them to every request.

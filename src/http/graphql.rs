@@ -263,13 +263,14 @@ async fn execute(
     if let Some(vars) = params.variables {
         request = request.variables(Variables::from_json(Value::Object(vars)));
     }
-    let loaders = Loaders::new(&state.services, &viewer);
+    let (loaders, driver) = Loaders::new(&state.services, &viewer);
     let request = request
         .data(viewer)
         .data(loaders)
         .data(RequestId(request_id.clone()));
     let timeout = state.limits.request_timeout();
-    match tokio::time::timeout(timeout, state.schema.execute(request)).await {
+    let execution = driver.drive(state.schema.execute(request));
+    match tokio::time::timeout(timeout, execution).await {
         Ok(res) => response::from_graphql(res, media, state.limits.depth, state.limits.complexity)
             .into_response(),
         Err(_) => {

@@ -32,10 +32,24 @@ async fn full_lifecycle_stamps_timestamps_and_timeline(backend: Backend) {
         .await;
     let incident = &data["incident"];
     assert_eq!(incident["priority"], "P1");
-    for stamp in ["triagedAt", "investigatingAt", "mitigatedAt", "resolvedAt", "closedAt"] {
-        let value = incident[stamp].as_str().unwrap_or_else(|| panic!("{stamp} missing: {incident}"));
-        assert!(chrono::DateTime::parse_from_rfc3339(value).is_ok(), "{stamp}: {value}");
-        assert!(value.ends_with('Z') || value.ends_with("+00:00"), "{stamp} is UTC: {value}");
+    for stamp in [
+        "triagedAt",
+        "investigatingAt",
+        "mitigatedAt",
+        "resolvedAt",
+        "closedAt",
+    ] {
+        let value = incident[stamp]
+            .as_str()
+            .unwrap_or_else(|| panic!("{stamp} missing: {incident}"));
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(value).is_ok(),
+            "{stamp}: {value}"
+        );
+        assert!(
+            value.ends_with('Z') || value.ends_with("+00:00"),
+            "{stamp} is UTC: {value}"
+        );
     }
     assert!(incident["cancelledAt"].is_null());
     assert_eq!(incident["resolution"]["summary"], "restarted the pool");
@@ -47,12 +61,23 @@ async fn full_lifecycle_stamps_timestamps_and_timeline(backend: Backend) {
         .collect();
     assert_eq!(
         kinds,
-        ["REPORTED", "TRIAGED", "INVESTIGATION_STARTED", "MITIGATED", "RESOLVED", "CLOSED"]
+        [
+            "REPORTED",
+            "TRIAGED",
+            "INVESTIGATION_STARTED",
+            "MITIGATED",
+            "RESOLVED",
+            "CLOSED"
+        ]
     );
     assert_eq!(incident["timeline"]["totalCount"], 6);
     let number = incident["number"].as_str().expect("number");
     let by_number = app
-        .ok(&reporter, "query($id: ID!) { incident(id: $id) { id } }", json!({ "id": number }))
+        .ok(
+            &reporter,
+            "query($id: ID!) { incident(id: $id) { id } }",
+            json!({ "id": number }),
+        )
         .await;
     assert_eq!(by_number["incident"]["id"], id.as_str());
 }

@@ -53,7 +53,9 @@ impl Backend {
 }
 
 pub fn skip_postgres(test: &str) {
-    eprintln!("SKIPPED {test}: set {PG_ENV}=postgres://postgres@127.0.0.1:5432/postgres to run it on PostgreSQL");
+    eprintln!(
+        "SKIPPED {test}: set {PG_ENV}=postgres://postgres@127.0.0.1:5432/postgres to run it on PostgreSQL"
+    );
 }
 
 /// A fresh PostgreSQL database, dropped (connections and all) when this value is dropped.
@@ -66,13 +68,17 @@ pub struct PgDatabase {
 impl PgDatabase {
     pub async fn create(admin_url: &str) -> Self {
         let name = format!("hindsight_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(admin_url).await.expect("connect to PostgreSQL");
+        let admin = Database::connect(admin_url)
+            .await
+            .expect("connect to PostgreSQL");
         admin
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
             .expect("create test database");
         admin.close().await.ok();
-        let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url, |(base, _)| base);
         Self {
             admin_url: admin_url.to_owned(),
             url: format!("{base}/{name}"),
@@ -88,7 +94,10 @@ impl Drop for PgDatabase {
         // Drop runs inside the test's runtime; a dedicated thread with its own runtime can
         // block on the cleanup without stalling it.
         let cleanup = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async {
                 if let Ok(admin) = Database::connect(&admin_url).await {
                     let _ = admin
@@ -106,7 +115,7 @@ pub struct TestApp {
     pub url: String,
     pub client: reqwest::Client,
     pub services: Services,
-    pub settings: Settings,
+    schema: hindsight::graphql::AppSchema,
     issuer: TokenIssuer,
     _data_dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
@@ -120,9 +129,11 @@ impl Drop for TestApp {
 }
 
 pub fn test_settings(data_dir: &std::path::Path) -> Settings {
-    let mut settings = Settings::default();
-    settings.data_dir = data_dir.to_path_buf();
-    settings.listen = "127.0.0.1:0".parse().expect("addr");
+    let mut settings = Settings {
+        data_dir: data_dir.to_path_buf(),
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        ..Settings::default()
+    };
     settings.auth.hs256_secret = Some(Secret::new(SECRET));
     settings
 }
@@ -145,7 +156,9 @@ impl TestApp {
         };
         configure(&mut settings);
         let app = app::build(&settings).await.expect("the app starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let router = app.router;
         let server = tokio::spawn(async move {
@@ -163,7 +176,7 @@ impl TestApp {
                 .build()
                 .expect("client"),
             services: app.services,
-            settings,
+            schema: app.schema,
             issuer,
             _data_dir: data_dir,
             _pg: pg,
@@ -171,11 +184,21 @@ impl TestApp {
         }
     }
 
+    pub fn schema_sdl(&self) -> String {
+        self.schema.sdl()
+    }
+
     /// A valid token for `sub` with these organisation roles.
     pub fn token(&self, sub: &str, roles: &[&str]) -> String {
         let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
         self.issuer
-            .issue(sub, &format!("User {sub}"), None, &roles, Duration::from_secs(600))
+            .issue(
+                sub,
+                &format!("User {sub}"),
+                None,
+                &roles,
+                Duration::from_secs(600),
+            )
             .expect("sign")
     }
 
@@ -208,7 +231,10 @@ impl TestApp {
         let error = &body["errors"][0];
         assert!(error.is_object(), "expected an error: {body}");
         (
-            error["extensions"]["code"].as_str().unwrap_or("<no code>").to_owned(),
+            error["extensions"]["code"]
+                .as_str()
+                .unwrap_or("<no code>")
+                .to_owned(),
             error["message"].as_str().unwrap_or_default().to_owned(),
         )
     }
@@ -222,16 +248,26 @@ impl TestApp {
                 json!({ "input": { "title": title, "service": "checkout", "description": "it broke" } }),
             )
             .await;
-        data["reportIncident"]["id"].as_str().expect("id").to_owned()
+        data["reportIncident"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
     }
 
     /// An incident's status and version.
     pub async fn state(&self, token: &str, id: &str) -> (String, i64) {
         let data = self
-            .ok(token, "query($id: ID!) { incident(id: $id) { status version } }", json!({ "id": id }))
+            .ok(
+                token,
+                "query($id: ID!) { incident(id: $id) { status version } }",
+                json!({ "id": id }),
+            )
             .await;
         (
-            data["incident"]["status"].as_str().expect("status").to_owned(),
+            data["incident"]["status"]
+                .as_str()
+                .expect("status")
+                .to_owned(),
             data["incident"]["version"].as_i64().expect("version"),
         )
     }
@@ -244,26 +280,96 @@ impl TestApp {
                 json!({ "id": id }),
             )
             .await;
-        data["incident"]["timeline"]["totalCount"].as_i64().expect("count")
+        data["incident"]["timeline"]["totalCount"]
+            .as_i64()
+            .expect("count")
     }
 }
 
 /// The lifecycle mutations, with inputs that satisfy each one's required data.
 pub fn transition(action: &str, id: &str) -> (String, Value) {
     let (mutation, input_type, extra) = match action {
-        "triage" => ("triageIncident", "TriageIncidentInput", json!({ "category": "database", "impact": "HIGH", "urgency": "HIGH" })),
+        "triage" => (
+            "triageIncident",
+            "TriageIncidentInput",
+            json!({ "category": "database", "impact": "HIGH", "urgency": "HIGH" }),
+        ),
         "investigate" => ("startInvestigation", "StartInvestigationInput", json!({})),
         "mitigate" => ("mitigateIncident", "MitigateIncidentInput", json!({})),
-        "resolve" => ("resolveIncident", "ResolveIncidentInput", json!({ "resolution": { "summary": "restarted the pool", "rootCause": "leak", "fix": "patched" } })),
+        "resolve" => (
+            "resolveIncident",
+            "ResolveIncidentInput",
+            json!({ "resolution": { "summary": "restarted the pool", "rootCause": "leak", "fix": "patched" } }),
+        ),
         "close" => ("closeIncident", "CloseIncidentInput", json!({})),
-        "reopen" => ("reopenIncident", "ReopenIncidentInput", json!({ "reason": "it came back" })),
-        "cancel" => ("cancelIncident", "CancelIncidentInput", json!({ "reason": "false alarm" })),
+        "reopen" => (
+            "reopenIncident",
+            "ReopenIncidentInput",
+            json!({ "reason": "it came back" }),
+        ),
+        "cancel" => (
+            "cancelIncident",
+            "CancelIncidentInput",
+            json!({ "reason": "false alarm" }),
+        ),
         other => panic!("unknown action {other}"),
     };
     let mut input = extra;
     input["id"] = json!(id);
     (
-        format!("mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ id status version }} }}"),
+        format!(
+            "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ id status version }} }}"
+        ),
         json!({ "input": input }),
     )
+}
+
+/// The actions (as `transition` names them) that take a fresh incident to `status`.
+pub fn path_to(status: &str) -> &'static [&'static str] {
+    match status {
+        "NEW" => &[],
+        "TRIAGED" => &["triage"],
+        "INVESTIGATING" => &["triage", "investigate"],
+        "MITIGATED" => &["triage", "investigate", "mitigate"],
+        "RESOLVED" => &["triage", "investigate", "resolve"],
+        "CLOSED" => &["triage", "investigate", "resolve", "close"],
+        "CANCELLED" => &["cancel"],
+        other => panic!("unknown status {other}"),
+    }
+}
+
+impl TestApp {
+    /// A token for an admin who drives incidents around in test set-ups.
+    pub fn admin(&self) -> String {
+        self.token("test-admin", &["admin"])
+    }
+
+    /// Drives an existing incident from NEW to `status` as an admin.
+    pub async fn drive_to(&self, id: &str, status: &str) {
+        let admin = self.admin();
+        for action in path_to(status) {
+            let (q, v) = transition(action, id);
+            self.ok(&admin, &q, v).await;
+        }
+        assert_eq!(self.state(&admin, id).await.0, status);
+    }
+
+    /// An incident reported by `reporter` (a token), driven to `status` by an admin.
+    pub async fn incident_in(&self, reporter: &str, status: &str) -> String {
+        let id = self
+            .report(reporter, &format!("an incident that will be {status}"))
+            .await;
+        self.drive_to(&id, status).await;
+        id
+    }
+
+    /// `incidents.totalCount` as an admin sees it: how many incidents exist.
+    pub async fn incident_count(&self) -> i64 {
+        let data = self
+            .ok(&self.admin(), "{ incidents { totalCount } }", json!({}))
+            .await;
+        data["incidents"]["totalCount"]
+            .as_i64()
+            .expect("totalCount")
+    }
 }

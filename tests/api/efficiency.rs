@@ -1,0 +1,51 @@
+//! Nested fields load through DataLoaders: the number of SQL statements for a page does not
+//! grow with the page size.
+
+use serde_json::json;
+
+use crate::on_both_databases;
+use crate::support::{Backend, TestApp};
+
+const PAGE: &str = "query($first: Int!) { incidents(first: $first) { totalCount edges { node { id number status reporter { id name } timeline(first: 5) { totalCount edges { node { kind actor { name } } } } } } } }";
+
+on_both_databases!(statements_per_page_do_not_grow_with_page_size);
+
+async fn statements_per_page_do_not_grow_with_page_size(backend: Backend) {
+    // This page of 100 with nested timelines is over the default complexity limit; the limit
+    // is tested elsewhere, here it would only hide the statement count.
+    let app = TestApp::spawn_with(backend, |s| s.limits.complexity = 100_000).await;
+    // Ten reporters, a hundred incidents, each with two timeline events.
+    let tokens: Vec<String> = (0..10)
+        .map(|i| app.token(&format!("reporter-{i}"), &["specialist"]))
+        .collect();
+    for i in 0..100 {
+        let id = app.report(&tokens[i % 10], &format!("incident {i}")).await;
+        let (q, v) = crate::support::transition("triage", &id);
+        app.ok(&tokens[(i + 1) % 10], &q, v).await;
+    }
+    let reader = &tokens[0];
+    let mut counts = Vec::new();
+    for first in [1, 10, 100] {
+        let before = app.services.db.statements_executed();
+        let data = app.ok(reader, PAGE, json!({ "first": first })).await;
+        let after = app.services.db.statements_executed();
+        let edges = data["incidents"]["edges"].as_array().expect("edges");
+        assert_eq!(edges.len(), first as usize);
+        assert_eq!(edges[0]["node"]["timeline"]["totalCount"], 2);
+        counts.push(after - before);
+    }
+    // incidents page, totalCount, reporters, timelines, timeline counts, actors.
+    assert!(
+        counts[2] <= 6,
+        "a page of 100 took {} statements",
+        counts[2]
+    );
+    assert_eq!(
+        counts[0], counts[2],
+        "statements for 1, 10 and 100 incidents: {counts:?}"
+    );
+    assert_eq!(
+        counts[1], counts[2],
+        "statements for 1, 10 and 100 incidents: {counts:?}"
+    );
+}
