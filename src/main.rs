@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use hindsight::auth::OrgRole;
 use hindsight::config::{Overrides, Settings};
 use hindsight::{app, graphql, store, telemetry};
 
@@ -51,8 +52,10 @@ enum Command {
     Migrate,
     /// Print a signed development token (HS256, with the server's secret).
     Token {
+        /// The user id (`sub` claim); `viewer { id }` returns it.
         #[arg(long)]
         sub: String,
+        /// The display name.
         #[arg(long)]
         name: String,
         #[arg(long)]
@@ -131,6 +134,11 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             roles,
             ttl,
         } => {
+            if let Some(unknown) = roles.iter().find(|r| OrgRole::from_claim(r).is_none()) {
+                return Err(format!(
+                    "unknown role `{unknown}`; roles are admin, manager, specialist, communicator and viewer"
+                ));
+            }
             let keys = app::keys(&settings).map_err(|e| e.to_string())?;
             let issuer = keys.issuer.ok_or(
                 "no HS256 secret: this server verifies tokens from your identity provider (auth.public_keys); get a token there",

@@ -216,6 +216,7 @@ fn is_json_content_type(value: &str) -> bool {
     })
 }
 
+/// Everything after the request is well-formed runs under the request time limit.
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -223,6 +224,31 @@ async fn execute(
     params: Params,
 ) -> Response {
     let request_id = request_id(headers);
+    let limit = state.limits.request_timeout();
+    match tokio::time::timeout(limit, run(state, headers, media, params, &request_id)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(request.id = %request_id, "request cancelled at the time limit");
+            GraphqlHttpResponse {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                media,
+                body: serde_json::json!({ "errors": [{
+                    "message": format!("the request took longer than the limit of {} s and was cancelled; reload before retrying a mutation", limit.as_secs()),
+                    "extensions": { "code": code::INTERNAL },
+                }]}),
+            }
+            .into_response()
+        }
+    }
+}
+
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: MediaType,
+    params: Params,
+    request_id: &str,
+) -> Response {
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -267,23 +293,8 @@ async fn execute(
     let request = request
         .data(viewer)
         .data(loaders)
-        .data(RequestId(request_id.clone()));
-    let timeout = state.limits.request_timeout();
-    let execution = driver.drive(state.schema.execute(request));
-    match tokio::time::timeout(timeout, execution).await {
-        Ok(res) => response::from_graphql(res, media, state.limits.depth, state.limits.complexity)
-            .into_response(),
-        Err(_) => {
-            tracing::warn!(request.id = %request_id, "request cancelled at the time limit");
-            GraphqlHttpResponse {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                media,
-                body: serde_json::json!({ "errors": [{
-                    "message": format!("the request took longer than the limit of {} s and was cancelled; reload before retrying a mutation", timeout.as_secs()),
-                    "extensions": { "code": code::INTERNAL },
-                }]}),
-            }
-            .into_response()
-        }
-    }
+        .data(RequestId(request_id.to_owned()));
+    let response = driver.drive(state.schema.execute(request)).await;
+    response::from_graphql(response, media, state.limits.depth, state.limits.complexity)
+        .into_response()
 }

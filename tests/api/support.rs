@@ -184,6 +184,10 @@ impl TestApp {
         }
     }
 
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data_dir.path()
+    }
+
     pub fn schema_sdl(&self) -> String {
         self.schema.sdl()
     }

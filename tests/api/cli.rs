@@ -1,0 +1,172 @@
+//! The `hindsight` command as an operator meets it: zero-configuration start, the generated
+//! secret, `token`, `schema`, `migrate`, and invalid settings stopping the start.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn hindsight() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hindsight"));
+    // The tests' own environment must not configure the binary under test.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HINDSIGHT_") || key == "DATABASE_URL" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+#[tokio::test]
+async fn zero_configuration_serve_keeps_everything_under_data() {
+    let cwd = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    // Only the port is given, because 8080 may be taken on a shared machine.
+    let mut child = hindsight()
+        .current_dir(cwd.path())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..200 {
+        if let Ok(res) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && res.status().is_success()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "the server became ready");
+    let data = cwd.path().join("data");
+    assert!(
+        data.join("hindsight.db").exists(),
+        "SQLite database in ./data"
+    );
+    let secret = data.join("jwt-secret");
+    let mode = std::fs::metadata(&secret)
+        .expect("secret exists")
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "the secret is readable by its owner only"
+    );
+
+    // A token minted by the CLI, from the same folder, is accepted by the server.
+    let out = hindsight()
+        .current_dir(cwd.path())
+        .args([
+            "token", "--sub", "ops", "--name", "Ops", "--role", "admin", "--ttl", "5m",
+        ])
+        .output()
+        .expect("token");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned();
+    let body: serde_json::Value = client
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "query": "{ viewer { id roles } }" }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        body["data"]["viewer"],
+        serde_json::json!({ "id": "ops", "roles": ["ADMIN"] })
+    );
+
+    child.kill().expect("kill");
+    let output = child.wait_with_output().expect("wait");
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(log.contains("GraphiQL at http://127.0.0.1:"), "{log}");
+    assert!(
+        log.contains("hindsight token"),
+        "the start line says how to get a token: {log}"
+    );
+    assert!(
+        !log.contains(std::fs::read_to_string(&secret).expect("secret").trim()),
+        "the secret is never logged"
+    );
+}
+
+#[test]
+fn invalid_settings_stop_the_start_naming_the_setting() {
+    let cwd = tempfile::tempdir().expect("tempdir");
+    let out = hindsight()
+        .current_dir(cwd.path())
+        .args(["serve", "--listen", "not-an-address"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("listen"), "{stderr}");
+
+    let out = hindsight()
+        .current_dir(cwd.path())
+        .env("HINDSIGHT_LIMITS__DEPTH", "0")
+        .args(["migrate"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("limits.depth"));
+
+    let config = cwd.path().join("hindsight.toml");
+    std::fs::write(&config, "listen = \"127.0.0.1:1\"\nbogus = 1\n").expect("write");
+    let out = hindsight()
+        .current_dir(cwd.path())
+        .arg("--config")
+        .arg(&config)
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bogus"),
+        "unknown keys are named"
+    );
+}
+
+#[test]
+fn schema_prints_the_committed_sdl_and_migrate_runs() {
+    let out = hindsight().arg("schema").output().expect("run");
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schema/schema.graphql"
+    ))
+    .expect("read");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = hindsight()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("hindsight.db").exists());
+}
