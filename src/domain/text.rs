@@ -2,15 +2,35 @@
 
 use super::DomainError;
 
-/// Trims, then checks the length in characters (not bytes) and that something is left.
+/// Characters that render as nothing: a title of only these is as empty as a blank one.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Trims, refuses control characters (line breaks and tabs only where text may span lines;
+/// PostgreSQL cannot store NUL at all), then checks that something visible is left and the
+/// length in characters (not bytes).
 fn bounded(
     field: &'static str,
     raw: &str,
     required: bool,
+    multiline: bool,
     max_chars: usize,
 ) -> Result<String, DomainError> {
     let trimmed = raw.trim();
-    if required && trimmed.is_empty() {
+    if let Some(c) = trimmed
+        .chars()
+        .find(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
+        return Err(DomainError::invalid(
+            field,
+            format!(
+                "must not contain the control character U+{:04X}",
+                u32::from(c)
+            ),
+        ));
+    }
+    if required && trimmed.chars().all(is_invisible) {
         return Err(DomainError::invalid(
             field,
             "must not be empty or only whitespace",
@@ -27,7 +47,7 @@ fn bounded(
 }
 
 macro_rules! text_type {
-    ($(#[$doc:meta])* $name:ident, $field:literal, required = $required:expr, max = $max:expr) => {
+    ($(#[$doc:meta])* $name:ident, $field:literal, required = $required:expr, multiline = $multiline:expr, max = $max:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(String);
@@ -36,7 +56,7 @@ macro_rules! text_type {
             pub const MAX_CHARS: usize = $max;
 
             pub fn parse(raw: &str) -> Result<Self, DomainError> {
-                bounded($field, raw, $required, $max).map(Self)
+                bounded($field, raw, $required, $multiline, $max).map(Self)
             }
 
             pub fn as_str(&self) -> &str {
@@ -52,35 +72,35 @@ macro_rules! text_type {
 
 text_type!(
     /// What broke, in a line: 1 to 200 characters.
-    Title, "title", required = true, max = 200
+    Title, "title", required = true, multiline = false, max = 200
 );
 text_type!(
     /// Free text, up to 20,000 characters; may be empty.
-    Description, "description", required = false, max = 20_000
+    Description, "description", required = false, multiline = true, max = 20_000
 );
 text_type!(
     /// The affected service, e.g. `checkout-api`.
-    Service, "service", required = true, max = 100
+    Service, "service", required = true, multiline = false, max = 100
 );
 text_type!(
     /// The triage category, e.g. `database`.
-    Category, "category", required = true, max = 100
+    Category, "category", required = true, multiline = false, max = 100
 );
 text_type!(
     /// Why a reopen or cancel happened.
-    Reason, "reason", required = true, max = 2_000
+    Reason, "reason", required = true, multiline = true, max = 2_000
 );
 text_type!(
     /// What restored service, in a sentence or two.
-    ResolutionSummary, "resolution.summary", required = true, max = 5_000
+    ResolutionSummary, "resolution.summary", required = true, multiline = true, max = 5_000
 );
 text_type!(
     /// Why it broke, if known.
-    RootCause, "resolution.rootCause", required = false, max = 20_000
+    RootCause, "resolution.rootCause", required = false, multiline = true, max = 20_000
 );
 text_type!(
     /// What was done to fix it.
-    Fix, "resolution.fix", required = false, max = 20_000
+    Fix, "resolution.fix", required = false, multiline = true, max = 20_000
 );
 
 #[cfg(test)]
@@ -100,6 +120,16 @@ mod tests {
             Title::parse("  db down ").map(Title::into_inner),
             Ok("db down".into())
         );
+    }
+
+    #[test]
+    fn control_and_invisible_characters() {
+        assert!(Title::parse("db\u{0}down").is_err());
+        assert!(Title::parse("db\ndown").is_err());
+        assert!(Description::parse("line one\nline two\ttabbed").is_ok());
+        assert!(Description::parse("nul \u{0} here").is_err());
+        assert!(Title::parse("\u{200B}\u{FEFF}").is_err());
+        assert!(Title::parse("\u{200B}x").is_ok());
     }
 
     #[test]

@@ -164,9 +164,9 @@ targeted!(
 
 #[derive(InputObject, Default)]
 pub struct IncidentFilter {
-    /// Any of these statuses.
+    /// Any of these statuses; absent or empty: any status.
     pub status: Option<Vec<IncidentStatus>>,
-    /// Any of these priorities.
+    /// Any of these priorities; absent or empty: any priority (untriaged included).
     pub priority: Option<Vec<Priority>>,
     pub service: Option<String>,
     pub category: Option<String>,

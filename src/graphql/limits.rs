@@ -79,3 +79,10 @@ fn in_set(set: &SelectionSet) -> usize {
         })
         .sum()
 }
+
+/// A list field costs its page size times its children, plus one. Saturating: a client may
+/// send `first: 2147483647`, which must be refused as too complex, not overflow.
+pub fn list_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let first = usize::try_from(first.unwrap_or(20)).unwrap_or(0);
+    first.saturating_mul(child_complexity).saturating_add(1)
+}

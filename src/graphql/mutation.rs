@@ -1,10 +1,12 @@
 use async_graphql::{Context, Object, Result};
 
-use super::error::{GqlResult, bad_input};
+use super::error::{GqlResult, bad_input, code, with_code};
 use super::inputs::*;
 use super::query::{services, viewer};
 use super::types::IncidentObject;
-use crate::domain::ids::IncidentRef;
+use async_graphql::ID;
+
+use crate::domain::ids::{IncidentId, IncidentRef};
 use crate::domain::incident::Command;
 
 pub struct Mutation;
@@ -21,6 +23,24 @@ async fn transition(
         .await
         .gql(ctx)?;
     Ok(IncidentObject(incident))
+}
+
+/// `duplicateOf` may be an id or a number; errors name `duplicateOf`, not `id`.
+async fn resolve_duplicate(ctx: &Context<'_>, raw: &ID) -> Result<IncidentId> {
+    let relabel = |message: &str| {
+        with_code(
+            format!("duplicateOf: {}", message.trim_start_matches("id: ")),
+            code::BAD_USER_INPUT,
+        )
+    };
+    match incident_ref(raw) {
+        Err(e) => Err(relabel(&e.to_string())),
+        Ok(IncidentRef::Id(id)) => Ok(id),
+        Ok(number @ IncidentRef::Number(_)) => {
+            let found = services(ctx)?.incident(viewer(ctx)?, number).await;
+            found.map(|i| i.id).map_err(|e| relabel(&e.to_string()))
+        }
+    }
 }
 
 #[Object]
@@ -103,22 +123,7 @@ impl Mutation {
     ) -> Result<IncidentObject> {
         let duplicate_of = match &input.duplicate_of {
             None => None,
-            Some(id) => Some(match incident_ref(id).map_err(bad_input)? {
-                IncidentRef::Id(id) => id,
-                number @ IncidentRef::Number(_) => {
-                    services(ctx)?
-                        .incident(viewer(ctx)?, number)
-                        .await
-                        .gql(ctx)
-                        .map_err(|e| {
-                            crate::graphql::error::with_code(
-                                format!("duplicateOf: {}", e.message),
-                                crate::graphql::error::code::BAD_USER_INPUT,
-                            )
-                        })?
-                        .id
-                }
-            }),
+            Some(raw) => Some(resolve_duplicate(ctx, raw).await?),
         };
         let command = input.command(duplicate_of).map_err(bad_input)?;
         transition(ctx, &input, command).await

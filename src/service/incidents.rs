@@ -2,14 +2,12 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
-
 use super::{ServiceError, Services};
 use crate::auth::policy::Subject;
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::ids::{IncidentId, IncidentNumber, IncidentRef};
 use crate::domain::incident::{Command, Incident, NewIncident};
-use crate::domain::lifecycle::Action;
+use crate::domain::lifecycle::{Action, Status};
 use crate::store::events::{self, NewEvent};
 use crate::store::incidents::{self as rows, Keyset, ListFilter, ListOrder};
 use crate::store::{WriteTxn, counters};
@@ -70,7 +68,7 @@ impl Services {
             IncidentId::new(),
             number,
             viewer.user_id.clone(),
-            Utc::now(),
+            super::now(),
         );
         rows::insert(&*txn, &incident).await?;
         append(&txn, &incident, viewer, change).await?;
@@ -111,13 +109,10 @@ impl Services {
             ..
         } = &command
             && *original != current.id
-            && rows::find(&*txn, *original).await?.is_none()
         {
-            return Err(ServiceError::BadInput(format!(
-                "duplicateOf: no incident with id {original}"
-            )));
+            check_original(&*txn, *original).await?;
         }
-        let now = Utc::now();
+        let now = super::now();
         let (next, change) = current.apply(command, now)?;
         if !rows::update_if_version(&*txn, &next, current.version).await? {
             // Another writer changed the incident between our read and our write.
@@ -179,6 +174,24 @@ impl Services {
     ) -> Result<u64, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
         Ok(rows::count(self.db.conn(), filter).await?)
+    }
+}
+
+/// A duplicate points at the incident being worked on: one that exists and is not itself
+/// cancelled (which also rules out cycles of duplicates).
+async fn check_original(
+    conn: &impl sea_orm::ConnectionTrait,
+    original: IncidentId,
+) -> Result<(), ServiceError> {
+    match rows::find(conn, original).await? {
+        None => Err(ServiceError::BadInput(format!(
+            "duplicateOf: no incident with id {original}"
+        ))),
+        Some(o) if o.status == Status::Cancelled => Err(ServiceError::BadInput(format!(
+            "duplicateOf: {} is itself cancelled; point to the incident that is being worked on",
+            o.number
+        ))),
+        Some(_) => Ok(()),
     }
 }
 

@@ -8,7 +8,15 @@ pub mod users;
 
 pub use error::ServiceError;
 
+use chrono::{DateTime, SubsecRound, Utc};
+
 use crate::store::Db;
+
+/// The time a change happens, at the precision both databases store (microseconds), so the
+/// timestamps in a mutation's answer are exactly the ones a later read returns.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
 
 /// What every use case needs: the database. Cheap to clone.
 #[derive(Clone)]

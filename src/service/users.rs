@@ -3,8 +3,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
-
 use super::ServiceError;
 use crate::auth::{Operation, Viewer, authorize};
 use crate::store::Db;
@@ -43,7 +41,7 @@ impl UserDirectory {
             email: viewer.email.clone(),
         };
         let txn = self.db.begin_write().await?;
-        users::upsert(&*txn, &user, Utc::now()).await?;
+        users::upsert(&*txn, &user, super::now()).await?;
         txn.commit().await?;
         let mut seen = self.lock();
         if seen.len() >= MAX_REMEMBERED {

@@ -4,4 +4,14 @@
 mod support;
 
 mod auth;
+mod bad_input;
+mod cli;
+mod concurrency;
+mod durability;
+mod efficiency;
+mod http_contract;
 mod lifecycle;
+mod lifecycle_rules;
+mod pagination;
+mod schema_file;
+mod timeouts;

@@ -160,7 +160,7 @@ impl IncidentObject {
     }
 
     /// The append-only timeline, oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::list_complexity(first, child_complexity)")]
     async fn timeline(
         &self,
         ctx: &Context<'_>,
