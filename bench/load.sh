@@ -129,7 +129,7 @@ start_server() {
     args+=(--database-url "$PG_URL/$PG_DB")
   fi
   SERVER_LOG="$WORK/server-$backend.log"
-  RUST_LOG="${RUST_LOG:-warn}" "$BIN" "${args[@]}" >"$SERVER_LOG" 2>&1 &
+  "$BIN" "${args[@]}" >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 120); do
     kill -0 "$SERVER_PID" 2>/dev/null || break
@@ -214,6 +214,7 @@ section "machine"
 echo "$MACHINE"
 echo "hindsight $REV; $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "duration ${DURATION}s per run, $INCIDENTS incidents loaded, connections: $CONNECTIONS, wrk threads: min(2, connections)"
+echo "server log filter: ${RUST_LOG:-server default} (RUST_LOG overrides it)"
 
 # ---------------------------------------------------------------- runs
 

@@ -7,6 +7,9 @@ mod m20261127_000001_create_users;
 mod m20261127_000002_create_counters;
 mod m20261127_000003_create_incidents;
 mod m20261127_000004_create_incident_events;
+mod m20261127_000005_create_index_changes;
+mod m20261127_000006_create_suggestion_feedback;
+mod m20261127_000007_add_incident_knowledge_columns;
 
 pub struct Migrator;
 
@@ -18,6 +21,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_counters::Migration),
             Box::new(m20261127_000003_create_incidents::Migration),
             Box::new(m20261127_000004_create_incident_events::Migration),
+            Box::new(m20261127_000005_create_index_changes::Migration),
+            Box::new(m20261127_000006_create_suggestion_feedback::Migration),
+            Box::new(m20261127_000007_add_incident_knowledge_columns::Migration),
         ]
     }
 }

@@ -10,10 +10,14 @@ pub enum EventKind {
     Closed,
     Reopened,
     Cancelled,
+    /// A suggestion for this incident, or this incident as a suggestion, was rated.
+    SuggestionRated,
+    /// The incident was imported from another tracker.
+    Imported,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 10] = [
         Self::Reported,
         Self::Triaged,
         Self::InvestigationStarted,
@@ -22,6 +26,8 @@ impl EventKind {
         Self::Closed,
         Self::Reopened,
         Self::Cancelled,
+        Self::SuggestionRated,
+        Self::Imported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +40,8 @@ impl EventKind {
             Self::Closed => "CLOSED",
             Self::Reopened => "REOPENED",
             Self::Cancelled => "CANCELLED",
+            Self::SuggestionRated => "SUGGESTION_RATED",
+            Self::Imported => "IMPORTED",
         }
     }
 

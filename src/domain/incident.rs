@@ -16,6 +16,8 @@ use super::text::{
 pub enum Source {
     Manual,
     Monitoring,
+    /// Imported from another tracker's export (`hindsight import`).
+    Imported,
 }
 
 impl Source {
@@ -23,6 +25,7 @@ impl Source {
         match self {
             Self::Manual => "MANUAL",
             Self::Monitoring => "MONITORING",
+            Self::Imported => "IMPORTED",
         }
     }
 
@@ -30,6 +33,7 @@ impl Source {
         match s {
             "MANUAL" => Some(Self::Manual),
             "MONITORING" => Some(Self::Monitoring),
+            "IMPORTED" => Some(Self::Imported),
             _ => None,
         }
     }
@@ -40,6 +44,9 @@ pub struct Resolution {
     pub summary: ResolutionSummary,
     pub root_cause: Option<RootCause>,
     pub fix: Option<Fix>,
+    /// Past incidents whose suggestion was rated helpful while this one was diagnosed
+    /// ("resolved with the help of INC-x"). Filled in by the use case from the ratings.
+    pub helped_by: Vec<(IncidentId, IncidentNumber)>,
 }
 
 /// Stored text is trusted: it was validated when it was written.
@@ -48,6 +55,7 @@ pub struct StoredResolution {
     pub summary: String,
     pub root_cause: Option<String>,
     pub fix: Option<String>,
+    pub helped_by: Vec<IncidentId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +82,8 @@ pub struct Incident {
     pub cancel_reason: Option<String>,
     pub duplicate_of: Option<IncidentId>,
     pub reporter_id: String,
+    /// The original ticket id of an imported incident.
+    pub external_id: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -163,6 +173,7 @@ impl Incident {
             cancel_reason: None,
             duplicate_of: None,
             reporter_id,
+            external_id: None,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -185,6 +196,27 @@ impl Incident {
             }),
         };
         (incident, change)
+    }
+
+    /// Resolved and closed incidents are the knowledge base: their fixes are suggested.
+    pub fn in_knowledge_base(&self) -> bool {
+        matches!(self.status, Status::Resolved | Status::Closed)
+    }
+
+    /// Whether going from `self` to `next` changes what the knowledge base should hold for
+    /// this incident: it enters or leaves, or an indexed field changed while it is in.
+    pub fn changes_knowledge_base(&self, next: &Incident) -> bool {
+        if self.in_knowledge_base() != next.in_knowledge_base() {
+            return true;
+        }
+        next.in_knowledge_base()
+            && (self.title != next.title
+                || self.description != next.description
+                || self.service != next.service
+                || self.category != next.category
+                || self.priority != next.priority
+                || self.resolution != next.resolution
+                || self.resolved_at != next.resolved_at)
     }
 
     /// Applies a lifecycle command: checks the transition table, stamps the transition's own
@@ -243,10 +275,16 @@ impl Incident {
                 status_change(EventKind::Mitigated, status_before, status_after)
             }
             Command::Resolve(resolution) => {
+                let helped_by_numbers: Vec<String> = resolution
+                    .helped_by
+                    .iter()
+                    .map(|(_, n)| n.to_string())
+                    .collect();
                 let stored = StoredResolution {
                     summary: resolution.summary.into_inner(),
                     root_cause: resolution.root_cause.map(RootCause::into_inner),
                     fix: resolution.fix.map(Fix::into_inner),
+                    helped_by: resolution.helped_by.iter().map(|(id, _)| *id).collect(),
                 };
                 next.resolved_at = Some(now);
                 let after = json!({
@@ -255,6 +293,7 @@ impl Incident {
                         "summary": stored.summary,
                         "rootCause": stored.root_cause,
                         "fix": stored.fix,
+                        "resolvedWithTheHelpOf": helped_by_numbers,
                     },
                 });
                 next.resolution = Some(stored);
@@ -390,6 +429,7 @@ mod tests {
                 summary: ResolutionSummary::parse("restarted").expect("valid"),
                 root_cause: None,
                 fix: None,
+                helped_by: vec![],
             }),
         ] {
             incident = incident.apply(command, now).expect("legal").0;

@@ -37,7 +37,15 @@ impl ReportIncidentInput {
             description: Description::parse(&self.description)?,
             service: Service::parse(&self.service)?,
             category: self.category.as_deref().map(Category::parse).transpose()?,
-            source: self.source.into(),
+            source: match self.source {
+                IncidentSource::Imported => {
+                    return Err(DomainError::invalid(
+                        "source",
+                        "IMPORTED is set by `hindsight import`; report as MANUAL or MONITORING",
+                    ));
+                }
+                other => other.into(),
+            },
         })
     }
 }
@@ -114,6 +122,7 @@ impl ResolveIncidentInput {
             summary: ResolutionSummary::parse(&r.summary)?,
             root_cause: r.root_cause.as_deref().map(RootCause::parse).transpose()?,
             fix: r.fix.as_deref().map(Fix::parse).transpose()?,
+            helped_by: Vec::new(),
         }))
     }
 }

@@ -1,48 +1,35 @@
-//! DataLoaders: nested fields of a page load in one statement per kind, not one per row.
-//! A set is created per request, holding the caller, so every batch goes through the use
-//! cases' policy checks like any other read.
-//!
-//! Batching must not depend on timing. async-graphql's loader collects keys until its fetch
-//! task runs; spawned on the runtime after a delay, that task races the resolvers, and a slow
-//! pass over a page splits the batch. So the fetch tasks go to a per-request `LoaderDriver`
-//! that runs them only once the query is stalled: polled until it stops yielding
-//! cooperatively (async-graphql's nested `FuturesUnordered`s yield after each pass), that is
-//! until every sibling field is waiting on a loader.
+//! The request's loaders: nested fields of a page load in one statement per kind, not one
+//! per row (see `batch.rs` for how batches form). A set is created per request, holding the
+//! caller, so every batch goes through the use cases' policy checks like any other read.
 
 use std::collections::HashMap;
-use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context as TaskContext, Poll, Wake, Waker};
-use std::time::Duration;
 
-use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Result};
-use futures::future::BoxFuture;
-use futures::stream::{FuturesUnordered, StreamExt};
-use tokio::sync::mpsc;
 
+use super::batch::{BatchDriver, BatchLoad, Batcher, LoadError};
 use super::error::{GqlResult, code, with_code};
 use super::types::{IncidentObject, UserObject};
 use crate::auth::Viewer;
 use crate::domain::ids::IncidentId;
 use crate::domain::incident::Incident;
-use crate::service::{ServiceError, Services};
+use crate::service::Services;
 use crate::store::events::Event;
 use crate::store::users::User;
 
-type LoadResult<K, V> = Result<HashMap<K, V>, Arc<ServiceError>>;
+type LoadResult<K, V> = Result<HashMap<K, V>, LoadError>;
 
 pub struct UserLoader {
     services: Services,
     viewer: Viewer,
 }
 
-impl Loader<String> for UserLoader {
+impl BatchLoad for UserLoader {
+    type Key = String;
     type Value = User;
-    type Error = Arc<ServiceError>;
 
-    async fn load(&self, keys: &[String]) -> LoadResult<String, User> {
+    async fn load(&self, keys: Vec<String>) -> LoadResult<String, User> {
+        let keys = keys.as_slice();
         self.services
             .users
             .load(&self.viewer, keys)
@@ -56,11 +43,12 @@ pub struct IncidentLoader {
     viewer: Viewer,
 }
 
-impl Loader<IncidentId> for IncidentLoader {
+impl BatchLoad for IncidentLoader {
+    type Key = IncidentId;
     type Value = Incident;
-    type Error = Arc<ServiceError>;
 
-    async fn load(&self, keys: &[IncidentId]) -> LoadResult<IncidentId, Incident> {
+    async fn load(&self, keys: Vec<IncidentId>) -> LoadResult<IncidentId, Incident> {
+        let keys = keys.as_slice();
         self.services
             .incidents_by_id(&self.viewer, keys)
             .await
@@ -81,11 +69,12 @@ pub struct TimelineLoader {
     viewer: Viewer,
 }
 
-impl Loader<TimelineKey> for TimelineLoader {
+impl BatchLoad for TimelineLoader {
+    type Key = TimelineKey;
     type Value = Vec<Event>;
-    type Error = Arc<ServiceError>;
 
-    async fn load(&self, keys: &[TimelineKey]) -> LoadResult<TimelineKey, Vec<Event>> {
+    async fn load(&self, keys: Vec<TimelineKey>) -> LoadResult<TimelineKey, Vec<Event>> {
+        let keys = keys.as_slice();
         let mut out = HashMap::new();
         // First pages with the same size load together; a page after a cursor is one
         // incident being paged through, loaded on its own.
@@ -130,11 +119,12 @@ pub struct TimelineCountLoader {
     viewer: Viewer,
 }
 
-impl Loader<IncidentId> for TimelineCountLoader {
+impl BatchLoad for TimelineCountLoader {
+    type Key = IncidentId;
     type Value = i64;
-    type Error = Arc<ServiceError>;
 
-    async fn load(&self, keys: &[IncidentId]) -> LoadResult<IncidentId, i64> {
+    async fn load(&self, keys: Vec<IncidentId>) -> LoadResult<IncidentId, i64> {
+        let keys = keys.as_slice();
         self.services
             .timeline_counts(&self.viewer, keys)
             .await
@@ -143,128 +133,40 @@ impl Loader<IncidentId> for TimelineCountLoader {
 }
 
 pub struct Loaders {
-    users: DataLoader<UserLoader>,
-    incidents: DataLoader<IncidentLoader>,
-    timelines: DataLoader<TimelineLoader>,
-    timeline_counts: DataLoader<TimelineCountLoader>,
-}
-
-/// Runs the loaders' fetch tasks; poll it next to the query (see the module comment).
-pub struct LoaderDriver {
-    tasks: mpsc::UnboundedReceiver<BoxFuture<'static, ()>>,
-}
-
-impl LoaderDriver {
-    /// Runs `query` to completion, running loader batches whenever it is stalled.
-    pub async fn drive<F: Future>(self, query: F) -> F::Output {
-        let mut query = pin!(query);
-        let mut loads = pin!(self.run());
-        std::future::poll_fn(move |cx| {
-            for _ in 0..MAX_COOPERATIVE_YIELDS {
-                let probe = Arc::new(WakeProbe {
-                    inner: cx.waker().clone(),
-                    woken: AtomicBool::new(false),
-                });
-                let waker = Waker::from(probe.clone());
-                if let Poll::Ready(out) = query.as_mut().poll(&mut TaskContext::from_waker(&waker))
-                {
-                    return Poll::Ready(out);
-                }
-                if !probe.woken.load(Ordering::Acquire) {
-                    break; // waiting on loaders or I/O, not just yielding
-                }
-            }
-            // `loads` never completes; it registers the waker for its tasks.
-            let _ = loads.as_mut().poll(cx);
-            Poll::Pending
-        })
-        .await
-    }
-
-    async fn run(mut self) {
-        let mut running = FuturesUnordered::new();
-        loop {
-            tokio::select! {
-                Some(task) = self.tasks.recv() => running.push(task),
-                Some(()) = running.next(), if !running.is_empty() => {}
-                else => std::future::pending::<()>().await,
-            }
-        }
-    }
-}
-
-/// A query that keeps yielding without waiting on anything is given to the loaders anyway
-/// after this many polls, so a busy query cannot starve them.
-const MAX_COOPERATIVE_YIELDS: usize = 64;
-
-/// Wraps the task's waker to learn whether the query woke itself while being polled.
-struct WakeProbe {
-    inner: Waker,
-    woken: AtomicBool,
-}
-
-impl Wake for WakeProbe {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, Ordering::Release);
-        self.inner.wake_by_ref();
-    }
-}
-
-fn loader<K, T>(
-    inner: T,
-    spawner: impl Fn(BoxFuture<'static, ()>) + Send + Sync + 'static,
-) -> DataLoader<T>
-where
-    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    T: Loader<K>,
-{
-    DataLoader::new(inner, spawner).delay(Duration::ZERO)
+    users: Arc<Batcher<UserLoader>>,
+    incidents: Arc<Batcher<IncidentLoader>>,
+    timelines: Arc<Batcher<TimelineLoader>>,
+    timeline_counts: Arc<Batcher<TimelineCountLoader>>,
 }
 
 impl Loaders {
-    pub fn new(services: &Services, viewer: &Viewer) -> (Self, LoaderDriver) {
-        let (tx, tasks) = mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
-        let spawner = move |task: BoxFuture<'static, ()>| {
-            // The driver lives as long as the request; after it, nothing waits for the result.
-            let _ = tx.send(task);
-        };
+    pub fn new(services: &Services, viewer: &Viewer) -> (Self, BatchDriver) {
         let s = || services.clone();
         let v = || viewer.clone();
         let loaders = Self {
-            users: loader(
-                UserLoader {
-                    services: s(),
-                    viewer: v(),
-                },
-                spawner.clone(),
-            ),
-            incidents: loader(
-                IncidentLoader {
-                    services: s(),
-                    viewer: v(),
-                },
-                spawner.clone(),
-            ),
-            timelines: loader(
-                TimelineLoader {
-                    services: s(),
-                    viewer: v(),
-                },
-                spawner.clone(),
-            ),
-            timeline_counts: loader(
-                TimelineCountLoader {
-                    services: s(),
-                    viewer: v(),
-                },
-                spawner,
-            ),
+            users: Batcher::new(UserLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            incidents: Batcher::new(IncidentLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            timelines: Batcher::new(TimelineLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            timeline_counts: Batcher::new(TimelineCountLoader {
+                services: s(),
+                viewer: v(),
+            }),
         };
-        (loaders, LoaderDriver { tasks })
+        let mut driver = BatchDriver::default();
+        driver.register(&loaders.users);
+        driver.register(&loaders.incidents);
+        driver.register(&loaders.timelines);
+        driver.register(&loaders.timeline_counts);
+        (loaders, driver)
     }
 
     /// The request's loaders; the HTTP layer attaches them to every request.

@@ -1,6 +1,7 @@
 //! The GraphQL layer: types, thin resolvers, DataLoaders and error mapping. Resolvers parse
 //! input, call one use case and convert the result; no SQL and no business rule lives here.
 
+pub mod batch;
 pub mod cursor;
 pub mod error;
 pub mod inputs;

@@ -41,7 +41,9 @@ impl TryFrom<Model> for Incident {
                 summary,
                 root_cause: m.root_cause,
                 fix: m.fix,
+                helped_by: helped_by_from_json(m.helped_by),
             }),
+            external_id: m.external_id,
             title: m.title,
             description: m.description,
             service: m.service,
@@ -91,7 +93,31 @@ fn to_active(i: &Incident) -> ActiveModel {
         resolved_at: Set(i.resolved_at),
         closed_at: Set(i.closed_at),
         cancelled_at: Set(i.cancelled_at),
+        external_id: Set(i.external_id.clone()),
+        helped_by: Set(resolution.filter(|r| !r.helped_by.is_empty()).map(|r| {
+            serde_json::json!(
+                r.helped_by
+                    .iter()
+                    .map(|id| id.to_string())
+                    .collect::<Vec<_>>()
+            )
+        })),
     }
+}
+
+/// `helped_by` is a JSON array of incident ids; anything else reads as empty.
+fn helped_by_from_json(value: Option<serde_json::Value>) -> Vec<IncidentId> {
+    value
+        .as_ref()
+        .and_then(serde_json::Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(serde_json::Value::as_str)
+                .filter_map(|s| uuid::Uuid::parse_str(s).ok())
+                .map(IncidentId)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub async fn insert(conn: &impl ConnectionTrait, incident: &Incident) -> Result<(), DbErr> {
@@ -253,4 +279,71 @@ pub async fn list(
 
 pub async fn count(conn: &impl ConnectionTrait, filter: &ListFilter) -> Result<u64, DbErr> {
     filtered(filter).count(conn).await
+}
+
+/// A page of the knowledge base's members (resolved and closed), by number: for rebuilds.
+pub async fn knowledge_base_page(
+    conn: &impl ConnectionTrait,
+    after_number: i64,
+    limit: u64,
+) -> Result<Vec<Incident>, DbErr> {
+    Entity::find()
+        .filter(Column::Status.is_in([Status::Resolved.as_str(), Status::Closed.as_str()]))
+        .filter(Column::Number.gt(after_number))
+        .order_by_asc(Column::Number)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Incident::try_from)
+        .collect()
+}
+
+pub async fn count_knowledge_base(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    Entity::find()
+        .filter(Column::Status.is_in([Status::Resolved.as_str(), Status::Closed.as_str()]))
+        .count(conn)
+        .await
+}
+
+/// Incidents resolved in `[from, to)`, for time-to-resolve statistics.
+pub async fn resolved_between(
+    conn: &impl ConnectionTrait,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Incident>, DbErr> {
+    Entity::find()
+        .filter(Column::ResolvedAt.gte(from))
+        .filter(Column::ResolvedAt.lt(to))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Incident::try_from)
+        .collect()
+}
+
+pub async fn find_by_external_id(
+    conn: &impl ConnectionTrait,
+    external_id: &str,
+) -> Result<Option<Incident>, DbErr> {
+    Entity::find()
+        .filter(Column::ExternalId.eq(external_id))
+        .one(conn)
+        .await?
+        .map(Incident::try_from)
+        .transpose()
+}
+
+/// Incidents that are duplicates of `id`, for excluding them from its suggestions.
+pub async fn duplicates_of(
+    conn: &impl ConnectionTrait,
+    id: IncidentId,
+) -> Result<Vec<IncidentId>, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::DuplicateOf.eq(id.0))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| IncidentId(m.id))
+        .collect())
 }

@@ -5,6 +5,8 @@ pub mod db;
 pub mod entity;
 pub mod events;
 pub mod incidents;
+pub mod index_changes;
+pub mod suggestions;
 pub mod users;
 
 pub use db::{Backend, Db, WriteTxn};

@@ -118,6 +118,8 @@ pub enum IncidentSource {
     Manual,
     /// Raised by a monitoring system.
     Monitoring,
+    /// Imported from another tracker.
+    Imported,
 }
 
 impl From<Source> for IncidentSource {
@@ -125,6 +127,7 @@ impl From<Source> for IncidentSource {
         match s {
             Source::Manual => Self::Manual,
             Source::Monitoring => Self::Monitoring,
+            Source::Imported => Self::Imported,
         }
     }
 }
@@ -134,6 +137,7 @@ impl From<IncidentSource> for Source {
         match s {
             IncidentSource::Manual => Self::Manual,
             IncidentSource::Monitoring => Self::Monitoring,
+            IncidentSource::Imported => Self::Imported,
         }
     }
 }
@@ -174,6 +178,8 @@ pub enum TimelineEventKind {
     Closed,
     Reopened,
     Cancelled,
+    SuggestionRated,
+    Imported,
 }
 
 impl From<EventKind> for TimelineEventKind {
@@ -187,6 +193,8 @@ impl From<EventKind> for TimelineEventKind {
             EventKind::Closed => Self::Closed,
             EventKind::Reopened => Self::Reopened,
             EventKind::Cancelled => Self::Cancelled,
+            EventKind::SuggestionRated => Self::SuggestionRated,
+            EventKind::Imported => Self::Imported,
         }
     }
 }

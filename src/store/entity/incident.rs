@@ -30,6 +30,8 @@ pub struct Model {
     pub resolved_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub cancelled_at: Option<DateTimeUtc>,
+    pub external_id: Option<String>,
+    pub helped_by: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

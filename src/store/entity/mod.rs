@@ -4,4 +4,7 @@
 pub mod counter;
 pub mod incident;
 pub mod incident_event;
+pub mod index_change;
+pub mod suggestion_impression;
+pub mod suggestion_rating;
 pub mod user;

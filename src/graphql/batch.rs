@@ -1,0 +1,189 @@
+//! Request-scoped batch loading (the DataLoader pattern), deterministic and without timers.
+//!
+//! Resolvers ask a `Batcher` for one key and wait. The `BatchDriver` polls the query; once
+//! the query is stalled (it stopped yielding cooperatively, so every sibling field of a page
+//! has asked for its key), the driver loads each batcher's pending keys in one call. No
+//! delay is involved: async-graphql's own DataLoader waits on a timer (at least one timer
+//! tick, about 1 ms per request here) and splits batches when resolvers are slower than the
+//! timer, because its nested `FuturesUnordered`s yield after every pass.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
+
+use futures::future::BoxFuture;
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::oneshot;
+
+use crate::service::ServiceError;
+
+pub type LoadError = Arc<ServiceError>;
+
+/// Loads many keys at once; keys without a value are simply absent from the map.
+pub trait BatchLoad: Send + Sync + 'static {
+    type Key: Clone + Eq + Hash + Send + Sync + 'static;
+    type Value: Clone + Send + Sync + 'static;
+
+    fn load(
+        &self,
+        keys: Vec<Self::Key>,
+    ) -> impl Future<Output = Result<HashMap<Self::Key, Self::Value>, LoadError>> + Send;
+}
+
+type Answer<V> = Result<Option<V>, LoadError>;
+
+/// Whoever waits for one key's answer.
+type Waiters<V> = Vec<oneshot::Sender<Answer<V>>>;
+
+struct State<L: BatchLoad> {
+    /// Answers already loaded in this request.
+    loaded: HashMap<L::Key, Answer<L::Value>>,
+    /// Keys waiting for the next batch, with whoever waits for each.
+    waiting: HashMap<L::Key, Waiters<L::Value>>,
+}
+
+pub struct Batcher<L: BatchLoad> {
+    loader: Arc<L>,
+    state: Mutex<State<L>>,
+}
+
+impl<L: BatchLoad> Batcher<L> {
+    pub fn new(loader: L) -> Arc<Self> {
+        Arc::new(Self {
+            loader: Arc::new(loader),
+            state: Mutex::new(State {
+                loaded: HashMap::new(),
+                waiting: HashMap::new(),
+            }),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<L>> {
+        // Nothing panics while holding the lock; if something did, the maps are still whole.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The value for `key`, loaded in the next batch (or from this request's earlier ones).
+    pub async fn load_one(&self, key: L::Key) -> Answer<L::Value> {
+        let receiver = {
+            let mut state = self.lock();
+            if let Some(answer) = state.loaded.get(&key) {
+                return answer.clone();
+            }
+            let (sender, receiver) = oneshot::channel();
+            state.waiting.entry(key).or_default().push(sender);
+            receiver
+        };
+        receiver.await.unwrap_or_else(|_| {
+            Err(Arc::new(ServiceError::from(sea_orm::DbErr::Custom(
+                "a batch load was dropped before it answered".into(),
+            ))))
+        })
+    }
+}
+
+/// A batcher seen by the driver, whatever its key and value types.
+trait Flush: Send + Sync {
+    /// Takes the pending keys and returns the load that answers them, if any are pending.
+    fn flush(self: Arc<Self>) -> Option<BoxFuture<'static, ()>>;
+}
+
+impl<L: BatchLoad> Flush for Batcher<L> {
+    fn flush(self: Arc<Self>) -> Option<BoxFuture<'static, ()>> {
+        let waiting = std::mem::take(&mut self.lock().waiting);
+        if waiting.is_empty() {
+            return None;
+        }
+        Some(Box::pin(async move {
+            let keys: Vec<L::Key> = waiting.keys().cloned().collect();
+            let result = self.loader.load(keys).await;
+            let mut state = self.lock();
+            for (key, senders) in waiting {
+                let answer = match &result {
+                    Ok(values) => Ok(values.get(&key).cloned()),
+                    Err(e) => Err(e.clone()),
+                };
+                for sender in senders {
+                    // A resolver that gave up (the request was cancelled) is not waiting.
+                    let _ = sender.send(answer.clone());
+                }
+                state.loaded.insert(key, answer);
+            }
+        }))
+    }
+}
+
+/// Runs a query and the batch loads its resolvers wait for.
+#[derive(Default)]
+pub struct BatchDriver {
+    batchers: Vec<Arc<dyn Flush>>,
+}
+
+/// A query that keeps yielding without waiting on anything gets its batches loaded anyway
+/// after this many polls, so a busy query cannot starve them.
+const MAX_COOPERATIVE_YIELDS: usize = 64;
+
+impl BatchDriver {
+    pub fn register<L: BatchLoad>(&mut self, batcher: &Arc<Batcher<L>>) {
+        self.batchers.push(batcher.clone());
+    }
+
+    /// Runs `query` to completion, loading batches whenever it is stalled.
+    pub async fn drive<F: Future>(self, query: F) -> F::Output {
+        let mut query = pin!(query);
+        let mut loads = FuturesUnordered::<BoxFuture<'static, ()>>::new();
+        std::future::poll_fn(move |cx| {
+            loop {
+                for _ in 0..MAX_COOPERATIVE_YIELDS {
+                    let probe = Arc::new(WakeProbe {
+                        inner: cx.waker().clone(),
+                        woken: AtomicBool::new(false),
+                    });
+                    let waker = Waker::from(probe.clone());
+                    if let Poll::Ready(out) = query.as_mut().poll(&mut Context::from_waker(&waker))
+                    {
+                        return Poll::Ready(out);
+                    }
+                    if !probe.woken.load(Ordering::Acquire) {
+                        break; // waiting on batches or I/O, not just yielding
+                    }
+                }
+                for batcher in &self.batchers {
+                    if let Some(load) = batcher.clone().flush() {
+                        loads.push(load);
+                    }
+                }
+                // Poll the loads; one that finishes at once (all cached) may unblock the query.
+                let mut finished = false;
+                while let Poll::Ready(Some(())) = loads.poll_next_unpin(cx) {
+                    finished = true;
+                }
+                if !finished {
+                    return Poll::Pending;
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// Wraps the task's waker to learn whether the query woke itself while being polled.
+struct WakeProbe {
+    inner: Waker,
+    woken: AtomicBool,
+}
+
+impl Wake for WakeProbe {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.inner.wake_by_ref();
+    }
+}
