@@ -17,7 +17,8 @@ use crate::auth::{Secret, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
 use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
-use crate::service::Services;
+use crate::service::knowledge::Knowledge;
+use crate::service::{Services, index_worker};
 use crate::store::Db;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,11 +33,15 @@ pub enum StartError {
     },
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error("knowledge base: {}", .0.detail())]
+    Index(#[from] crate::service::ServiceError),
 }
 
 pub struct App {
     pub router: Router,
     pub services: Services,
+    /// Applies the change log to this node's index until aborted.
+    pub index_worker: tokio::task::JoinHandle<()>,
     pub schema: AppSchema,
     /// Present when HS256 is enabled: signs development tokens.
     pub issuer: Option<TokenIssuer>,
@@ -149,7 +154,22 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     let keys = keys(settings)?;
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
-    let services = Services::new(db);
+    let (base, needs_rebuild) = index_worker::open(&settings.index_dir())?;
+    let services = Services::new(db, Knowledge::new(Arc::new(base)));
+    if needs_rebuild {
+        rebuild_logging_progress(&services).await?;
+    }
+    let caught_up = index_worker::catch_up(&services).await?;
+    if caught_up > 0 {
+        tracing::info!(
+            changes = caught_up,
+            "the knowledge base caught up with the change log"
+        );
+    }
+    let index_worker = index_worker::spawn(
+        services.clone(),
+        Duration::from_millis(settings.knowledge.poll_interval_ms),
+    );
     let schema = graphql::build_schema(Some(services.clone()), settings);
     let state = AppState {
         schema: schema.clone(),
@@ -161,7 +181,25 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     Ok(App {
         router: http::router(state),
         services,
+        index_worker,
         schema,
         issuer: keys.issuer,
     })
+}
+
+/// Rebuilds the index at start, logging progress about every tenth of the way.
+async fn rebuild_logging_progress(services: &Services) -> Result<(), StartError> {
+    tracing::info!(
+        "the knowledge base index is missing or incomplete; rebuilding it from the database"
+    );
+    let mut next_report = 0;
+    let indexed = index_worker::rebuild(&services.db, &services.knowledge.base, |done, total| {
+        if done >= next_report {
+            tracing::info!(done, total, "rebuilding the knowledge base");
+            next_report = done + (total / 10).max(1);
+        }
+    })
+    .await?;
+    tracing::info!(incidents = indexed, "the knowledge base is rebuilt");
+    Ok(())
 }

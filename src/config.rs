@@ -25,6 +25,16 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub graphql: GraphqlSettings,
     pub limits: Limits,
+    pub knowledge: KnowledgeSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeSettings {
+    /// How often the index worker looks at the change log for changes made by other nodes
+    /// (this node's own changes are applied at once). Lower: fresher suggestions across
+    /// nodes; higher: fewer queries.
+    pub poll_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +111,9 @@ impl Default for Settings {
             graphql: GraphqlSettings {
                 introspection: true,
                 graphiql: true,
+            },
+            knowledge: KnowledgeSettings {
+                poll_interval_ms: 250,
             },
             limits: Limits {
                 body_bytes: 256 * 1024,

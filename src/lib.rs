@@ -3,10 +3,12 @@
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod import;
 pub mod service;
 pub mod store;
 pub mod telemetry;

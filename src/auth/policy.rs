@@ -14,6 +14,10 @@ pub enum Operation {
     CancelIncident,
     ReopenIncident,
     CloseIncident,
+    /// Mark a suggested past incident as helpful or not.
+    RateSuggestion,
+    /// How often suggestions were shown, rated helpful, and what they did to resolution times.
+    ViewKnowledgeStats,
 }
 
 /// What the policy may need to know about the incident an operation targets.
@@ -39,7 +43,10 @@ pub fn authorize(
     subject: Option<Subject<'_>>,
 ) -> Result<(), Denied> {
     let allowed = match op {
-        Operation::ReadIncidents | Operation::ReportIncident => viewer.has_any(EVERYONE),
+        Operation::ReadIncidents | Operation::ReportIncident | Operation::ViewKnowledgeStats => {
+            viewer.has_any(EVERYONE)
+        }
+        Operation::RateSuggestion => viewer.has_any(RESPONDERS),
         Operation::TriageIncident
         | Operation::StartInvestigation
         | Operation::MitigateIncident
@@ -83,6 +90,8 @@ mod tests {
             (CancelIncident, [true, true, false, false, false, false]),
             (ReopenIncident, [true, true, false, false, false, false]),
             (CloseIncident, [true, true, false, false, false, false]),
+            (RateSuggestion, [true, true, true, false, false, false]),
+            (ViewKnowledgeStats, [true, true, true, true, true, false]),
         ];
         let columns: [&[OrgRole]; 6] = [
             &[Admin],

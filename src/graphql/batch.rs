@@ -17,7 +17,9 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
-use tokio::sync::oneshot;
+// Not tokio's oneshot: tokio's channels spend the task's cooperative budget, and a page of
+// a hundred answers exhausts it, which looks like cooperative yielding and split batches.
+use futures::channel::oneshot;
 
 use crate::service::ServiceError;
 
@@ -78,7 +80,7 @@ impl<L: BatchLoad> Batcher<L> {
             state.waiting.entry(key).or_default().push(sender);
             receiver
         };
-        receiver.await.unwrap_or_else(|_| {
+        receiver.await.unwrap_or_else(|_canceled| {
             Err(Arc::new(ServiceError::from(sea_orm::DbErr::Custom(
                 "a batch load was dropped before it answered".into(),
             ))))
@@ -124,8 +126,8 @@ pub struct BatchDriver {
 }
 
 /// A query that keeps yielding without waiting on anything gets its batches loaded anyway
-/// after this many polls, so a busy query cannot starve them.
-const MAX_COOPERATIVE_YIELDS: usize = 64;
+/// after this many polls in a row, so a busy query cannot starve them.
+const MAX_YIELDS_IN_A_ROW: usize = 10_000;
 
 impl BatchDriver {
     pub fn register<L: BatchLoad>(&mut self, batcher: &Arc<Batcher<L>>) {
@@ -136,33 +138,39 @@ impl BatchDriver {
     pub async fn drive<F: Future>(self, query: F) -> F::Output {
         let mut query = pin!(query);
         let mut loads = FuturesUnordered::<BoxFuture<'static, ()>>::new();
+        let mut yields_in_a_row = 0;
         std::future::poll_fn(move |cx| {
             loop {
-                for _ in 0..MAX_COOPERATIVE_YIELDS {
-                    let probe = Arc::new(WakeProbe {
-                        inner: cx.waker().clone(),
-                        woken: AtomicBool::new(false),
-                    });
-                    let waker = Waker::from(probe.clone());
-                    if let Poll::Ready(out) = query.as_mut().poll(&mut Context::from_waker(&waker))
-                    {
-                        return Poll::Ready(out);
-                    }
-                    if !probe.woken.load(Ordering::Acquire) {
-                        break; // waiting on batches or I/O, not just yielding
+                let probe = Arc::new(WakeProbe {
+                    inner: cx.waker().clone(),
+                    woken: AtomicBool::new(false),
+                });
+                let waker = Waker::from(probe.clone());
+                if let Poll::Ready(out) = query.as_mut().poll(&mut Context::from_waker(&waker)) {
+                    return Poll::Ready(out);
+                }
+                // A query that woke itself is still registering keys (or ran out of tokio's
+                // cooperative budget): it is polled again, on a fresh budget, before any batch
+                // is loaded. One that did not is waiting on batches or I/O: load what it asked.
+                let yielded =
+                    probe.woken.load(Ordering::Acquire) && yields_in_a_row < MAX_YIELDS_IN_A_ROW;
+                if yielded {
+                    yields_in_a_row += 1;
+                } else {
+                    yields_in_a_row = 0;
+                    for batcher in &self.batchers {
+                        if let Some(load) = batcher.clone().flush() {
+                            loads.push(load);
+                        }
                     }
                 }
-                for batcher in &self.batchers {
-                    if let Some(load) = batcher.clone().flush() {
-                        loads.push(load);
-                    }
-                }
-                // Poll the loads; one that finishes at once (all cached) may unblock the query.
                 let mut finished = false;
                 while let Poll::Ready(Some(())) = loads.poll_next_unpin(cx) {
                     finished = true;
                 }
-                if !finished {
+                // After a yield the task is already woken; after a finished load (answers that
+                // needed no I/O) the query can go on right away.
+                if yielded || !finished {
                     return Poll::Pending;
                 }
             }

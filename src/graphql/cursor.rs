@@ -48,6 +48,18 @@ pub fn parse_event(cursor: &str) -> Result<i64, DomainError> {
         .ok_or_else(|| DomainError::invalid("after", "is not a timeline cursor this API returned"))
 }
 
+/// A position in a ranked result list.
+pub fn offset(position: usize) -> String {
+    encode(&format!("r1:{position}"))
+}
+
+pub fn parse_offset(cursor: &str) -> Result<usize, DomainError> {
+    decode(cursor)?
+        .strip_prefix("r1:")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| DomainError::invalid("after", "is not a search cursor this API returned"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,6 +115,29 @@ impl Mutation {
         transition(ctx, &input, Command::Reopen { reason }).await
     }
 
+    /// Whether a suggested past incident helped (specialists and above). Shown in both
+    /// incidents' timelines; helpful ones rank higher for later, similar incidents.
+    async fn rate_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        input: RateSuggestionInput,
+    ) -> Result<IncidentObject> {
+        let relabel = |field: &str, e: crate::domain::DomainError| {
+            with_code(
+                format!("{field}: {}", e.to_string().trim_start_matches("id: ")),
+                code::BAD_USER_INPUT,
+            )
+        };
+        let incident = incident_ref(&input.incident_id).map_err(|e| relabel("incidentId", e))?;
+        let suggested = incident_ref(&input.suggested_incident_id)
+            .map_err(|e| relabel("suggestedIncidentId", e))?;
+        let updated = services(ctx)?
+            .rate_suggestion(viewer(ctx)?, incident, suggested, input.helpful)
+            .await
+            .gql(ctx)?;
+        Ok(IncidentObject(updated))
+    }
+
     /// Not an incident, or a duplicate of another.
     async fn cancel_incident(
         &self,

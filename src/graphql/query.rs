@@ -2,8 +2,12 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
 
 use super::error::{GqlResult, bad_input, code, with_code};
-use super::inputs::{IncidentFilter, incident_ref};
+use chrono::{DateTime, Utc};
+
+use super::inputs::{IncidentFilter, ResolutionSearchFilter, incident_ref};
+use super::search::ResolutionSearchConnection;
 use super::types::enums::IncidentOrder;
+use super::types::knowledge::KnowledgeStatsObject;
 use super::types::{IncidentObject, ViewerObject};
 use super::{PageLimit, cursor};
 use crate::auth::Viewer;
@@ -72,6 +76,35 @@ impl Query {
             Ok(IncidentObject(incident))
         };
         Some(load.await)
+    }
+
+    /// Free-text search over resolved incidents: words, "quoted phrases", -excluded words.
+    /// At most 1,000 characters and 32 terms.
+    #[graphql(complexity = "super::limits::list_complexity(first, child_complexity)")]
+    async fn search_resolutions(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        filter: Option<ResolutionSearchFilter>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ResolutionSearchConnection> {
+        super::search::search_resolutions(ctx, query, filter, first, after).await
+    }
+
+    /// How often suggestions were shown and rated helpful in `[from, to)`, and the median time
+    /// to resolve of incidents that had a helpful suggestion versus those that did not.
+    async fn knowledge_stats(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<KnowledgeStatsObject> {
+        let stats = services(ctx)?
+            .knowledge_stats(viewer(ctx)?, from, to)
+            .await
+            .gql(ctx)?;
+        Ok(KnowledgeStatsObject { from, to, stats })
     }
 
     /// Incidents, newest first unless `orderBy` says otherwise (Relay connection).

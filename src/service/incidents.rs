@@ -10,7 +10,7 @@ use crate::domain::incident::{Command, Incident, NewIncident};
 use crate::domain::lifecycle::{Action, Status};
 use crate::store::events::{self, NewEvent};
 use crate::store::incidents::{self as rows, Keyset, ListFilter, ListOrder};
-use crate::store::{WriteTxn, counters};
+use crate::store::{WriteTxn, counters, index_changes, suggestions};
 
 /// One page of a keyset-paginated list.
 #[derive(Debug, Clone)]
@@ -112,6 +112,10 @@ impl Services {
         {
             check_original(&*txn, *original).await?;
         }
+        let mut command = command;
+        if let Command::Resolve(resolution) = &mut command {
+            resolution.helped_by = helped_by(&*txn, current.id).await?;
+        }
         let now = super::now();
         let (next, change) = current.apply(command, now)?;
         if !rows::update_if_version(&*txn, &next, current.version).await? {
@@ -122,7 +126,14 @@ impl Services {
             )));
         }
         append(&txn, &next, viewer, change).await?;
+        let reindex = current.changes_knowledge_base(&next);
+        if reindex {
+            index_changes::append(&*txn, next.id, now).await?;
+        }
         txn.commit().await?;
+        if reindex {
+            self.knowledge.changed.notify_one();
+        }
         tracing::info!(incident.id = %next.id, incident.status = next.status.as_str(), "incident transition: {}", action.verb());
         Ok(next)
     }
@@ -175,6 +186,19 @@ impl Services {
         authorize(viewer, Operation::ReadIncidents, None)?;
         Ok(rows::count(self.db.conn(), filter).await?)
     }
+}
+
+/// The suggestions someone rated helpful while this incident was diagnosed, with numbers.
+async fn helped_by(
+    conn: &impl sea_orm::ConnectionTrait,
+    incident: IncidentId,
+) -> Result<Vec<(IncidentId, IncidentNumber)>, ServiceError> {
+    let ids = suggestions::helpful_for(conn, incident).await?;
+    let found = rows::find_many(conn, &ids).await?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| found.get(&id).map(|i| (id, i.number)))
+        .collect())
 }
 
 /// A duplicate points at the incident being worked on: one that exists and is not itself

@@ -2,7 +2,10 @@
 //! transaction. They take the `Viewer` as an argument, so no path reaches the store without it.
 
 pub mod error;
+pub mod import;
 pub mod incidents;
+pub mod index_worker;
+pub mod knowledge;
 pub mod timeline;
 pub mod users;
 
@@ -18,18 +21,20 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-/// What every use case needs: the database. Cheap to clone.
+/// What every use case needs: the database and the knowledge base. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {
     pub db: Db,
     pub users: users::UserDirectory,
+    pub knowledge: knowledge::Knowledge,
 }
 
 impl Services {
-    pub fn new(db: Db) -> Self {
+    pub fn new(db: Db, knowledge: knowledge::Knowledge) -> Self {
         Self {
             users: users::UserDirectory::new(db.clone()),
             db,
+            knowledge,
         }
     }
 }

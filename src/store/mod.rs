@@ -4,6 +4,7 @@ pub mod counters;
 pub mod db;
 pub mod entity;
 pub mod events;
+pub mod imports;
 pub mod incidents;
 pub mod index_changes;
 pub mod suggestions;

@@ -94,6 +94,16 @@ async fn zero_configuration_serve_keeps_everything_under_data() {
         serde_json::json!({ "id": "ops", "roles": ["ADMIN"] })
     );
 
+    // The running server holds the index: a reindex refuses instead of deleting it.
+    let out = hindsight()
+        .current_dir(cwd.path())
+        .arg("reindex")
+        .output()
+        .expect("reindex");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in use by another process"));
+    assert!(data.join("index").join("meta.json").exists());
+
     child.kill().expect("kill");
     let output = child.wait_with_output().expect("wait");
     let log = String::from_utf8_lossy(&output.stderr);
@@ -169,4 +179,68 @@ fn schema_prints_the_committed_sdl_and_migrate_runs() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.path().join("hindsight.db").exists());
+}
+
+#[test]
+fn backtest_counts_links_it_cannot_use_and_ends_with_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let reports = dir.path().join("reports.csv");
+    let links = dir.path().join("links.csv");
+    std::fs::write(
+        &reports,
+        "Summary,Issue id,Status,Priority,Resolution,Created,Resolved,Description\n\
+         Crash when opening mail folder,1,RESOLVED,P2,FIXED,2020-01-01 10:00:00+00:00,2020-01-02 10:00:00+00:00,\"Mail crashes\nwhen opening a folder\"\n\
+         Browser crashes opening mail folder,2,RESOLVED,P2,DUPLICATE,2020-02-01 10:00:00+00:00,2020-02-02 10:00:00+00:00,crash in mail folder view\n\
+         Bookmarks toolbar missing,3,NEW,--,,2020-03-01 10:00:00+00:00,,toolbar gone\n",
+    )
+    .expect("write");
+    // 2 duplicates 1; 3 links to an id that is not in the reports.
+    std::fs::write(&links, "Issue id,Duplicate id\n2,1\n3,\"999, 998\"\n").expect("write");
+    let out = hindsight()
+        .args(["backtest", "--reports"])
+        .arg(&reports)
+        .arg("--links")
+        .arg(&links)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().expect("output");
+    let json: serde_json::Value = serde_json::from_str(last).expect("the last line is JSON");
+    assert_eq!(json["queries"], 1, "{stdout}");
+    assert!(json["skipped"].as_u64().expect("skipped") >= 1, "{stdout}");
+    assert_eq!(json["hindsight"]["recall@1"], 1.0, "{stdout}");
+    for key in ["recall@1", "recall@5", "recall@10", "mrr"] {
+        assert!(json["bm25"][key].is_number(), "{key}: {stdout}");
+    }
+
+    let out = hindsight()
+        .args(["backtest", "--reports", "/nonexistent.csv", "--links"])
+        .arg(&links)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nonexistent.csv"));
+}
+
+#[test]
+fn reindex_rebuilds_the_index_from_the_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = hindsight()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("reindex")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("reindexed 0 resolved incidents"));
+    assert!(dir.path().join("index").join("meta.json").exists());
 }

@@ -12,9 +12,9 @@ use tokio::sync::Mutex;
 use crate::on_both_databases;
 use crate::support::{Backend, PgDatabase, SECRET};
 
-struct Server {
-    child: Child,
-    url: String,
+pub struct Server {
+    pub child: Child,
+    pub url: String,
 }
 
 impl Drop for Server {
@@ -31,7 +31,7 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-async fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Server {
+pub async fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Server {
     let port = free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hindsight"));
     cmd.arg("serve")
@@ -63,7 +63,7 @@ async fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Server
     panic!("the server did not become ready");
 }
 
-fn token() -> String {
+pub fn token() -> String {
     let claims = json!({ "sub": "writer", "name": "Writer", "roles": ["manager"], "exp": chrono::Utc::now().timestamp() + 600 });
     jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),

@@ -1,26 +1,57 @@
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::enums::{IncidentSource, IncidentStatus, Level, LifecycleAction, Priority};
 use super::{TimelineEventObject, UserObject};
 use crate::domain::ids::IncidentId;
-use crate::domain::incident::Incident;
+use crate::domain::incident::{Incident, StoredResolution};
 use crate::domain::lifecycle::Action;
 use crate::graphql::PageLimit;
 use crate::graphql::cursor;
-use crate::graphql::error::bad_input;
+use crate::graphql::error::{GqlResult, bad_input, code, with_code};
 use crate::graphql::loaders::{Loaders, TimelineKey};
-use crate::graphql::query::page_size;
+use crate::graphql::query::{page_size, services, viewer};
+use crate::graphql::types::knowledge::SuggestionObject;
+
+/// At most this many suggestions per incident.
+const MAX_SUGGESTIONS: i32 = 20;
 
 pub struct IncidentObject(pub Incident);
 
 /// What restored service.
-#[derive(SimpleObject)]
-pub struct Resolution {
-    pub summary: String,
-    pub root_cause: Option<String>,
-    pub fix: Option<String>,
+pub struct Resolution(StoredResolution);
+
+#[Object]
+impl Resolution {
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+
+    async fn root_cause(&self) -> Option<&str> {
+        self.0.root_cause.as_deref()
+    }
+
+    async fn fix(&self) -> Option<&str> {
+        self.0.fix.as_deref()
+    }
+
+    /// Past incidents whose suggestion was rated helpful before this one was resolved.
+    async fn resolved_with_the_help_of(&self, ctx: &Context<'_>) -> Result<Vec<IncidentObject>> {
+        let loaders = Loaders::of(ctx)?;
+        let mut out = Vec::new();
+        for id in &self.0.helped_by {
+            out.extend(loaders.incident(ctx, *id).await?);
+        }
+        Ok(out)
+    }
+}
+
+/// Narrows suggestions to one service or category (by default they are only ranked up).
+#[derive(InputObject, Default)]
+pub struct SuggestionFilter {
+    pub service: Option<String>,
+    pub category: Option<String>,
 }
 
 /// Extra fields of the timeline connection.
@@ -71,6 +102,11 @@ impl IncidentObject {
         self.0.source.into()
     }
 
+    /// The original ticket id of an imported incident (`hindsight import`).
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+
     async fn status(&self) -> IncidentStatus {
         self.0.status.into()
     }
@@ -89,11 +125,38 @@ impl IncidentObject {
     }
 
     async fn resolution(&self) -> Option<Resolution> {
-        self.0.resolution.as_ref().map(|r| Resolution {
-            summary: r.summary.clone(),
-            root_cause: r.root_cause.clone(),
-            fix: r.fix.clone(),
-        })
+        self.0.resolution.clone().map(Resolution)
+    }
+
+    /// The most similar resolved incidents, best first: known fixes to try while diagnosing.
+    /// Excludes this incident and its duplicates. Each suggestion says why it was picked.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_complexity(Some(first), child_complexity)"
+    )]
+    async fn suggestions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5)] first: i32,
+        filter: Option<SuggestionFilter>,
+    ) -> Result<Vec<SuggestionObject>> {
+        if !(0..=MAX_SUGGESTIONS).contains(&first) {
+            return Err(with_code(
+                format!("first: must be between 0 and {MAX_SUGGESTIONS}, got {first}"),
+                code::BAD_USER_INPUT,
+            ));
+        }
+        let filter = filter.unwrap_or_default();
+        let found = services(ctx)?
+            .suggestions(
+                viewer(ctx)?,
+                &self.0,
+                first as usize,
+                filter.service,
+                filter.category,
+            )
+            .await
+            .gql(ctx)?;
+        Ok(found.into_iter().map(SuggestionObject).collect())
     }
 
     async fn cancel_reason(&self) -> Option<&str> {

@@ -2,6 +2,7 @@
 
 pub mod enums;
 pub mod incident;
+pub mod knowledge;
 pub mod timeline;
 pub mod user;
 

@@ -1,0 +1,269 @@
+//! Knowledge-base benchmarks on synthetic incidents (seeded, so every run indexes the same
+//! documents):
+//!
+//! - bulk indexing into an on-disk index with the default writer (1 thread, 64 MB heap):
+//!   docs/s, index size on disk, peak process memory while indexing;
+//! - suggestion and free-text search latency on one core: p50/p99 over a fixed set of
+//!   queries, then criterion's own estimate;
+//! - a criterion throughput bench of indexing 10k documents in memory.
+//!
+//! `cargo bench -p hindsight-index --bench knowledge_base` runs the 100k-document case (a
+//! couple of minutes). `KB_BENCH_1M=1` adds the 1M case (much longer on a small machine).
+//! `KB_BENCH_SIZES=20000,50000` picks other sizes; `KB_BENCH_WRITER_THREADS=2` indexes with two
+//! writer threads. Criterion's usual arguments (a filter, `--quick`) apply to the criterion
+//! part.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use hindsight_index::synthetic::Generator;
+use hindsight_index::{
+    Change, IncidentDoc, IndexOptions, KnowledgeBase, Probe, SearchQuery, SuggestOptions,
+};
+
+const BATCH: usize = 10_000;
+const LATENCY_QUERIES: usize = 1_000;
+
+fn sizes() -> Vec<usize> {
+    if let Ok(list) = std::env::var("KB_BENCH_SIZES") {
+        return list
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect();
+    }
+    let mut sizes = vec![100_000];
+    if std::env::var("KB_BENCH_1M").is_ok_and(|v| !v.is_empty() && v != "0") {
+        sizes.push(1_000_000);
+    }
+    sizes
+}
+
+/// Resident memory now and at its peak since the last reset, from /proc (Linux only).
+fn memory_kib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+fn reset_peak_memory() {
+    // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn dir_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Segments in the last commit, from meta.json (more segments, more lookups per query).
+fn kb_segments(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("meta.json"))
+        .ok()
+        .and_then(|meta| serde_json::from_str::<serde_json::Value>(&meta).ok())
+        .and_then(|meta| meta["segments"].as_array().map(Vec::len))
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn latencies(mut run: impl FnMut(usize)) -> (Duration, Duration, Duration) {
+    for i in 0..LATENCY_QUERIES / 10 {
+        run(i); // warm the page cache and the term dictionaries
+    }
+    let mut times: Vec<Duration> = (0..LATENCY_QUERIES)
+        .map(|i| {
+            let start = Instant::now();
+            run(i);
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    (
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times[times.len() - 1],
+    )
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1_000.0
+}
+
+/// Builds the on-disk index of `n` documents and reports indexing throughput, size and memory.
+fn text_bytes(d: &IncidentDoc) -> usize {
+    d.title.len()
+        + d.description.len()
+        + d.resolution_summary.len()
+        + d.root_cause.as_ref().map_or(0, String::len)
+        + d.fix.as_ref().map_or(0, String::len)
+}
+
+fn writer_threads() -> usize {
+    std::env::var("KB_BENCH_WRITER_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+}
+
+fn build(dir: &Path, n: usize) -> KnowledgeBase {
+    let options = IndexOptions {
+        writer_threads: writer_threads(),
+        ..IndexOptions::default()
+    };
+    let (kb, _) = KnowledgeBase::open_or_create_with(dir, options).expect("create the index");
+    let mut generator = Generator::new(42);
+    let mut indexing = Duration::ZERO;
+    let (rss_before, _) = memory_kib().unwrap_or((0, 0));
+    reset_peak_memory();
+    let mut peak_kib = 0;
+    let mut done = 0;
+    let mut bytes = 0;
+    while done < n {
+        let batch = BATCH.min(n - done);
+        // Generating documents is not indexing: keep it out of the clock.
+        let changes: Vec<Change> = (&mut generator)
+            .take(batch)
+            .inspect(|d| bytes += text_bytes(d))
+            .map(Change::Upsert)
+            .collect();
+        let start = Instant::now();
+        kb.apply(changes, done as i64 + batch as i64)
+            .expect("apply");
+        indexing += start.elapsed();
+        done += batch;
+        peak_kib = peak_kib.max(memory_kib().map_or(0, |(_, hwm)| hwm));
+    }
+    let start = Instant::now();
+    kb.close().expect("wait for merges");
+    let merging = start.elapsed();
+    peak_kib = peak_kib.max(memory_kib().map_or(0, |(_, hwm)| hwm));
+    let (kb, _) = KnowledgeBase::open_or_create(dir).expect("reopen");
+    assert_eq!(kb.doc_count(), n as u64);
+    println!(
+        "index/{n}: {:.0} docs/s, {:.1} MB/s of text ({n} docs, {:.0} bytes of text each, in \
+         {:.1} s; {} writer thread(s), 64 MB heap, a commit every {BATCH}); then {:.1} s for \
+         background merges to finish; {} segments",
+        n as f64 / indexing.as_secs_f64(),
+        bytes as f64 / 1e6 / indexing.as_secs_f64(),
+        bytes as f64 / n as f64,
+        indexing.as_secs_f64(),
+        writer_threads(),
+        merging.as_secs_f64(),
+        kb_segments(dir),
+    );
+    println!(
+        "index/{n}: {:.1} MB on disk ({:.0} bytes/doc); peak process RSS while indexing \
+         {:.0} MB ({:.0} MB above the {:.0} MB before; writer heap budget 64 MB)",
+        dir_size(dir) as f64 / 1e6,
+        dir_size(dir) as f64 / n as f64,
+        peak_kib as f64 / 1024.0,
+        peak_kib.saturating_sub(rss_before) as f64 / 1024.0,
+        rss_before as f64 / 1024.0
+    );
+    kb
+}
+
+fn bench_size(c: &mut Criterion, n: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kb = build(dir.path(), n);
+
+    let mut generator = Generator::new(7);
+    let probes: Vec<Probe> = (0..200).map(|_| generator.probe()).collect();
+    let searches: Vec<SearchQuery> = (0..200)
+        .map(|_| SearchQuery {
+            text: generator.search_text(),
+            limit: 10,
+            ..SearchQuery::default()
+        })
+        .collect();
+    let opts = SuggestOptions::default();
+
+    let (p50, p99, max) = latencies(|i| {
+        black_box(
+            kb.suggest(&probes[i % probes.len()], &opts)
+                .expect("suggest"),
+        );
+    });
+    println!(
+        "suggest/{n}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (limit 5, with explanations, \
+         one thread, {LATENCY_QUERIES} queries)",
+        ms(p50),
+        ms(p99),
+        ms(max)
+    );
+    let (p50, p99, max) = latencies(|i| {
+        black_box(kb.search(&searches[i % searches.len()]).expect("search"));
+    });
+    println!(
+        "search/{n}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (page of 10 with total and \
+         facets, one thread, {LATENCY_QUERIES} queries)",
+        ms(p50),
+        ms(p99),
+        ms(max)
+    );
+
+    let mut group = c.benchmark_group("knowledge_base");
+    group.sample_size(50);
+    group.measurement_time(Duration::from_secs(5));
+    group.warm_up_time(Duration::from_secs(1));
+    let mut i = 0;
+    group.bench_function(BenchmarkId::new("suggest", n), |b| {
+        b.iter(|| {
+            i += 1;
+            kb.suggest(&probes[i % probes.len()], &opts)
+                .expect("suggest")
+        })
+    });
+    group.bench_function(BenchmarkId::new("search", n), |b| {
+        b.iter(|| {
+            i += 1;
+            kb.search(&searches[i % searches.len()]).expect("search")
+        })
+    });
+    group.finish();
+}
+
+fn bench_indexing(c: &mut Criterion) {
+    const DOCS: usize = 10_000;
+    let docs: Vec<Change> = Generator::new(11).take(DOCS).map(Change::Upsert).collect();
+    let mut group = c.benchmark_group("knowledge_base");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(DOCS as u64));
+    group.bench_function(BenchmarkId::new("index_in_ram", DOCS), |b| {
+        b.iter(|| {
+            let kb = KnowledgeBase::in_ram().expect("kb");
+            kb.apply(docs.clone(), 1).expect("apply");
+            kb
+        })
+    });
+    group.finish();
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    for n in sizes() {
+        bench_size(&mut criterion, n);
+    }
+    bench_indexing(&mut criterion);
+    criterion.final_summary();
+}

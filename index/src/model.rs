@@ -1,0 +1,165 @@
+//! The plain data that goes in and out of the knowledge base.
+
+use chrono::{DateTime, Utc};
+
+/// One resolved incident, as the knowledge base indexes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentDoc {
+    /// The incident's UUID as text: the key that upserts and removals match on.
+    pub id: String,
+    /// `INC-n`'s `n`.
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    /// Exact-match field: filter, facet and ranking boost.
+    pub service: String,
+    /// Exact-match field: filter, facet and ranking boost.
+    pub category: Option<String>,
+    /// 1..=5; any other value is indexed as "no priority".
+    pub priority: Option<u8>,
+    pub resolution_summary: String,
+    pub root_cause: Option<String>,
+    pub fix: Option<String>,
+    pub resolved_at: DateTime<Utc>,
+    /// Times this incident was marked helpful as a suggestion.
+    pub helpful: u32,
+    /// Times this incident was marked unhelpful as a suggestion.
+    pub unhelpful: u32,
+}
+
+/// One entry of the change log, as the index worker applies it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Insert or replace the document with this id.
+    Upsert(IncidentDoc),
+    /// Remove the document with this id; removing a missing id is not an error.
+    Remove { id: String },
+}
+
+/// The incident being diagnosed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Probe {
+    pub title: String,
+    /// May be empty.
+    pub description: String,
+    pub service: Option<String>,
+    pub category: Option<String>,
+}
+
+/// How many suggestions, which to leave out and which hard filters to apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuggestOptions {
+    /// At most this many suggestions, capped at [`crate::MAX_SUGGEST_LIMIT`]; 0 returns none.
+    pub limit: usize,
+    /// Incidents never to suggest (typically the probe itself).
+    pub exclude_ids: Vec<String>,
+    /// Hard filter: only incidents of this service. (The probe's service is a boost.)
+    pub service: Option<String>,
+    /// Hard filter: only incidents of this category. (The probe's category is a boost.)
+    pub category: Option<String>,
+}
+
+impl Default for SuggestOptions {
+    fn default() -> Self {
+        SuggestOptions {
+            limit: 5,
+            exclude_ids: Vec::new(),
+            service: None,
+            category: None,
+        }
+    }
+}
+
+/// A past incident that probably has the answer, and why it was picked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub id: String,
+    pub number: i64,
+    /// Final ranking score (text relevance times the service, category and helpfulness
+    /// factors). Comparable within one answer only.
+    pub score: f32,
+    /// The probe's words that this incident also contains, as the probe spelled them, most
+    /// informative first.
+    pub matched_terms: Vec<String>,
+    /// Fragments of this incident with the matched words marked.
+    pub highlights: Vec<Highlight>,
+    pub same_service: bool,
+    pub same_category: bool,
+    pub helpful: u32,
+    pub unhelpful: u32,
+}
+
+/// The text fields a highlight can come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Title,
+    Description,
+    Fix,
+    ResolutionSummary,
+    RootCause,
+}
+
+/// A fragment of one field: HTML-escaped text with the matches in `<mark>…</mark>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Highlight {
+    pub field: Field,
+    pub fragment: String,
+}
+
+/// A responder's free-text search with optional filters and a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    /// What the user typed: words, `"quoted phrases"`, `-excluded` words. Empty text lists
+    /// every incident that passes the filters, newest first.
+    pub text: String,
+    pub service: Option<String>,
+    pub category: Option<String>,
+    pub priority: Option<u8>,
+    /// Inclusive.
+    pub resolved_after: Option<DateTime<Utc>>,
+    /// Exclusive.
+    pub resolved_before: Option<DateTime<Utc>>,
+    pub offset: usize,
+    /// Page size, at most [`crate::MAX_SEARCH_LIMIT`]; 0 returns only `total` and `facets`.
+    pub limit: usize,
+}
+
+impl Default for SearchQuery {
+    fn default() -> Self {
+        SearchQuery {
+            text: String::new(),
+            service: None,
+            category: None,
+            priority: None,
+            resolved_after: None,
+            resolved_before: None,
+            offset: 0,
+            limit: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub id: String,
+    pub number: i64,
+    pub score: f32,
+    pub highlights: Vec<Highlight>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResults {
+    /// The requested page.
+    pub hits: Vec<SearchHit>,
+    /// How many incidents match in all.
+    pub total: usize,
+    /// Counts over all matches (not just the page).
+    pub facets: Facets,
+}
+
+/// Match counts per value, most frequent first (ties by name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    pub service: Vec<(String, u64)>,
+    pub category: Vec<(String, u64)>,
+}

@@ -1,0 +1,135 @@
+//! `hindsight import`: past tickets from another tracker's CSV export, with a progress bar on
+//! a terminal. The summary goes to stdout, each rejected row (`line L: reason`) to stderr. The
+//! exit code is 0 whenever the file could be read, rejected rows or not; a file that cannot be
+//! read, or whose header lacks a required column, fails before anything is imported.
+
+use std::fs::File;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::ImportFormat;
+use crate::config::Settings;
+use crate::domain::text::Service;
+use crate::import::{ColumnSpec, Origin, Source};
+use crate::service::import::{self as use_case, ImportSummary};
+use crate::store::Db;
+
+pub async fn run(
+    settings: &Settings,
+    format: ImportFormat,
+    map: &[String],
+    service: &str,
+    file: &Path,
+) -> Result<(), String> {
+    let (spec, format_name) = match format {
+        ImportFormat::JiraCsv => (ColumnSpec::jira(), "jira-csv"),
+        ImportFormat::Csv => (ColumnSpec::mapped(), "csv"),
+    };
+    let spec = spec.with_map(map)?;
+    let default_service = Service::parse(service).map_err(|e| format!("--service: {e}"))?;
+    let shown = file.display().to_string();
+    let handle = File::open(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let metadata = handle
+        .metadata()
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if metadata.is_dir() {
+        return Err(format!("cannot read {shown}: it is a folder"));
+    }
+
+    // Hidden automatically when stderr is not a terminal.
+    let bar = ProgressBar::new(metadata.len()).with_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+        )
+        .map_err(|e| e.to_string())?
+        .progress_chars("=> "),
+    );
+    bar.set_message("importing");
+    let reader = bar.wrap_read(handle);
+    let source = tokio::task::spawn_blocking(move || Source::open(reader, &spec, default_service))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{shown}: {e}; nothing was imported"))?;
+    bar.suspend(|| {
+        for note in source.notes() {
+            eprintln!("note: {note}");
+        }
+    });
+
+    std::fs::create_dir_all(&settings.data_dir).map_err(|e| format!("data folder: {e}"))?;
+    let db = Db::connect(&settings.database_url())
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    let origin = Origin {
+        format: format_name.to_owned(),
+        file: file
+            .file_name()
+            .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned()),
+    };
+    let result = use_case::import(&db, source, &origin).await;
+    bar.finish_and_clear();
+    db.close().await.map_err(|e| e.to_string())?;
+    match result {
+        Ok(summary) => {
+            report(&origin.file, &summary);
+            Ok(())
+        }
+        Err(failed) => {
+            report(&origin.file, &failed.so_far);
+            Err(format!(
+                "the import stopped: {}. What was imported so far is kept; run the same import again to continue (imported tickets are skipped).",
+                failed.error
+            ))
+        }
+    }
+}
+
+fn report(file: &str, s: &ImportSummary) {
+    for rejection in &s.rejections {
+        eprintln!("{rejection}");
+    }
+    let unlisted = s.rejected - s.rejections.len() as u64;
+    if unlisted > 0 {
+        eprintln!("... and {unlisted} more rejected rows");
+    }
+    println!(
+        "{file}: imported {}, already imported {}, rejected {}, titles shortened {}",
+        s.imported, s.already_imported, s.rejected, s.titles_shortened
+    );
+    if s.into_knowledge_base > 0 {
+        println!(
+            "  {} resolved or closed: they enter the knowledge base (a running server indexes them within seconds, a stopped one at its next start).",
+            count(
+                s.into_knowledge_base,
+                "imported ticket is",
+                "imported tickets are"
+            )
+        );
+    }
+    if s.already_imported > 0 {
+        println!(
+            "  {} skipped: a ticket with the same id was imported before.",
+            count(s.already_imported, "row was", "rows were")
+        );
+    }
+    if s.titles_shortened > 0 {
+        println!(
+            "  {} longer than 200 characters and shortened to 200, ending in \"…\"; the full title is kept in the incident's IMPORTED timeline event.",
+            count(s.titles_shortened, "title was", "titles were")
+        );
+    }
+    if s.rejected > 0 {
+        println!(
+            "  {} rejected and skipped; each is listed on stderr as `line L: reason`.",
+            count(s.rejected, "row was", "rows were")
+        );
+    }
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

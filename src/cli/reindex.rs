@@ -1,0 +1,44 @@
+//! `hindsight reindex`: rebuilds the knowledge base from the database, with a progress bar on
+//! a terminal. The server must be stopped: it holds the index's writer lock.
+
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::Settings;
+use crate::service::index_worker;
+use crate::store::Db;
+
+pub async fn run(settings: &Settings) -> Result<(), String> {
+    std::fs::create_dir_all(&settings.data_dir).map_err(|e| format!("data folder: {e}"))?;
+    let db = Db::connect(&settings.database_url())
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    let (base, _) = index_worker::open(&settings.index_dir()).map_err(|e| e.detail())?;
+    let base = Arc::new(base);
+    // Hidden automatically when stderr is not a terminal.
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} incidents ({per_sec}, {eta} left)",
+        )
+        .map_err(|e| e.to_string())?
+        .progress_chars("=> "),
+    );
+    bar.set_message("indexing");
+    let indexed = index_worker::rebuild(&db, &base, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await
+    .map_err(|e| e.detail())?;
+    bar.finish_and_clear();
+    println!(
+        "reindexed {indexed} resolved incidents into {}",
+        settings.index_dir().display()
+    );
+    db.close().await.map_err(|e| e.to_string())?;
+    Ok(())
+}

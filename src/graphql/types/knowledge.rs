@@ -1,0 +1,235 @@
+//! GraphQL types of the knowledge base: suggestions with their reasons, search results with
+//! scores, highlights and facets, and the statistics of the learning loop.
+
+use async_graphql::connection::{ConnectionNameType, EdgeNameType};
+use async_graphql::{Context, Enum, Object, OutputType, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::IncidentObject;
+use crate::graphql::loaders::Loaders;
+use crate::service::knowledge::{KnowledgeStats, ResolutionTimes, SuggestionOut};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum HighlightField {
+    Title,
+    Description,
+    Fix,
+    ResolutionSummary,
+    RootCause,
+}
+
+impl From<hindsight_index::Field> for HighlightField {
+    fn from(f: hindsight_index::Field) -> Self {
+        use hindsight_index::Field;
+        match f {
+            Field::Title => Self::Title,
+            Field::Description => Self::Description,
+            Field::Fix => Self::Fix,
+            Field::ResolutionSummary => Self::ResolutionSummary,
+            Field::RootCause => Self::RootCause,
+        }
+    }
+}
+
+/// A fragment of one field with the matching words marked `<mark>…</mark>`; the rest of the
+/// text is HTML-escaped, so the fragment is safe to render as HTML.
+#[derive(SimpleObject, Clone)]
+pub struct Highlight {
+    pub field: HighlightField,
+    pub fragment: String,
+}
+
+pub fn highlights(from: &[hindsight_index::Highlight]) -> Vec<Highlight> {
+    from.iter()
+        .map(|h| Highlight {
+            field: h.field.into(),
+            fragment: h.fragment.clone(),
+        })
+        .collect()
+}
+
+pub struct SuggestionObject(pub SuggestionOut);
+
+/// A resolved incident that probably holds the fix, and why it was suggested.
+#[Object(name = "Suggestion")]
+impl SuggestionObject {
+    /// The past incident (loaded in one batch with the other suggestions).
+    async fn incident(&self, ctx: &Context<'_>) -> Result<Option<IncidentObject>> {
+        Loaders::of(ctx)?.incident(ctx, self.0.incident).await
+    }
+
+    /// Relevance; comparable only within one list of suggestions.
+    async fn score(&self) -> f64 {
+        f64::from(self.0.hit.score)
+    }
+
+    /// The words of this incident that the past one also contains, most informative first.
+    async fn matched_terms(&self) -> &[String] {
+        &self.0.hit.matched_terms
+    }
+
+    async fn highlights(&self) -> Vec<Highlight> {
+        highlights(&self.0.hit.highlights)
+    }
+
+    /// Why it ranks where it does, in words: same service, same category, marked helpful.
+    async fn reasons(&self) -> Vec<String> {
+        let hit = &self.0.hit;
+        let mut reasons = Vec::new();
+        if !hit.matched_terms.is_empty() {
+            reasons.push(format!(
+                "similar words: {}",
+                hit.matched_terms
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if hit.same_service {
+            reasons.push("same service".to_owned());
+        }
+        if hit.same_category {
+            reasons.push("same category".to_owned());
+        }
+        if hit.helpful > 0 {
+            reasons.push(format!(
+                "marked helpful {} time{}",
+                hit.helpful,
+                if hit.helpful == 1 { "" } else { "s" }
+            ));
+        }
+        if hit.unhelpful > 0 {
+            reasons.push(format!(
+                "marked unhelpful {} time{}",
+                hit.unhelpful,
+                if hit.unhelpful == 1 { "" } else { "s" }
+            ));
+        }
+        reasons
+    }
+}
+
+/// One value of a facet and how many results have it.
+#[derive(SimpleObject, Clone)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct SearchFacets {
+    pub service: Vec<FacetCount>,
+    pub category: Vec<FacetCount>,
+}
+
+impl From<&hindsight_index::Facets> for SearchFacets {
+    fn from(f: &hindsight_index::Facets) -> Self {
+        let convert = |v: &[(String, u64)]| {
+            v.iter()
+                .map(|(value, count)| FacetCount {
+                    value: value.clone(),
+                    count: *count,
+                })
+                .collect()
+        };
+        Self {
+            service: convert(&f.service),
+            category: convert(&f.category),
+        }
+    }
+}
+
+/// Extra fields of a search result connection.
+#[derive(SimpleObject)]
+pub struct SearchFields {
+    /// All matches, across pages.
+    pub total_count: u64,
+    /// Match counts by service and category, across all matches.
+    pub facets: SearchFacets,
+}
+
+/// Extra fields of a search result edge.
+#[derive(SimpleObject)]
+pub struct SearchEdgeFields {
+    pub score: f64,
+    pub highlights: Vec<Highlight>,
+}
+
+pub struct ResolutionSearchConnectionName;
+
+impl ConnectionNameType for ResolutionSearchConnectionName {
+    fn type_name<T: OutputType>() -> String {
+        "ResolutionSearchConnection".to_owned()
+    }
+}
+
+pub struct ResolutionSearchEdgeName;
+
+impl EdgeNameType for ResolutionSearchEdgeName {
+    fn type_name<T: OutputType>() -> String {
+        "ResolutionSearchEdge".to_owned()
+    }
+}
+
+pub struct KnowledgeStatsObject {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub stats: KnowledgeStats,
+}
+
+/// Whether the knowledge base pays off, over `[from, to)`.
+#[Object(name = "KnowledgeStats")]
+impl KnowledgeStatsObject {
+    async fn from(&self) -> DateTime<Utc> {
+        self.from
+    }
+
+    async fn to(&self) -> DateTime<Utc> {
+        self.to
+    }
+
+    /// Distinct (incident, suggestion) pairs first shown in the period.
+    async fn suggestions_shown(&self) -> u64 {
+        self.stats.feedback.pairs_shown
+    }
+
+    /// How many times those suggestions were displayed in all.
+    async fn times_shown(&self) -> u64 {
+        self.stats.feedback.times_shown
+    }
+
+    /// Pairs rated in the period that someone found helpful.
+    async fn rated_helpful(&self) -> u64 {
+        self.stats.feedback.rated_helpful
+    }
+
+    async fn rated_unhelpful(&self) -> u64 {
+        self.stats.feedback.rated_unhelpful
+    }
+
+    /// Incidents resolved in the period after a suggestion was rated helpful.
+    async fn resolved_with_help(&self) -> ResolutionTimesObject {
+        ResolutionTimesObject(self.stats.resolved_with_help.clone())
+    }
+
+    /// Incidents resolved in the period without a helpful suggestion.
+    async fn resolved_without_help(&self) -> ResolutionTimesObject {
+        ResolutionTimesObject(self.stats.resolved_without_help.clone())
+    }
+}
+
+pub struct ResolutionTimesObject(pub ResolutionTimes);
+
+#[Object(name = "ResolutionTimes")]
+impl ResolutionTimesObject {
+    async fn count(&self) -> u64 {
+        self.0.count
+    }
+
+    /// Median time from report to resolution, in seconds; null when `count` is 0.
+    async fn median_time_to_resolve_seconds(&self) -> Option<f64> {
+        self.0.median_seconds
+    }
+}

@@ -1,0 +1,142 @@
+//! The index worker: keeps this node's knowledge base equal to the database.
+//!
+//! It applies the change log in order, in batches, and commits the index with the last
+//! applied sequence number in the commit payload. On start it catches up from that number;
+//! a missing, unreadable or half-rebuilt index is rebuilt from the database first. A crash at
+//! any point loses nothing: whatever the index did not commit is applied again, and applying
+//! a change is idempotent (it re-reads the incident's current state).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hindsight_index::{Change, KnowledgeBase, Opened};
+
+use super::knowledge::to_document;
+use super::{ServiceError, Services};
+use crate::store::{Db, incidents as rows, index_changes, suggestions};
+
+/// Changes applied per index commit.
+const BATCH: u64 = 500;
+/// Incidents read per page during a rebuild.
+const REBUILD_PAGE: u64 = 1_000;
+/// The sequence a rebuild commits with until it is complete: a crash mid-rebuild leaves an
+/// index that says "rebuild me" rather than one that looks complete.
+const REBUILDING: i64 = -1;
+
+/// Opens the knowledge base in `dir`; `true` when it must be rebuilt. The index is derived
+/// data, so an unreadable one is deleted and recreated.
+pub fn open(dir: &Path) -> Result<(KnowledgeBase, bool), ServiceError> {
+    match KnowledgeBase::open_or_create(dir) {
+        Ok((
+            kb,
+            Opened::Existing {
+                last_seq: Some(seq),
+            },
+        )) if seq >= 0 => Ok((kb, false)),
+        Ok((kb, _)) => Ok((kb, true)),
+        Err(e) if e.is_locked() => Err(ServiceError::internal(std::io::Error::other(format!(
+            "the index in {} is in use by another process (is the server running?)",
+            dir.display()
+        )))),
+        Err(e) => {
+            tracing::warn!(index.path = %dir.display(), error = %e, "the index is unreadable; deleting it to rebuild from the database");
+            std::fs::remove_dir_all(dir).map_err(ServiceError::internal)?;
+            let (kb, _) = KnowledgeBase::open_or_create(dir)?;
+            Ok((kb, true))
+        }
+    }
+}
+
+/// Rebuilds the whole index from the database. `progress(done, total)` is called per page.
+pub async fn rebuild(
+    db: &Db,
+    base: &Arc<KnowledgeBase>,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<u64, ServiceError> {
+    // Everything logged up to here is covered by the rebuild; later changes are applied by
+    // the worker afterwards (applying one twice is harmless).
+    let through = index_changes::last_seq(db.conn()).await?;
+    let total = rows::count_knowledge_base(db.conn()).await?;
+    let kb = base.clone();
+    tokio::task::spawn_blocking(move || kb.clear()).await??;
+    let mut done = 0;
+    let mut after_number = 0;
+    loop {
+        let page = rows::knowledge_base_page(db.conn(), after_number, REBUILD_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after_number = last.number.0;
+        let ids: Vec<_> = page.iter().map(|i| i.id).collect();
+        let counts = suggestions::counts_for(db.conn(), &ids).await?;
+        let changes: Vec<Change> = page
+            .iter()
+            .filter_map(|i| to_document(i, counts.get(&i.id).copied().unwrap_or_default()))
+            .map(Change::Upsert)
+            .collect();
+        done += changes.len() as u64;
+        let kb = base.clone();
+        tokio::task::spawn_blocking(move || kb.apply(changes, REBUILDING)).await??;
+        progress(done, total);
+    }
+    let kb = base.clone();
+    tokio::task::spawn_blocking(move || kb.apply(Vec::new(), through)).await??;
+    Ok(done)
+}
+
+/// Applies every pending change; returns how many log entries were applied.
+pub async fn catch_up(services: &Services) -> Result<u64, ServiceError> {
+    let mut applied = 0;
+    loop {
+        let from = services
+            .knowledge
+            .base
+            .last_applied_seq()
+            .unwrap_or(0)
+            .max(0);
+        let batch = index_changes::after(services.db.conn(), from, BATCH).await?;
+        let Some(&(through, _)) = batch.last() else {
+            return Ok(applied);
+        };
+        let mut ids: Vec<_> = batch.iter().map(|(_, id)| *id).collect();
+        ids.sort();
+        ids.dedup();
+        let incidents = rows::find_many(services.db.conn(), &ids).await?;
+        let counts = suggestions::counts_for(services.db.conn(), &ids).await?;
+        // The log says which incidents changed; their current state says what to index.
+        let changes: Vec<Change> = ids
+            .iter()
+            .map(|id| {
+                let doc = incidents
+                    .get(id)
+                    .and_then(|i| to_document(i, counts.get(id).copied().unwrap_or_default()));
+                match doc {
+                    Some(doc) => Change::Upsert(doc),
+                    None => Change::Remove { id: id.to_string() },
+                }
+            })
+            .collect();
+        let kb = services.knowledge.base.clone();
+        tokio::task::spawn_blocking(move || kb.apply(changes, through)).await??;
+        applied += batch.len() as u64;
+        if (batch.len() as u64) < BATCH {
+            return Ok(applied);
+        }
+    }
+}
+
+/// Runs until the process ends: catch up whenever a local change rings the bell, and every
+/// `poll` for changes that other nodes sharing the database wrote.
+pub fn spawn(services: Services, poll: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = catch_up(&services).await {
+                tracing::error!(error = %e, "the index worker could not apply the change log; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            tokio::select! {
+                () = services.knowledge.changed.notified() => {}
+                () = tokio::time::sleep(poll) => {}
+            }
+        }
+    })
+}

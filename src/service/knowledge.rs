@@ -1,0 +1,310 @@
+//! Knowledge-base use cases: suggestions while an incident is diagnosed, free-text search over
+//! past resolutions, rating suggestions (the learning loop), and the statistics that show
+//! whether the knowledge base pays off.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use hindsight_index::{
+    IncidentDoc, KnowledgeBase, Probe, SearchError, SearchQuery, SearchResults, SuggestOptions,
+    Suggestion,
+};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use super::{ServiceError, Services, now};
+use crate::auth::policy::Subject;
+use crate::auth::{Operation, Viewer, authorize};
+use crate::domain::event::EventKind;
+use crate::domain::ids::{IncidentId, IncidentRef};
+use crate::domain::incident::Incident;
+use crate::store::events::{self, NewEvent};
+use crate::store::incidents as rows;
+use crate::store::{index_changes, suggestions};
+
+/// The node's knowledge base and the bell that tells its index worker to look at the log.
+#[derive(Clone)]
+pub struct Knowledge {
+    pub base: Arc<KnowledgeBase>,
+    pub changed: Arc<Notify>,
+}
+
+impl Knowledge {
+    pub fn new(base: Arc<KnowledgeBase>) -> Self {
+        Self {
+            base,
+            changed: Arc::new(Notify::new()),
+        }
+    }
+}
+
+/// A suggestion whose incident is known to exist in the database.
+#[derive(Debug, Clone)]
+pub struct SuggestionOut {
+    pub incident: IncidentId,
+    pub hit: Suggestion,
+}
+
+/// Knowledge-base statistics over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnowledgeStats {
+    pub feedback: suggestions::FeedbackCounts,
+    pub resolved_with_help: ResolutionTimes,
+    pub resolved_without_help: ResolutionTimes,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResolutionTimes {
+    pub count: u64,
+    pub median_seconds: Option<f64>,
+}
+
+/// How the index sees an incident, given the ratings it received as a suggestion.
+pub fn to_document(incident: &Incident, (helpful, unhelpful): (u32, u32)) -> Option<IncidentDoc> {
+    if !incident.in_knowledge_base() {
+        return None;
+    }
+    let resolution = incident.resolution.as_ref();
+    Some(IncidentDoc {
+        id: incident.id.to_string(),
+        number: incident.number.0,
+        title: incident.title.clone(),
+        description: incident.description.clone(),
+        service: incident.service.clone(),
+        category: incident.category.clone(),
+        priority: incident.priority.map(|p| p.rank() as u8),
+        resolution_summary: resolution.map(|r| r.summary.clone()).unwrap_or_default(),
+        root_cause: resolution.and_then(|r| r.root_cause.clone()),
+        fix: resolution.and_then(|r| r.fix.clone()),
+        resolved_at: incident.resolved_at.unwrap_or(incident.updated_at),
+        helpful,
+        unhelpful,
+    })
+}
+
+fn parse_hit_id(id: &str) -> Option<IncidentId> {
+    Uuid::parse_str(id).ok().map(IncidentId)
+}
+
+impl Services {
+    /// The most similar resolved incidents for `incident`, best first, excluding itself and
+    /// its duplicates. Each showing is counted for `knowledgeStats`.
+    pub async fn suggestions(
+        &self,
+        viewer: &Viewer,
+        incident: &Incident,
+        first: usize,
+        service: Option<String>,
+        category: Option<String>,
+    ) -> Result<Vec<SuggestionOut>, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        let mut exclude = vec![incident.id.to_string()];
+        exclude.extend(incident.duplicate_of.map(|d| d.to_string()));
+        exclude.extend(
+            rows::duplicates_of(self.db.conn(), incident.id)
+                .await?
+                .into_iter()
+                .map(|d| d.to_string()),
+        );
+        let probe = Probe {
+            title: incident.title.clone(),
+            description: incident.description.clone(),
+            service: Some(incident.service.clone()),
+            category: incident.category.clone(),
+        };
+        let options = SuggestOptions {
+            limit: first,
+            exclude_ids: exclude,
+            service,
+            category,
+        };
+        let base = self.knowledge.base.clone();
+        let hits = tokio::task::spawn_blocking(move || base.suggest(&probe, &options)).await??;
+        let out: Vec<SuggestionOut> = hits
+            .into_iter()
+            .filter_map(|hit| parse_hit_id(&hit.id).map(|incident| SuggestionOut { incident, hit }))
+            .collect();
+        let shown: Vec<IncidentId> = out.iter().map(|s| s.incident).collect();
+        if !shown.is_empty() {
+            // Counting impressions must not cost the responder their suggestions.
+            if let Err(e) = self.record_shown(incident.id, &shown).await {
+                tracing::warn!(incident.id = %incident.id, error = %e, "could not count shown suggestions");
+            }
+        }
+        Ok(out)
+    }
+
+    async fn record_shown(
+        &self,
+        incident: IncidentId,
+        shown: &[IncidentId],
+    ) -> Result<(), ServiceError> {
+        let txn = self.db.begin_write().await?;
+        suggestions::record_shown(&*txn, incident, shown, now()).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Free-text search over resolved incidents.
+    pub async fn search_resolutions(
+        &self,
+        viewer: &Viewer,
+        query: SearchQuery,
+    ) -> Result<SearchResults, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        let base = self.knowledge.base.clone();
+        match tokio::task::spawn_blocking(move || base.search(&query)).await? {
+            Ok(results) => Ok(results),
+            Err(SearchError::Invalid(message)) => {
+                Err(ServiceError::BadInput(format!("query: {message}")))
+            }
+            Err(SearchError::Index(e)) => Err(e.into()),
+        }
+    }
+
+    /// Records whether a suggestion helped. Idempotent per user and pair; a changed rating
+    /// replaces the old one. Both incidents' timelines show it, and the suggested incident is
+    /// re-indexed with its new helpfulness.
+    pub async fn rate_suggestion(
+        &self,
+        viewer: &Viewer,
+        incident: IncidentRef,
+        suggested: IncidentRef,
+        helpful: bool,
+    ) -> Result<Incident, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)
+            .map_err(|_| ServiceError::NotFound("no such incident".into()))?;
+        let txn = self.db.begin_write().await?;
+        let target = find(&*txn, incident, "incidentId").await?;
+        authorize(
+            viewer,
+            Operation::RateSuggestion,
+            Some(Subject {
+                reporter_id: &target.reporter_id,
+            }),
+        )?;
+        let past = find(&*txn, suggested, "suggestedIncidentId").await?;
+        if past.id == target.id {
+            return Err(ServiceError::BadInput(
+                "suggestedIncidentId: an incident cannot be a suggestion for itself".into(),
+            ));
+        }
+        if !past.in_knowledge_base() {
+            return Err(ServiceError::BadInput(format!(
+                "suggestedIncidentId: {} is not resolved, so it is not in the knowledge base",
+                past.number
+            )));
+        }
+        let at = now();
+        let previous =
+            suggestions::rate(&*txn, target.id, past.id, &viewer.user_id, helpful, at).await?;
+        if previous == Some(helpful) {
+            // Same rating again: nothing changes, nothing is recorded twice.
+            return Ok(target);
+        }
+        let detail = serde_json::json!({
+            "incident": target.number.to_string(),
+            "suggestedIncident": past.number.to_string(),
+            "helpful": helpful,
+        });
+        for id in [target.id, past.id] {
+            events::append(
+                &*txn,
+                NewEvent {
+                    incident_id: id,
+                    at,
+                    actor_id: &viewer.user_id,
+                    kind: EventKind::SuggestionRated,
+                    before: previous.map(|p| serde_json::json!({ "helpful": p })),
+                    after: detail.clone(),
+                },
+            )
+            .await?;
+        }
+        index_changes::append(&*txn, past.id, at).await?;
+        txn.commit().await?;
+        self.knowledge.changed.notify_one();
+        Ok(target)
+    }
+
+    pub async fn knowledge_stats(
+        &self,
+        viewer: &Viewer,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<KnowledgeStats, ServiceError> {
+        authorize(viewer, Operation::ViewKnowledgeStats, None)?;
+        if from >= to {
+            return Err(ServiceError::BadInput("from: must be before `to`".into()));
+        }
+        let feedback = suggestions::feedback_counts(self.db.conn(), from, to).await?;
+        let resolved = rows::resolved_between(self.db.conn(), from, to).await?;
+        let mut with_help = Vec::new();
+        let mut without_help = Vec::new();
+        for incident in resolved {
+            let (Some(resolved_at), Some(resolution)) =
+                (incident.resolved_at, &incident.resolution)
+            else {
+                continue;
+            };
+            let seconds = (resolved_at - incident.created_at).num_milliseconds() as f64 / 1000.0;
+            if resolution.helped_by.is_empty() {
+                without_help.push(seconds);
+            } else {
+                with_help.push(seconds);
+            }
+        }
+        Ok(KnowledgeStats {
+            feedback,
+            resolved_with_help: times(with_help),
+            resolved_without_help: times(without_help),
+        })
+    }
+
+    /// Ratings received by each of `ids` as a suggestion: for building index documents.
+    pub async fn rating_counts(
+        &self,
+        ids: &[IncidentId],
+    ) -> Result<HashMap<IncidentId, (u32, u32)>, ServiceError> {
+        Ok(suggestions::counts_for(self.db.conn(), ids).await?)
+    }
+}
+
+async fn find(
+    conn: &impl sea_orm::ConnectionTrait,
+    target: IncidentRef,
+    field: &str,
+) -> Result<Incident, ServiceError> {
+    let found = match target {
+        IncidentRef::Id(id) => rows::find(conn, id).await?,
+        IncidentRef::Number(n) => rows::find_by_number(conn, n).await?,
+    };
+    found.ok_or_else(|| ServiceError::NotFound(format!("{field}: no such incident")))
+}
+
+fn times(mut seconds: Vec<f64>) -> ResolutionTimes {
+    seconds.sort_by(f64::total_cmp);
+    let n = seconds.len();
+    let median_seconds = match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(seconds[n / 2]),
+        _ => Some((seconds[n / 2 - 1] + seconds[n / 2]) / 2.0),
+    };
+    ResolutionTimes {
+        count: n as u64,
+        median_seconds,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_even_and_empty() {
+        assert_eq!(times(vec![]).median_seconds, None);
+        assert_eq!(times(vec![5.0, 1.0, 3.0]).median_seconds, Some(3.0));
+        assert_eq!(times(vec![4.0, 1.0, 3.0, 2.0]).median_seconds, Some(2.5));
+    }
+}
