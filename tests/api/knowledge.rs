@@ -517,3 +517,77 @@ async fn search_input_is_text_not_a_programme(backend: Backend) {
         .await;
     assert_eq!(code, "FORBIDDEN");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_sharing_postgres_each_keep_their_index_current() {
+    let Some(backend) = Backend::postgres() else {
+        return crate::support::skip_postgres(
+            "knowledge::nodes_sharing_postgres_each_keep_their_index_current",
+        );
+    };
+    let a = TestApp::spawn(backend).await;
+    let url = a.postgres_url().expect("on PostgreSQL");
+    // A second node: its own data folder and index, the same database.
+    let b = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.database_url = Some(hindsight::auth::Secret::new(url));
+    })
+    .await;
+    let lead = a.admin();
+    let (id, number) = report(
+        &a,
+        &lead,
+        "Ingress returns 502 after certificate rotation",
+        "nginx upstream errors",
+        "edge",
+    )
+    .await;
+    resolve(
+        &a,
+        &lead,
+        &id,
+        "network",
+        "Reloaded nginx",
+        "Reload on rotation",
+    )
+    .await;
+    // Node B learns of it from the shared change log, not from a local bell.
+    let took = within(Duration::from_secs(2), || async {
+        search_numbers(&b, &b.admin(), "ingress 502").await == [number.clone()]
+    })
+    .await;
+    eprintln!("visible on the other node after {took:?}");
+}
+
+on_both_databases!(suggestions_work_for_an_incident_without_description);
+
+async fn suggestions_work_for_an_incident_without_description(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let lead = app.admin();
+    let (a, a_number) = report(&app, &lead, "Disk full on build agents", "", "ci").await;
+    resolve(
+        &app,
+        &lead,
+        &a,
+        "storage",
+        "Cleaned the docker cache",
+        "Prune images nightly",
+    )
+    .await;
+    within(Duration::from_secs(1), || async {
+        search_numbers(&app, &lead, "disk full").await == [a_number.clone()]
+    })
+    .await;
+    let (empty, _) = report(&app, &lead, "Disk full", "", "ci").await;
+    assert_eq!(suggested_numbers(&app, &lead, &empty).await, [a_number]);
+    // Only stop words: no suggestions, no error.
+    let (stop, _) = report(&app, &lead, "the and of", "", "ci").await;
+    assert!(suggested_numbers(&app, &lead, &stop).await.is_empty());
+    let (code, _) = app
+        .error_code(
+            &lead,
+            "query($id: ID!) { incident(id: $id) { suggestions(first: 21) { score } } }",
+            json!({ "id": empty }),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+}

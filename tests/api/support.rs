@@ -184,6 +184,11 @@ impl TestApp {
         }
     }
 
+    /// The PostgreSQL database this app uses, if it runs on PostgreSQL.
+    pub fn postgres_url(&self) -> Option<String> {
+        self._pg.as_ref().map(|p| p.url.clone())
+    }
+
     pub fn data_dir(&self) -> &std::path::Path {
         self._data_dir.path()
     }
