@@ -63,9 +63,8 @@ impl Query {
     }
 
     /// One incident, by id or by number (`INC-42`).
-    ///
-    /// `Option<Result<..>>` makes an error here null only this field, as the GraphQL spec
-    /// asks; async-graphql 7.2 drops the key of a failed `Result<Option<..>>` field instead.
+    // `Option<Result<..>>` makes an error here null only this field, as the GraphQL spec
+    // asks; async-graphql 7.2 drops the key of a failed `Result<Option<..>>` field instead.
     async fn incident(&self, ctx: &Context<'_>, id: ID) -> Option<Result<IncidentObject>> {
         let load = async {
             let target = incident_ref(&id).map_err(bad_input)?;
