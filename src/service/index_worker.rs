@@ -20,9 +20,6 @@ use crate::store::{Db, incidents as rows, index_changes, suggestions};
 const BATCH: u64 = 500;
 /// Incidents read per page during a rebuild.
 const REBUILD_PAGE: u64 = 1_000;
-/// The sequence a rebuild commits with until it is complete: a crash mid-rebuild leaves an
-/// index that says "rebuild me" rather than one that looks complete.
-const REBUILDING: i64 = -1;
 
 /// Opens the knowledge base in `dir`; `true` when it must be rebuilt. The index is derived
 /// data, so an unreadable one is deleted and recreated.
@@ -49,6 +46,8 @@ pub fn open(dir: &Path) -> Result<(KnowledgeBase, bool), ServiceError> {
 }
 
 /// Rebuilds the whole index from the database. `progress(done, total)` is called per page.
+/// Everything is staged and committed once at the end: readers keep the old index until
+/// then, and a crash mid-rebuild leaves the old index and its sequence number intact.
 pub async fn rebuild(
     db: &Db,
     base: &Arc<KnowledgeBase>,
@@ -75,11 +74,11 @@ pub async fn rebuild(
             .collect();
         done += changes.len() as u64;
         let kb = base.clone();
-        tokio::task::spawn_blocking(move || kb.apply(changes, REBUILDING)).await??;
+        tokio::task::spawn_blocking(move || kb.stage(changes)).await??;
         progress(done, total);
     }
     let kb = base.clone();
-    tokio::task::spawn_blocking(move || kb.apply(Vec::new(), through)).await??;
+    tokio::task::spawn_blocking(move || kb.commit(through)).await??;
     Ok(done)
 }
 
