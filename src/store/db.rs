@@ -120,7 +120,8 @@ impl Db {
         // writes cannot fail with SQLITE_BUSY when another process (an import) commits in
         // between; it waits for the lock (busy_timeout) instead.
         let options = TransactionOptions {
-            sqlite_transaction_mode: (self.backend == Backend::Sqlite).then_some(SqliteTransactionMode::Immediate),
+            sqlite_transaction_mode: (self.backend == Backend::Sqlite)
+                .then_some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
         let txn = self.conn.begin_with_options(options).await?;
