@@ -198,7 +198,17 @@ impl Services {
         }
         let at = now();
         let previous =
-            suggestions::rate(&*txn, target.id, past.id, &viewer.user_id, helpful, at).await?;
+            suggestions::rate(&*txn, target.id, past.id, &viewer.user_id, helpful, at)
+                .await
+                .map_err(|e| match e.sql_err() {
+                    // The same person's same rating sent twice at once (a double click): on
+                    // PostgreSQL both see no rating yet and one insert loses on the unique index.
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ServiceError::Conflict(
+                        "this rating was being recorded by another request at the same moment; reload and retry"
+                            .into(),
+                    ),
+                    _ => ServiceError::from(e),
+                })?;
         if previous == Some(helpful) {
             // Same rating again: nothing changes, nothing is recorded twice.
             return Ok(target);

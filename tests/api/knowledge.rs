@@ -591,3 +591,60 @@ async fn suggestions_work_for_an_incident_without_description(backend: Backend) 
         .await;
     assert_eq!(code, "BAD_USER_INPUT");
 }
+
+on_both_databases!(the_same_rating_sent_at_once_is_recorded_once);
+
+async fn the_same_rating_sent_at_once_is_recorded_once(backend: Backend) {
+    let app = std::sync::Arc::new(TestApp::spawn(backend).await);
+    let lead = app.admin();
+    let (past, _) = report(
+        &app,
+        &lead,
+        "Queue backlog on billing",
+        "consumers stuck",
+        "billing",
+    )
+    .await;
+    resolve(
+        &app,
+        &lead,
+        &past,
+        "queue",
+        "Restarted consumers",
+        "Raise prefetch",
+    )
+    .await;
+    let (new, _) = report(
+        &app,
+        &lead,
+        "Billing queue backlog again",
+        "consumers stuck",
+        "billing",
+    )
+    .await;
+    let input =
+        json!({ "input": { "incidentId": new, "suggestedIncidentId": past, "helpful": true } });
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (app, lead, input, barrier) =
+            (app.clone(), lead.clone(), input.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let (_, body) = app.gql(&lead, RATE, input).await;
+            body["errors"][0]["extensions"]["code"]
+                .as_str()
+                .map(str::to_owned)
+        }));
+    }
+    for task in tasks {
+        let code = task.await.expect("task");
+        assert!(
+            code.is_none() || code.as_deref() == Some("CONFLICT"),
+            "never INTERNAL: {code:?}"
+        );
+    }
+    // One rating, one event in each timeline, however the race went.
+    assert_eq!(app.timeline_len(&lead, &new).await, 2);
+    assert_eq!(app.timeline_len(&lead, &past).await, 5);
+}
