@@ -14,6 +14,7 @@ use super::types::knowledge::{
     highlights,
 };
 use crate::domain::ids::IncidentId;
+use crate::service::knowledge::hit_incident;
 
 pub type ResolutionSearchConnection = Connection<
     String,
@@ -57,7 +58,7 @@ pub async fn search_resolutions(
     let ids: Vec<IncidentId> = results
         .hits
         .iter()
-        .filter_map(|h| uuid::Uuid::parse_str(&h.id).ok().map(IncidentId))
+        .filter_map(|h| hit_incident(&h.id))
         .collect();
     let mut incidents = services.incidents_by_id(viewer, &ids).await.gql(ctx)?;
     let mut connection = Connection::with_additional_fields(
@@ -70,10 +71,7 @@ pub async fn search_resolutions(
     );
     for (position, hit) in results.hits.iter().enumerate() {
         // A hit whose incident is gone (deleted between index and database) is skipped.
-        let Some(incident) = uuid::Uuid::parse_str(&hit.id)
-            .ok()
-            .and_then(|u| incidents.remove(&IncidentId(u)))
-        else {
+        let Some(incident) = hit_incident(&hit.id).and_then(|id| incidents.remove(&id)) else {
             continue;
         };
         connection.edges.push(Edge::with_additional_fields(

@@ -43,7 +43,7 @@ fn can_read(viewer: &Viewer, target: IncidentRef) -> Result<(), ServiceError> {
     authorize(viewer, Operation::ReadIncidents, None).map_err(|_| not_found(target))
 }
 
-async fn find(
+pub(super) async fn find(
     conn: &impl sea_orm::ConnectionTrait,
     target: IncidentRef,
 ) -> Result<Option<Incident>, ServiceError> {

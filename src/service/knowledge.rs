@@ -2,7 +2,6 @@
 //! past resolutions, rating suggestions (the learning loop), and the statistics that show
 //! whether the knowledge base pays off.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -83,7 +82,8 @@ pub fn to_document(incident: &Incident, (helpful, unhelpful): (u32, u32)) -> Opt
     })
 }
 
-fn parse_hit_id(id: &str) -> Option<IncidentId> {
+/// The incident an index hit names; the index stores ids as text.
+pub fn hit_incident(id: &str) -> Option<IncidentId> {
     Uuid::parse_str(id).ok().map(IncidentId)
 }
 
@@ -123,7 +123,7 @@ impl Services {
         let hits = tokio::task::spawn_blocking(move || base.suggest(&probe, &options)).await??;
         let out: Vec<SuggestionOut> = hits
             .into_iter()
-            .filter_map(|hit| parse_hit_id(&hit.id).map(|incident| SuggestionOut { incident, hit }))
+            .filter_map(|hit| hit_incident(&hit.id).map(|incident| SuggestionOut { incident, hit }))
             .collect();
         let shown: Vec<IncidentId> = out.iter().map(|s| s.incident).collect();
         if !shown.is_empty() {
@@ -271,14 +271,6 @@ impl Services {
             resolved_without_help: times(without_help),
         })
     }
-
-    /// Ratings received by each of `ids` as a suggestion: for building index documents.
-    pub async fn rating_counts(
-        &self,
-        ids: &[IncidentId],
-    ) -> Result<HashMap<IncidentId, (u32, u32)>, ServiceError> {
-        Ok(suggestions::counts_for(self.db.conn(), ids).await?)
-    }
 }
 
 async fn find(
@@ -286,11 +278,9 @@ async fn find(
     target: IncidentRef,
     field: &str,
 ) -> Result<Incident, ServiceError> {
-    let found = match target {
-        IncidentRef::Id(id) => rows::find(conn, id).await?,
-        IncidentRef::Number(n) => rows::find_by_number(conn, n).await?,
-    };
-    found.ok_or_else(|| ServiceError::NotFound(format!("{field}: no such incident")))
+    super::incidents::find(conn, target)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("{field}: no such incident")))
 }
 
 fn times(mut seconds: Vec<f64>) -> ResolutionTimes {

@@ -322,18 +322,6 @@ pub async fn resolved_between(
         .collect()
 }
 
-pub async fn find_by_external_id(
-    conn: &impl ConnectionTrait,
-    external_id: &str,
-) -> Result<Option<Incident>, DbErr> {
-    Entity::find()
-        .filter(Column::ExternalId.eq(external_id))
-        .one(conn)
-        .await?
-        .map(Incident::try_from)
-        .transpose()
-}
-
 /// Incidents that are duplicates of `id`, for excluding them from its suggestions.
 pub async fn duplicates_of(
     conn: &impl ConnectionTrait,

@@ -87,6 +87,14 @@ async fn search_numbers(app: &TestApp, token: &str, q: &str) -> Vec<String> {
         .collect()
 }
 
+/// Waits (bounded) until searching `q` finds exactly `number`.
+async fn searchable_within_a_second(app: &TestApp, token: &str, q: &str, number: &str) {
+    within(Duration::from_secs(1), || async {
+        search_numbers(app, token, q).await == [number]
+    })
+    .await;
+}
+
 async fn suggested_numbers(app: &TestApp, token: &str, id: &str) -> Vec<String> {
     let data = app.ok(token, SUGGEST, json!({ "id": id })).await;
     data["incident"]["suggestions"]
@@ -212,10 +220,7 @@ async fn only_resolved_incidents_are_in_the_knowledge_base(backend: Backend) {
         "Increase max.poll.records",
     )
     .await;
-    within(Duration::from_secs(1), || async {
-        search_numbers(&app, &lead, "kafka consumer lag").await == [a_number.clone()]
-    })
-    .await;
+    searchable_within_a_second(&app, &lead, "kafka consumer lag", &a_number).await;
 
     // Reopened: it leaves the suggestions until resolved again.
     app.ok(
@@ -231,10 +236,7 @@ async fn only_resolved_incidents_are_in_the_knowledge_base(backend: Backend) {
     })
     .await;
     app.ok(&lead, "mutation($id: ID!) { resolveIncident(input: { id: $id, resolution: { summary: \"Scaled the consumers\" } }) { id } }", json!({ "id": a })).await;
-    within(Duration::from_secs(1), || async {
-        search_numbers(&app, &lead, "scaled consumers").await == [a_number.clone()]
-    })
-    .await;
+    searchable_within_a_second(&app, &lead, "scaled consumers", &a_number).await;
     // The edited resolution replaced the old document.
     assert!(
         search_numbers(&app, &lead, "\"max.poll.records\"")
@@ -450,10 +452,7 @@ async fn search_input_is_text_not_a_programme(backend: Backend) {
         "Automate renewal",
     )
     .await;
-    within(Duration::from_secs(1), || async {
-        search_numbers(&app, &lead, "certificate").await == [a_number.clone()]
-    })
-    .await;
+    searchable_within_a_second(&app, &lead, "certificate", &a_number).await;
 
     // Phrases and exclusions work.
     assert_eq!(
@@ -503,6 +502,24 @@ async fn search_input_is_text_not_a_programme(backend: Backend) {
         message.contains("1000") || message.contains("1,000") || message.contains("32"),
         "{message}"
     );
+    // Pages: a cursor this API did not return, and pages over 100, are refused.
+    let (code, message) = app
+        .error_code(
+            &lead,
+            "{ searchResolutions(query: \"certificate\", after: \"bogus\") { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT", "{message}");
+    assert!(message.starts_with("after:"), "{message}");
+    let (code, _) = app
+        .error_code(
+            &lead,
+            "{ searchResolutions(query: \"certificate\", first: 101) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
     // Facets and totals.
     let data = app.ok(&lead, SEARCH, json!({ "q": "certificate" })).await;
     assert_eq!(data["searchResolutions"]["totalCount"], 1);
@@ -573,10 +590,7 @@ async fn suggestions_work_for_an_incident_without_description(backend: Backend) 
         "Prune images nightly",
     )
     .await;
-    within(Duration::from_secs(1), || async {
-        search_numbers(&app, &lead, "disk full").await == [a_number.clone()]
-    })
-    .await;
+    searchable_within_a_second(&app, &lead, "disk full", &a_number).await;
     let (empty, _) = report(&app, &lead, "Disk full", "", "ci").await;
     assert_eq!(suggested_numbers(&app, &lead, &empty).await, [a_number]);
     // Only stop words: no suggestions, no error.
