@@ -10,6 +10,7 @@ mod m20261127_000004_create_incident_events;
 mod m20261127_000005_create_index_changes;
 mod m20261127_000006_create_suggestion_feedback;
 mod m20261127_000007_add_incident_knowledge_columns;
+mod m20261127_000008_create_incident_roles_and_communications;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_index_changes::Migration),
             Box::new(m20261127_000006_create_suggestion_feedback::Migration),
             Box::new(m20261127_000007_add_incident_knowledge_columns::Migration),
+            Box::new(m20261127_000008_create_incident_roles_and_communications::Migration),
         ]
     }
 }

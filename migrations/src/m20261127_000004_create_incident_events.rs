@@ -10,7 +10,7 @@ use crate::m20261127_000003_create_incidents::Incidents;
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum IncidentEvents {
+pub enum IncidentEvents {
     Table,
     Id,
     IncidentId,

@@ -1,7 +1,11 @@
 //! The permission policy: the one place that decides who may do what. Every use case calls
 //! `authorize` before touching the store.
+//!
+//! Rights come from two places: the organisation role in the caller's token, and the roles the
+//! caller holds on the incident in question (which grant rights on that incident only).
 
 use super::{OrgRole, Viewer};
+use crate::domain::team::{Audience, IncidentRole};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
@@ -18,48 +22,105 @@ pub enum Operation {
     RateSuggestion,
     /// How often suggestions were shown, rated helpful, and what they did to resolution times.
     ViewKnowledgeStats,
+    /// Assign or relieve incident roles.
+    AssignRole,
+    /// Add a working note to the responders' log.
+    AddNote,
+    /// Annotate timeline events (for the post-incident review).
+    AnnotateTimeline,
+    /// Post a status update for an audience.
+    PostUpdate,
+    /// Watch or unwatch an incident (stakeholders).
+    WatchIncident,
+    /// Register, list, disable and delete outbound webhooks.
+    ManageWebhooks,
 }
 
 /// What the policy may need to know about the incident an operation targets.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
     pub reporter_id: &'a str,
+    /// The roles the caller holds on this incident right now.
+    pub roles: &'a [IncidentRole],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("your roles do not allow this operation")]
 pub struct Denied;
 
+use IncidentRole::Specialist as IncSpecialist;
+use IncidentRole::{Communicator as IncCommunicator, IncidentManager, Scribe};
 use OrgRole::*;
 
 /// Any known organisation role may read and report; a token with no known role may not.
 const EVERYONE: &[OrgRole] = &[Admin, Manager, Specialist, Communicator, Viewer];
 const RESPONDERS: &[OrgRole] = &[Admin, Manager, Specialist];
 const LEADS: &[OrgRole] = &[Admin, Manager];
+/// Organisation roles that see what is meant for the responders (INTERNAL).
+const INSIDERS: &[OrgRole] = &[Admin, Manager, Specialist, Communicator];
 
 pub fn authorize(
     viewer: &Viewer,
     op: Operation,
     subject: Option<Subject<'_>>,
 ) -> Result<(), Denied> {
+    // Incident roles count only for someone the organisation knows at all.
+    let holds = |wanted: &[IncidentRole]| {
+        viewer.has_any(EVERYONE)
+            && subject.is_some_and(|s| s.roles.iter().any(|r| wanted.contains(r)))
+    };
     let allowed = match op {
-        Operation::ReadIncidents | Operation::ReportIncident | Operation::ViewKnowledgeStats => {
-            viewer.has_any(EVERYONE)
+        Operation::ReadIncidents
+        | Operation::ReportIncident
+        | Operation::ViewKnowledgeStats
+        | Operation::WatchIncident => viewer.has_any(EVERYONE),
+        Operation::RateSuggestion => {
+            viewer.has_any(RESPONDERS) || holds(&[IncidentManager, IncSpecialist])
         }
-        Operation::RateSuggestion => viewer.has_any(RESPONDERS),
-        Operation::TriageIncident
-        | Operation::StartInvestigation
+        Operation::TriageIncident => viewer.has_any(RESPONDERS) || holds(&[IncidentManager]),
+        Operation::StartInvestigation
         | Operation::MitigateIncident
-        | Operation::ResolveIncident => viewer.has_any(RESPONDERS),
-        Operation::CancelIncident | Operation::ReopenIncident => viewer.has_any(LEADS),
+        | Operation::ResolveIncident => {
+            viewer.has_any(RESPONDERS) || holds(&[IncidentManager, IncSpecialist])
+        }
+        Operation::CancelIncident | Operation::ReopenIncident | Operation::AssignRole => {
+            viewer.has_any(LEADS) || holds(&[IncidentManager])
+        }
         // Closure is the reporter confirming that the fix held.
         Operation::CloseIncident => {
             viewer.has_any(LEADS)
+                || holds(&[IncidentManager])
                 || subject
                     .is_some_and(|s| s.reporter_id == viewer.user_id && viewer.has_any(EVERYONE))
         }
+        Operation::AddNote => {
+            viewer.has_any(RESPONDERS) || holds(&[IncidentManager, IncSpecialist, Scribe])
+        }
+        Operation::AnnotateTimeline => viewer.has_any(LEADS) || holds(&[IncidentManager, Scribe]),
+        Operation::PostUpdate => {
+            viewer.has_any(&[Admin, Manager, Communicator])
+                || holds(&[IncidentManager, IncCommunicator])
+        }
+        Operation::ManageWebhooks => viewer.has(Admin),
     };
     if allowed { Ok(()) } else { Err(Denied) }
+}
+
+/// Whether the caller may see something meant for `audience` on an incident where they hold
+/// `roles`. Everything is for the responders; the wider audiences also reach stakeholders.
+pub fn may_see(viewer: &Viewer, audience: Option<Audience>, roles: &[IncidentRole]) -> bool {
+    if !viewer.has_any(EVERYONE) {
+        return false;
+    }
+    match audience {
+        None | Some(Audience::Stakeholders) | Some(Audience::Public) => true,
+        Some(Audience::Internal) => sees_internal(viewer) || !roles.is_empty(),
+    }
+}
+
+/// Whether the caller sees INTERNAL things on every incident, whatever roles they hold there.
+pub fn sees_internal(viewer: &Viewer) -> bool {
+    viewer.has_any(INSIDERS)
 }
 
 #[cfg(test)]
@@ -75,10 +136,22 @@ mod tests {
         }
     }
 
-    /// The whole table: operation × role, as the README documents it.
-    /// Columns: admin, manager, specialist, communicator, viewer, no role.
+    /// The columns of the tables below: admin, manager, specialist, communicator, viewer, no role.
+    fn org_columns() -> [&'static [OrgRole]; 6] {
+        [
+            &[Admin],
+            &[Manager],
+            &[Specialist],
+            &[Communicator],
+            &[OrgRole::Viewer],
+            &[],
+        ]
+    }
+
+    /// Operation × organisation role, for a caller who holds no role on the incident and did
+    /// not report it. The README documents the same table.
     #[test]
-    fn operation_by_role_table() {
+    fn operation_by_org_role_table() {
         use Operation::*;
         let table: &[(Operation, [bool; 6])] = &[
             (ReadIncidents, [true, true, true, true, true, false]),
@@ -92,18 +165,19 @@ mod tests {
             (CloseIncident, [true, true, false, false, false, false]),
             (RateSuggestion, [true, true, true, false, false, false]),
             (ViewKnowledgeStats, [true, true, true, true, true, false]),
+            (AssignRole, [true, true, false, false, false, false]),
+            (AddNote, [true, true, true, false, false, false]),
+            (AnnotateTimeline, [true, true, false, false, false, false]),
+            (PostUpdate, [true, true, false, true, false, false]),
+            (WatchIncident, [true, true, true, true, true, false]),
+            (ManageWebhooks, [true, false, false, false, false, false]),
         ];
-        let columns: [&[OrgRole]; 6] = [
-            &[Admin],
-            &[Manager],
-            &[Specialist],
-            &[Communicator],
-            &[OrgRole::Viewer],
-            &[],
-        ];
-        let someone_elses = Subject { reporter_id: "u-2" };
+        let someone_elses = Subject {
+            reporter_id: "u-2",
+            roles: &[],
+        };
         for (op, expected) in table {
-            for (roles, allowed) in columns.iter().zip(expected) {
+            for (roles, allowed) in org_columns().iter().zip(expected) {
                 assert_eq!(
                     authorize(&viewer(roles), *op, Some(someone_elses)).is_ok(),
                     *allowed,
@@ -113,9 +187,86 @@ mod tests {
         }
     }
 
+    /// Operation × incident role, for an organisation `viewer` (who on their own may only read,
+    /// report and watch): what each role on the incident adds.
+    /// Columns: incident manager, specialist, communicator, scribe.
+    #[test]
+    fn operation_by_incident_role_table() {
+        use Operation::*;
+        let table: &[(Operation, [bool; 4])] = &[
+            (TriageIncident, [true, false, false, false]),
+            (StartInvestigation, [true, true, false, false]),
+            (MitigateIncident, [true, true, false, false]),
+            (ResolveIncident, [true, true, false, false]),
+            (CancelIncident, [true, false, false, false]),
+            (ReopenIncident, [true, false, false, false]),
+            (CloseIncident, [true, false, false, false]),
+            (RateSuggestion, [true, true, false, false]),
+            (AssignRole, [true, false, false, false]),
+            (AddNote, [true, true, false, true]),
+            (AnnotateTimeline, [true, false, false, true]),
+            (PostUpdate, [true, false, true, false]),
+            (ManageWebhooks, [false, false, false, false]),
+        ];
+        let stakeholder = viewer(&[OrgRole::Viewer]);
+        for (op, expected) in table {
+            for (role, allowed) in IncidentRole::ALL.iter().zip(expected) {
+                let subject = Subject {
+                    reporter_id: "u-2",
+                    roles: std::slice::from_ref(role),
+                };
+                assert_eq!(
+                    authorize(&stakeholder, *op, Some(subject)).is_ok(),
+                    *allowed,
+                    "{op:?} as viewer holding {role:?}"
+                );
+            }
+        }
+    }
+
+    /// The full cross product: an incident role never takes a right away, and the rights of
+    /// organisation role + incident role are exactly the union of the two tables above.
+    #[test]
+    fn incident_roles_add_to_org_roles() {
+        use Operation::*;
+        let ops = [
+            TriageIncident,
+            StartInvestigation,
+            MitigateIncident,
+            ResolveIncident,
+            CancelIncident,
+            ReopenIncident,
+            CloseIncident,
+            RateSuggestion,
+            AssignRole,
+            AddNote,
+            AnnotateTimeline,
+            PostUpdate,
+            ManageWebhooks,
+        ];
+        let bare = |r: &[IncidentRole]| Subject {
+            reporter_id: "u-2",
+            roles: r,
+        };
+        for org in org_columns() {
+            for role in IncidentRole::ALL {
+                for op in ops {
+                    let alone = authorize(&viewer(org), op, Some(bare(&[]))).is_ok();
+                    let by_role = !org.is_empty()
+                        && authorize(&viewer(&[OrgRole::Viewer]), op, Some(bare(&[role]))).is_ok();
+                    let both = authorize(&viewer(org), op, Some(bare(&[role]))).is_ok();
+                    assert_eq!(both, alone || by_role, "{op:?} as {org:?} holding {role:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_reporter_may_close_their_own_incident() {
-        let own = Subject { reporter_id: "u-1" };
+        let own = Subject {
+            reporter_id: "u-1",
+            roles: &[],
+        };
         for role in OrgRole::ALL {
             assert!(
                 authorize(&viewer(&[role]), Operation::CloseIncident, Some(own)).is_ok(),
@@ -124,5 +275,24 @@ mod tests {
         }
         // ...but a token without any known role grants nothing, not even that.
         assert!(authorize(&viewer(&[]), Operation::CloseIncident, Some(own)).is_err());
+    }
+
+    #[test]
+    fn internal_things_reach_responders_and_role_holders_only() {
+        use Audience::*;
+        for org in OrgRole::ALL {
+            let v = viewer(&[org]);
+            assert!(may_see(&v, Some(Public), &[]));
+            assert!(may_see(&v, Some(Stakeholders), &[]));
+            assert!(may_see(&v, None, &[]));
+            assert_eq!(
+                may_see(&v, Some(Internal), &[]),
+                org != OrgRole::Viewer,
+                "{org:?}"
+            );
+            assert!(may_see(&v, Some(Internal), &[IncidentRole::Scribe]));
+        }
+        let nobody = viewer(&[]);
+        assert!(!may_see(&nobody, Some(Public), &[IncidentRole::Scribe]));
     }
 }

@@ -14,10 +14,18 @@ pub enum EventKind {
     SuggestionRated,
     /// The incident was imported from another tracker.
     Imported,
+    /// Someone took on a role on the incident.
+    RoleAssigned,
+    /// Someone was relieved of a role on the incident.
+    RoleRelieved,
+    /// A working note in the responders' log.
+    NoteAdded,
+    /// A status update for an audience.
+    UpdatePosted,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 14] = [
         Self::Reported,
         Self::Triaged,
         Self::InvestigationStarted,
@@ -28,6 +36,10 @@ impl EventKind {
         Self::Cancelled,
         Self::SuggestionRated,
         Self::Imported,
+        Self::RoleAssigned,
+        Self::RoleRelieved,
+        Self::NoteAdded,
+        Self::UpdatePosted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +54,10 @@ impl EventKind {
             Self::Cancelled => "CANCELLED",
             Self::SuggestionRated => "SUGGESTION_RATED",
             Self::Imported => "IMPORTED",
+            Self::RoleAssigned => "ROLE_ASSIGNED",
+            Self::RoleRelieved => "ROLE_RELIEVED",
+            Self::NoteAdded => "NOTE_ADDED",
+            Self::UpdatePosted => "UPDATE_POSTED",
         }
     }
 

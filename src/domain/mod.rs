@@ -6,6 +6,7 @@ pub mod ids;
 pub mod incident;
 pub mod lifecycle;
 pub mod priority;
+pub mod team;
 pub mod text;
 
 pub use error::DomainError;

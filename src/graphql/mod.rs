@@ -12,12 +12,19 @@ pub mod query;
 pub mod search;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::config::Settings;
 use crate::service::Services;
 
-pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+// Each capability contributes its own query and mutation object.
+#[derive(MergedObject, Default)]
+pub struct Query(query::IncidentQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(mutation::IncidentMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The per-request id, for error logs.
 #[derive(Debug, Clone)]
@@ -29,7 +36,7 @@ pub struct PageLimit(pub usize);
 
 pub fn build_schema(services: Option<Services>, settings: &Settings) -> AppSchema {
     let limits = &settings.limits;
-    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .limit_recursive_depth(limits.depth.max(32))

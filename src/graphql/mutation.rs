@@ -9,7 +9,8 @@ use async_graphql::ID;
 use crate::domain::ids::{IncidentId, IncidentRef};
 use crate::domain::incident::Command;
 
-pub struct Mutation;
+#[derive(Default)]
+pub struct IncidentMutation;
 
 /// Runs one lifecycle transition for any `*IncidentInput`.
 async fn transition(
@@ -44,7 +45,7 @@ async fn resolve_duplicate(ctx: &Context<'_>, raw: &ID) -> Result<IncidentId> {
 }
 
 #[Object]
-impl Mutation {
+impl IncidentMutation {
     /// Identification and logging: a new incident, reported by the caller.
     async fn report_incident(
         &self,

@@ -14,7 +14,8 @@ use crate::auth::Viewer;
 use crate::service::Services;
 use crate::store::incidents::{Keyset, ListFilter, ListOrder, UNTRIAGED_RANK};
 
-pub struct Query;
+#[derive(Default)]
+pub struct IncidentQuery;
 
 /// `first` checked against the page-size limit.
 pub fn page_size(first: Option<i32>, limit: usize) -> Result<u64> {
@@ -56,7 +57,7 @@ impl IncidentListFields {
 pub type IncidentConnection = Connection<String, IncidentObject, IncidentListFields>;
 
 #[Object]
-impl Query {
+impl IncidentQuery {
     /// The caller and the organisation roles their token grants.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<ViewerObject> {
         Ok(ViewerObject(viewer(ctx)?.clone()))

@@ -205,6 +205,7 @@ async fn write_batch(
                     kind: EventKind::Imported,
                     before: None,
                     after,
+                    audience: None,
                 },
             )
             .await?;

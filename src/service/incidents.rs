@@ -2,15 +2,16 @@
 
 use std::collections::HashMap;
 
+use super::journal::Journal;
 use super::{ServiceError, Services};
 use crate::auth::policy::Subject;
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::ids::{IncidentId, IncidentNumber, IncidentRef};
 use crate::domain::incident::{Command, Incident, NewIncident};
 use crate::domain::lifecycle::{Action, Status};
-use crate::store::events::{self, NewEvent};
+use crate::store::events::NewEvent;
 use crate::store::incidents::{self as rows, Keyset, ListFilter, ListOrder};
-use crate::store::{WriteTxn, counters, index_changes, suggestions};
+use crate::store::{counters, index_changes, suggestions, team};
 
 /// One page of a keyset-paginated list.
 #[derive(Debug, Clone)]
@@ -61,7 +62,7 @@ impl Services {
         new: NewIncident,
     ) -> Result<Incident, ServiceError> {
         authorize(viewer, Operation::ReportIncident, None)?;
-        let txn = self.db.begin_write().await?;
+        let mut txn = Journal::begin(&self.db).await?;
         let number = IncidentNumber(counters::next(&*txn, counters::INCIDENT_NUMBER).await?);
         let (incident, change) = Incident::report(
             new,
@@ -71,8 +72,8 @@ impl Services {
             super::now(),
         );
         rows::insert(&*txn, &incident).await?;
-        append(&txn, &incident, viewer, change).await?;
-        txn.commit().await?;
+        append(&mut txn, &incident, viewer, change).await?;
+        txn.commit(&self.bus).await?;
         tracing::info!(incident.id = %incident.id, incident.number = %incident.number, "incident reported");
         Ok(incident)
     }
@@ -88,7 +89,7 @@ impl Services {
     ) -> Result<Incident, ServiceError> {
         can_read(viewer, target)?;
         let action = command.action();
-        let txn = self.db.begin_write().await?;
+        let mut txn = Journal::begin(&self.db).await?;
         let current = find(&*txn, target)
             .await?
             .ok_or_else(|| not_found(target))?;
@@ -97,11 +98,13 @@ impl Services {
         {
             return Err(stale(&current, expected));
         }
+        let roles = team::roles_of(&*txn, current.id, &viewer.user_id).await?;
         authorize(
             viewer,
             operation_for(action),
             Some(Subject {
                 reporter_id: &current.reporter_id,
+                roles: &roles,
             }),
         )?;
         if let Command::Cancel {
@@ -125,12 +128,12 @@ impl Services {
                 current.number
             )));
         }
-        append(&txn, &next, viewer, change).await?;
+        append(&mut txn, &next, viewer, change).await?;
         let reindex = current.changes_knowledge_base(&next);
         if reindex {
             index_changes::append(&*txn, next.id, now).await?;
         }
-        txn.commit().await?;
+        txn.commit(&self.bus).await?;
         if reindex {
             self.knowledge.changed.notify_one();
         }
@@ -227,13 +230,13 @@ fn stale(current: &Incident, expected: i32) -> ServiceError {
 }
 
 async fn append(
-    txn: &WriteTxn,
+    txn: &mut Journal,
     incident: &Incident,
     viewer: &Viewer,
     change: crate::domain::incident::Change,
 ) -> Result<(), ServiceError> {
-    events::append(
-        &**txn,
+    txn.record(
+        incident,
         NewEvent {
             incident_id: incident.id,
             at: incident.updated_at,
@@ -241,6 +244,7 @@ async fn append(
             kind: change.kind,
             before: change.before,
             after: change.after,
+            audience: None,
         },
     )
     .await?;

@@ -12,15 +12,16 @@ use hindsight_index::{
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use super::journal::Journal;
 use super::{ServiceError, Services, now};
 use crate::auth::policy::Subject;
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::event::EventKind;
 use crate::domain::ids::{IncidentId, IncidentRef};
 use crate::domain::incident::Incident;
-use crate::store::events::{self, NewEvent};
+use crate::store::events::NewEvent;
 use crate::store::incidents as rows;
-use crate::store::{index_changes, suggestions};
+use crate::store::{index_changes, suggestions, team};
 
 /// The node's knowledge base and the bell that tells its index worker to look at the log.
 #[derive(Clone)]
@@ -175,13 +176,15 @@ impl Services {
     ) -> Result<Incident, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)
             .map_err(|_| ServiceError::NotFound("no such incident".into()))?;
-        let txn = self.db.begin_write().await?;
+        let mut txn = Journal::begin(&self.db).await?;
         let target = find(&*txn, incident, "incidentId").await?;
+        let roles = team::roles_of(&*txn, target.id, &viewer.user_id).await?;
         authorize(
             viewer,
             Operation::RateSuggestion,
             Some(Subject {
                 reporter_id: &target.reporter_id,
+                roles: &roles,
             }),
         )?;
         let past = find(&*txn, suggested, "suggestedIncidentId").await?;
@@ -218,22 +221,23 @@ impl Services {
             "suggestedIncident": past.number.to_string(),
             "helpful": helpful,
         });
-        for id in [target.id, past.id] {
-            events::append(
-                &*txn,
+        for incident in [&target, &past] {
+            txn.record(
+                incident,
                 NewEvent {
-                    incident_id: id,
+                    incident_id: incident.id,
                     at,
                     actor_id: &viewer.user_id,
                     kind: EventKind::SuggestionRated,
                     before: previous.map(|p| serde_json::json!({ "helpful": p })),
                     after: detail.clone(),
+                    audience: None,
                 },
             )
             .await?;
         }
         index_changes::append(&*txn, past.id, at).await?;
-        txn.commit().await?;
+        txn.commit(&self.bus).await?;
         self.knowledge.changed.notify_one();
         Ok(target)
     }

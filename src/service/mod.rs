@@ -1,10 +1,12 @@
 //! Use cases: one function per operation, each asking the policy first and running in one
 //! transaction. They take the `Viewer` as an argument, so no path reaches the store without it.
 
+pub mod bus;
 pub mod error;
 pub mod import;
 pub mod incidents;
 pub mod index_worker;
+mod journal;
 pub mod knowledge;
 pub mod timeline;
 pub mod users;
@@ -27,6 +29,8 @@ pub struct Services {
     pub db: Db,
     pub users: users::UserDirectory,
     pub knowledge: knowledge::Knowledge,
+    /// Committed changes, for subscriptions.
+    pub bus: bus::Bus,
 }
 
 impl Services {
@@ -35,6 +39,7 @@ impl Services {
             users: users::UserDirectory::new(db.clone()),
             db,
             knowledge,
+            bus: bus::Bus::default(),
         }
     }
 }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::entity::incident_event::{ActiveModel, Column, Entity, Model};
 use crate::domain::event::EventKind;
 use crate::domain::ids::IncidentId;
+use crate::domain::team::Audience;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -25,6 +26,8 @@ pub struct Event {
     pub kind: EventKind,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    /// Who may see it; `None`: anyone who may read the incident.
+    pub audience: Option<Audience>,
 }
 
 impl TryFrom<Model> for Event {
@@ -40,6 +43,12 @@ impl TryFrom<Model> for Event {
                 .ok_or_else(|| DbErr::Type(format!("unknown event kind {}", m.kind)))?,
             before: m.before,
             after: m.after,
+            audience: m
+                .audience
+                .map(|a| {
+                    Audience::parse(&a).ok_or_else(|| DbErr::Type(format!("unknown audience {a}")))
+                })
+                .transpose()?,
         })
     }
 }
@@ -51,19 +60,32 @@ pub struct NewEvent<'a> {
     pub kind: EventKind,
     pub before: Option<Value>,
     pub after: Value,
+    pub audience: Option<Audience>,
 }
 
-pub async fn append(conn: &impl ConnectionTrait, event: NewEvent<'_>) -> Result<i64, DbErr> {
+/// Appends the event and returns it as stored.
+pub async fn append(conn: &impl ConnectionTrait, event: NewEvent<'_>) -> Result<Event, DbErr> {
     let row = ActiveModel {
         incident_id: Set(event.incident_id.0),
         at: Set(event.at),
         actor_id: Set(event.actor_id.to_owned()),
         kind: Set(event.kind.as_str().to_owned()),
-        before: Set(event.before),
-        after: Set(Some(event.after)),
+        before: Set(event.before.clone()),
+        after: Set(Some(event.after.clone())),
+        audience: Set(event.audience.map(|a| a.as_str().to_owned())),
         ..Default::default()
     };
-    Ok(Entity::insert(row).exec(conn).await?.last_insert_id)
+    let id = Entity::insert(row).exec(conn).await?.last_insert_id;
+    Ok(Event {
+        id,
+        incident_id: event.incident_id,
+        at: event.at,
+        actor_id: event.actor_id.to_owned(),
+        kind: event.kind,
+        before: event.before,
+        after: Some(event.after),
+        audience: event.audience,
+    })
 }
 
 /// The first `limit` events of each incident, in one statement (a window per incident).

@@ -8,6 +8,8 @@ pub mod imports;
 pub mod incidents;
 pub mod index_changes;
 pub mod suggestions;
+pub mod team;
+pub mod updates;
 pub mod users;
 
 pub use db::{Backend, Db, WriteTxn};

@@ -7,6 +7,7 @@ use crate::domain::event::EventKind;
 use crate::domain::incident::Source;
 use crate::domain::lifecycle::{Action, Status};
 use crate::domain::priority::{self, Priority as DomainPriority};
+use crate::domain::team;
 use crate::store::incidents::ListOrder;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -180,6 +181,10 @@ pub enum TimelineEventKind {
     Cancelled,
     SuggestionRated,
     Imported,
+    RoleAssigned,
+    RoleRelieved,
+    NoteAdded,
+    UpdatePosted,
 }
 
 impl From<EventKind> for TimelineEventKind {
@@ -195,6 +200,129 @@ impl From<EventKind> for TimelineEventKind {
             EventKind::Cancelled => Self::Cancelled,
             EventKind::SuggestionRated => Self::SuggestionRated,
             EventKind::Imported => Self::Imported,
+            EventKind::RoleAssigned => Self::RoleAssigned,
+            EventKind::RoleRelieved => Self::RoleRelieved,
+            EventKind::NoteAdded => Self::NoteAdded,
+            EventKind::UpdatePosted => Self::UpdatePosted,
+        }
+    }
+}
+
+impl From<TimelineEventKind> for EventKind {
+    fn from(k: TimelineEventKind) -> Self {
+        match k {
+            TimelineEventKind::Reported => Self::Reported,
+            TimelineEventKind::Triaged => Self::Triaged,
+            TimelineEventKind::InvestigationStarted => Self::InvestigationStarted,
+            TimelineEventKind::Mitigated => Self::Mitigated,
+            TimelineEventKind::Resolved => Self::Resolved,
+            TimelineEventKind::Closed => Self::Closed,
+            TimelineEventKind::Reopened => Self::Reopened,
+            TimelineEventKind::Cancelled => Self::Cancelled,
+            TimelineEventKind::SuggestionRated => Self::SuggestionRated,
+            TimelineEventKind::Imported => Self::Imported,
+            TimelineEventKind::RoleAssigned => Self::RoleAssigned,
+            TimelineEventKind::RoleRelieved => Self::RoleRelieved,
+            TimelineEventKind::NoteAdded => Self::NoteAdded,
+            TimelineEventKind::UpdatePosted => Self::UpdatePosted,
+        }
+    }
+}
+
+/// A role on one incident.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "IncidentRole")]
+pub enum IncidentRoleKind {
+    /// Runs the response; at most one at a time.
+    IncidentManager,
+    /// Diagnoses and fixes; any number.
+    Specialist,
+    /// Keeps stakeholders informed; at most one at a time.
+    Communicator,
+    /// Keeps the record; at most one at a time.
+    Scribe,
+}
+
+impl From<IncidentRoleKind> for team::IncidentRole {
+    fn from(r: IncidentRoleKind) -> Self {
+        match r {
+            IncidentRoleKind::IncidentManager => Self::IncidentManager,
+            IncidentRoleKind::Specialist => Self::Specialist,
+            IncidentRoleKind::Communicator => Self::Communicator,
+            IncidentRoleKind::Scribe => Self::Scribe,
+        }
+    }
+}
+
+impl From<team::IncidentRole> for IncidentRoleKind {
+    fn from(r: team::IncidentRole) -> Self {
+        match r {
+            team::IncidentRole::IncidentManager => Self::IncidentManager,
+            team::IncidentRole::Specialist => Self::Specialist,
+            team::IncidentRole::Communicator => Self::Communicator,
+            team::IncidentRole::Scribe => Self::Scribe,
+        }
+    }
+}
+
+/// Who an update is meant for.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Audience {
+    /// The responders only.
+    Internal,
+    /// Everyone in the organisation who may read incidents, watchers included.
+    Stakeholders,
+    /// Anyone: also shown on the public status page.
+    Public,
+}
+
+impl From<Audience> for team::Audience {
+    fn from(a: Audience) -> Self {
+        match a {
+            Audience::Internal => Self::Internal,
+            Audience::Stakeholders => Self::Stakeholders,
+            Audience::Public => Self::Public,
+        }
+    }
+}
+
+impl From<team::Audience> for Audience {
+    fn from(a: team::Audience) -> Self {
+        match a {
+            team::Audience::Internal => Self::Internal,
+            team::Audience::Stakeholders => Self::Stakeholders,
+            team::Audience::Public => Self::Public,
+        }
+    }
+}
+
+/// The state a status update announces, in the words status pages use.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum UpdateStatus {
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+}
+
+impl From<UpdateStatus> for team::UpdateStatus {
+    fn from(a: UpdateStatus) -> Self {
+        match a {
+            UpdateStatus::Investigating => Self::Investigating,
+            UpdateStatus::Identified => Self::Identified,
+            UpdateStatus::Monitoring => Self::Monitoring,
+            UpdateStatus::Resolved => Self::Resolved,
+        }
+    }
+}
+
+impl From<team::UpdateStatus> for UpdateStatus {
+    fn from(a: team::UpdateStatus) -> Self {
+        match a {
+            team::UpdateStatus::Investigating => Self::Investigating,
+            team::UpdateStatus::Identified => Self::Identified,
+            team::UpdateStatus::Monitoring => Self::Monitoring,
+            team::UpdateStatus::Resolved => Self::Resolved,
         }
     }
 }

@@ -11,6 +11,8 @@ pub struct Model {
     pub kind: String,
     pub before: Option<Json>,
     pub after: Option<Json>,
+    /// NULL: anyone who may read the incident may see it.
+    pub audience: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,9 @@
 pub mod counter;
 pub mod incident;
 pub mod incident_event;
+pub mod incident_role;
+pub mod incident_update;
+pub mod incident_watcher;
 pub mod index_change;
 pub mod suggestion_impression;
 pub mod suggestion_rating;

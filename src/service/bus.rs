@@ -1,0 +1,51 @@
+//! The in-process event bus behind subscriptions: every timeline event, with the incident as
+//! it stood after the change, published once its transaction has committed.
+//!
+//! The buffer is one bounded ring shared by all subscribers (tokio's broadcast channel). A
+//! subscriber that falls more than `CAPACITY` events behind does not hold memory hostage: it
+//! loses the oldest events and is told how many it missed, so a client can re-sync by querying.
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use crate::domain::incident::Incident;
+use crate::store::events::Event;
+
+/// Events kept for the slowest subscriber before it is told it lagged.
+pub const CAPACITY: usize = 1024;
+
+/// One committed change: the timeline event and the incident after it.
+#[derive(Debug)]
+pub struct Published {
+    pub event: Event,
+    pub incident: Incident,
+}
+
+#[derive(Clone)]
+pub struct Bus {
+    tx: broadcast::Sender<Arc<Published>>,
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Self::new(CAPACITY)
+    }
+}
+
+impl Bus {
+    pub fn new(capacity: usize) -> Self {
+        let (tx, _) = broadcast::channel(capacity);
+        Self { tx }
+    }
+
+    /// Only `Journal::commit` calls this, after the commit succeeded.
+    pub(super) fn publish(&self, published: Published) {
+        // No subscriber is not an error: nobody is listening right now.
+        let _ = self.tx.send(Arc::new(published));
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
+        self.tx.subscribe()
+    }
+}

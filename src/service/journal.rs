@@ -1,0 +1,56 @@
+//! Every change to an incident is written through a `Journal`: its timeline event is appended
+//! in the transaction of the change, and subscribers hear of it only after that transaction
+//! commits. A rolled-back change (an error, a dropped journal) publishes nothing.
+
+use sea_orm::{DatabaseTransaction, DbErr};
+
+use super::bus::{Bus, Published};
+use crate::domain::incident::Incident;
+use crate::store::events::{self, Event, NewEvent};
+use crate::store::{Db, WriteTxn};
+
+pub(super) struct Journal {
+    txn: WriteTxn,
+    recorded: Vec<Published>,
+}
+
+impl std::ops::Deref for Journal {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &Self::Target {
+        &self.txn
+    }
+}
+
+impl Journal {
+    pub async fn begin(db: &Db) -> Result<Self, DbErr> {
+        Ok(Self {
+            txn: db.begin_write().await?,
+            recorded: Vec::new(),
+        })
+    }
+
+    /// Appends `event` to the timeline of `incident` (the incident as it is after the change).
+    pub async fn record(
+        &mut self,
+        incident: &Incident,
+        event: NewEvent<'_>,
+    ) -> Result<Event, DbErr> {
+        debug_assert_eq!(event.incident_id, incident.id);
+        let event = events::append(&*self.txn, event).await?;
+        self.recorded.push(Published {
+            event: event.clone(),
+            incident: incident.clone(),
+        });
+        Ok(event)
+    }
+
+    /// Commits, then publishes what was recorded, in order.
+    pub async fn commit(self, bus: &Bus) -> Result<(), DbErr> {
+        self.txn.commit().await?;
+        for published in self.recorded {
+            bus.publish(published);
+        }
+        Ok(())
+    }
+}

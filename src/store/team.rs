@@ -1,0 +1,260 @@
+//! Who holds which role on which incident (with the history of assignments), and who watches
+//! which incident.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::entity::incident_role::{self, Column, Entity, Model};
+use super::entity::incident_watcher;
+use crate::domain::ids::IncidentId;
+use crate::domain::team::IncidentRole;
+
+/// One person holding one role on one incident, for a while.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub id: i64,
+    pub incident_id: IncidentId,
+    pub user_id: String,
+    pub role: IncidentRole,
+    pub assumed_at: DateTime<Utc>,
+    pub assigned_by: String,
+    pub relieved_at: Option<DateTime<Utc>>,
+    pub relieved_by: Option<String>,
+}
+
+impl Assignment {
+    pub fn is_active(&self) -> bool {
+        self.relieved_at.is_none()
+    }
+}
+
+impl TryFrom<Model> for Assignment {
+    type Error = DbErr;
+
+    fn try_from(m: Model) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: m.id,
+            incident_id: IncidentId(m.incident_id),
+            user_id: m.user_id,
+            role: IncidentRole::parse(&m.role)
+                .ok_or_else(|| DbErr::Type(format!("unknown incident role {}", m.role)))?,
+            assumed_at: m.assumed_at,
+            assigned_by: m.assigned_by,
+            relieved_at: m.relieved_at,
+            relieved_by: m.relieved_by,
+        })
+    }
+}
+
+/// The roles `user` holds on `incident` right now.
+pub async fn roles_of(
+    conn: &impl ConnectionTrait,
+    incident: IncidentId,
+    user: &str,
+) -> Result<Vec<IncidentRole>, DbErr> {
+    Ok(roles_on_many(conn, &[incident], user)
+        .await?
+        .remove(&incident)
+        .unwrap_or_default())
+}
+
+/// The roles `user` holds right now on each of `incidents`, in one statement.
+pub async fn roles_on_many(
+    conn: &impl ConnectionTrait,
+    incidents: &[IncidentId],
+    user: &str,
+) -> Result<HashMap<IncidentId, Vec<IncidentRole>>, DbErr> {
+    let rows = Entity::find()
+        .filter(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .filter(Column::UserId.eq(user))
+        .filter(Column::RelievedAt.is_null())
+        .all(conn)
+        .await?;
+    let mut out: HashMap<IncidentId, Vec<IncidentRole>> = HashMap::new();
+    for row in rows {
+        let a = Assignment::try_from(row)?;
+        out.entry(a.incident_id).or_default().push(a.role);
+    }
+    Ok(out)
+}
+
+/// Every assignment, past and present, of each incident, oldest first, in one statement.
+pub async fn assignments_of(
+    conn: &impl ConnectionTrait,
+    incidents: &[IncidentId],
+) -> Result<HashMap<IncidentId, Vec<Assignment>>, DbErr> {
+    let rows = Entity::find()
+        .filter(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?;
+    let mut out: HashMap<IncidentId, Vec<Assignment>> = HashMap::new();
+    for row in rows {
+        let a = Assignment::try_from(row)?;
+        out.entry(a.incident_id).or_default().push(a);
+    }
+    Ok(out)
+}
+
+/// The active assignments of one incident.
+pub async fn active_on(
+    conn: &impl ConnectionTrait,
+    incident: IncidentId,
+) -> Result<Vec<Assignment>, DbErr> {
+    Entity::find()
+        .filter(Column::IncidentId.eq(incident.0))
+        .filter(Column::RelievedAt.is_null())
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Assignment::try_from)
+        .collect()
+}
+
+pub async fn assign(
+    conn: &impl ConnectionTrait,
+    incident: IncidentId,
+    user: &str,
+    role: IncidentRole,
+    at: DateTime<Utc>,
+    by: &str,
+) -> Result<Assignment, DbErr> {
+    let row = incident_role::ActiveModel {
+        incident_id: Set(incident.0),
+        user_id: Set(user.to_owned()),
+        role: Set(role.as_str().to_owned()),
+        assumed_at: Set(at),
+        assigned_by: Set(by.to_owned()),
+        relieved_at: Set(None),
+        relieved_by: Set(None),
+        ..Default::default()
+    };
+    let id = Entity::insert(row).exec(conn).await?.last_insert_id;
+    Ok(Assignment {
+        id,
+        incident_id: incident,
+        user_id: user.to_owned(),
+        role,
+        assumed_at: at,
+        assigned_by: by.to_owned(),
+        relieved_at: None,
+        relieved_by: None,
+    })
+}
+
+/// Ends an active assignment. False if it had already ended.
+pub async fn relieve(
+    conn: &impl ConnectionTrait,
+    assignment: i64,
+    at: DateTime<Utc>,
+    by: &str,
+) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .set(incident_role::ActiveModel {
+            relieved_at: Set(Some(at)),
+            relieved_by: Set(Some(by.to_owned())),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(assignment))
+        .filter(Column::RelievedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The incidents on which `user` holds an active role.
+pub async fn incidents_held_by(
+    conn: &impl ConnectionTrait,
+    user: &str,
+) -> Result<Vec<IncidentId>, DbErr> {
+    let ids: Vec<Uuid> = Entity::find()
+        .select_only()
+        .column(Column::IncidentId)
+        .distinct()
+        .filter(Column::UserId.eq(user))
+        .filter(Column::RelievedAt.is_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(ids.into_iter().map(IncidentId).collect())
+}
+
+/// Starts watching; false if `user` already watched the incident.
+pub async fn watch(
+    conn: &impl ConnectionTrait,
+    incident: IncidentId,
+    user: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let row = incident_watcher::ActiveModel {
+        incident_id: Set(incident.0),
+        user_id: Set(user.to_owned()),
+        since: Set(at),
+    };
+    let inserted = incident_watcher::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                incident_watcher::Column::IncidentId,
+                incident_watcher::Column::UserId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// Stops watching; false if `user` did not watch the incident.
+pub async fn unwatch(
+    conn: &impl ConnectionTrait,
+    incident: IncidentId,
+    user: &str,
+) -> Result<bool, DbErr> {
+    let result = incident_watcher::Entity::delete_many()
+        .filter(incident_watcher::Column::IncidentId.eq(incident.0))
+        .filter(incident_watcher::Column::UserId.eq(user))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The watchers of each incident (user id, since when), oldest first, in one statement.
+pub async fn watchers_of(
+    conn: &impl ConnectionTrait,
+    incidents: &[IncidentId],
+) -> Result<HashMap<IncidentId, Vec<(String, DateTime<Utc>)>>, DbErr> {
+    let rows = incident_watcher::Entity::find()
+        .filter(incident_watcher::Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .order_by_asc(incident_watcher::Column::Since)
+        .all(conn)
+        .await?;
+    let mut out: HashMap<IncidentId, Vec<(String, DateTime<Utc>)>> = HashMap::new();
+    for row in rows {
+        out.entry(IncidentId(row.incident_id))
+            .or_default()
+            .push((row.user_id, row.since));
+    }
+    Ok(out)
+}
+
+/// Whether `user` watches `incident`.
+pub async fn is_watching(
+    conn: &impl ConnectionTrait,
+    incident: IncidentId,
+    user: &str,
+) -> Result<bool, DbErr> {
+    Ok(
+        incident_watcher::Entity::find_by_id((incident.0, user.to_owned()))
+            .one(conn)
+            .await?
+            .is_some(),
+    )
+}
