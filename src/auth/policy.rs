@@ -244,10 +244,12 @@ mod tests {
             PostUpdate,
             ManageWebhooks,
         ];
-        let bare = |r: &[IncidentRole]| Subject {
-            reporter_id: "u-2",
-            roles: r,
-        };
+        fn bare(roles: &[IncidentRole]) -> Subject<'_> {
+            Subject {
+                reporter_id: "u-2",
+                roles,
+            }
+        }
         for org in org_columns() {
             for role in IncidentRole::ALL {
                 for op in ops {

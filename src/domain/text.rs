@@ -103,6 +103,19 @@ text_type!(
     Fix, "resolution.fix", required = false, multiline = true, max = 20_000
 );
 
+text_type!(
+    /// A status update, in Markdown: 1 to 10,000 characters.
+    UpdateBody, "body", required = true, multiline = true, max = 10_000
+);
+text_type!(
+    /// A working note in the responders' log: 1 to 10,000 characters.
+    NoteBody, "body", required = true, multiline = true, max = 10_000
+);
+text_type!(
+    /// A remark on a timeline event, for the post-incident review: 1 to 2,000 characters.
+    Annotation, "annotation", required = true, multiline = true, max = 2_000
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

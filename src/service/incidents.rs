@@ -20,7 +20,7 @@ pub struct Page<T> {
     pub has_next_page: bool,
 }
 
-fn not_found(target: IncidentRef) -> ServiceError {
+pub(super) fn not_found(target: IncidentRef) -> ServiceError {
     ServiceError::NotFound(match target {
         IncidentRef::Id(id) => format!("no incident with id {id}"),
         IncidentRef::Number(n) => format!("no incident {n}"),
@@ -40,7 +40,7 @@ fn operation_for(action: Action) -> Operation {
 }
 
 /// Someone who may not read incidents is told they do not exist, not that they are forbidden.
-fn can_read(viewer: &Viewer, target: IncidentRef) -> Result<(), ServiceError> {
+pub(super) fn can_read(viewer: &Viewer, target: IncidentRef) -> Result<(), ServiceError> {
     authorize(viewer, Operation::ReadIncidents, None).map_err(|_| not_found(target))
 }
 

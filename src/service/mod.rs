@@ -2,6 +2,7 @@
 //! transaction. They take the `Viewer` as an argument, so no path reaches the store without it.
 
 pub mod bus;
+pub mod communications;
 pub mod error;
 pub mod import;
 pub mod incidents;

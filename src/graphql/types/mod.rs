@@ -4,8 +4,10 @@ pub mod enums;
 pub mod incident;
 pub mod knowledge;
 pub mod timeline;
+pub mod update;
 pub mod user;
 
 pub use incident::IncidentObject;
 pub use timeline::TimelineEventObject;
+pub use update::StatusUpdateObject;
 pub use user::{UserObject, ViewerObject};

@@ -1,0 +1,219 @@
+//! Communications: status updates by audience, working notes, watchers, and the update cadence
+//! that tells a communicator when the next update is due.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::journal::Journal;
+use super::{ServiceError, Services, now};
+use crate::auth::policy::Subject;
+use crate::auth::{Operation, Viewer, authorize};
+use crate::domain::event::EventKind;
+use crate::domain::ids::{IncidentId, IncidentRef};
+use crate::domain::incident::Incident;
+use crate::domain::team::{Audience, UpdateStatus};
+use crate::domain::text::{NoteBody, UpdateBody};
+use crate::store::events::{Event, NewEvent};
+use crate::store::team;
+use crate::store::updates::{self, NewUpdate, Update};
+
+/// The status update an `UPDATE_POSTED` event announces, rebuilt from the event alone (so a
+/// subscriber needs no database read to show it).
+pub fn update_from_event(event: &Event) -> Option<Update> {
+    if event.kind != EventKind::UpdatePosted {
+        return None;
+    }
+    let after = event.after.as_ref()?;
+    Some(Update {
+        id: after.get("updateId")?.as_i64()?,
+        incident_id: event.incident_id,
+        at: event.at,
+        author_id: event.actor_id.clone(),
+        audience: Audience::parse(after.get("audience")?.as_str()?)?,
+        body: after.get("body")?.as_str()?.to_owned(),
+        status: match after.get("status") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(s) => Some(UpdateStatus::parse(s.as_str()?)?),
+        },
+    })
+}
+
+/// A validated `postUpdate`.
+pub struct NewStatusUpdate {
+    pub audience: Audience,
+    pub body: UpdateBody,
+    pub status: Option<UpdateStatus>,
+}
+
+impl Services {
+    /// Loads the incident for a change by `viewer`, checks `op` against the policy with the
+    /// caller's roles on it, and starts the journal.
+    async fn begin_on(
+        &self,
+        viewer: &Viewer,
+        target: IncidentRef,
+        op: Operation,
+    ) -> Result<(Journal, Incident), ServiceError> {
+        super::incidents::can_read(viewer, target)?;
+        let txn = Journal::begin(&self.db).await?;
+        let incident = super::incidents::find(&*txn, target)
+            .await?
+            .ok_or_else(|| super::incidents::not_found(target))?;
+        let roles = team::roles_of(&*txn, incident.id, &viewer.user_id).await?;
+        authorize(
+            viewer,
+            op,
+            Some(Subject {
+                reporter_id: &incident.reporter_id,
+                roles: &roles,
+            }),
+        )?;
+        Ok((txn, incident))
+    }
+
+    pub async fn post_update(
+        &self,
+        viewer: &Viewer,
+        target: IncidentRef,
+        new: NewStatusUpdate,
+    ) -> Result<Update, ServiceError> {
+        let (mut txn, incident) = self.begin_on(viewer, target, Operation::PostUpdate).await?;
+        let at = now();
+        let update = updates::insert(
+            &*txn,
+            NewUpdate {
+                incident_id: incident.id,
+                at,
+                author_id: &viewer.user_id,
+                audience: new.audience,
+                body: new.body.as_str(),
+                status: new.status,
+            },
+        )
+        .await?;
+        txn.record(
+            &incident,
+            NewEvent {
+                incident_id: incident.id,
+                at,
+                actor_id: &viewer.user_id,
+                kind: EventKind::UpdatePosted,
+                before: None,
+                after: json!({
+                    "updateId": update.id,
+                    "audience": update.audience.as_str(),
+                    "body": update.body,
+                    "status": update.status.map(|s| s.as_str()),
+                }),
+                audience: Some(new.audience),
+            },
+        )
+        .await?;
+        txn.commit(&self.bus).await?;
+        tracing::info!(incident.id = %incident.id, update.audience = new.audience.as_str(), "status update posted");
+        Ok(update)
+    }
+
+    /// A working note: in the timeline, for the responders only.
+    pub async fn add_note(
+        &self,
+        viewer: &Viewer,
+        target: IncidentRef,
+        body: NoteBody,
+    ) -> Result<Event, ServiceError> {
+        let (mut txn, incident) = self.begin_on(viewer, target, Operation::AddNote).await?;
+        let event = txn
+            .record(
+                &incident,
+                NewEvent {
+                    incident_id: incident.id,
+                    at: now(),
+                    actor_id: &viewer.user_id,
+                    kind: EventKind::NoteAdded,
+                    before: None,
+                    after: json!({ "body": body.as_str() }),
+                    audience: Some(Audience::Internal),
+                },
+            )
+            .await?;
+        txn.commit(&self.bus).await?;
+        Ok(event)
+    }
+
+    /// Starts (`watch`) or stops watching; idempotent. Returns the incident.
+    pub async fn set_watching(
+        &self,
+        viewer: &Viewer,
+        target: IncidentRef,
+        watch: bool,
+    ) -> Result<Incident, ServiceError> {
+        let (txn, incident) = self
+            .begin_on(viewer, target, Operation::WatchIncident)
+            .await?;
+        if watch {
+            team::watch(&*txn, incident.id, &viewer.user_id, now()).await?;
+        } else {
+            team::unwatch(&*txn, incident.id, &viewer.user_id).await?;
+        }
+        txn.commit(&self.bus).await?;
+        Ok(incident)
+    }
+
+    /// The updates of each incident the caller may see, newest first.
+    pub async fn updates_of(
+        &self,
+        viewer: &Viewer,
+        incidents: &[IncidentId],
+    ) -> Result<std::collections::HashMap<IncidentId, Vec<Update>>, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        let conn = self.db.conn();
+        let mut found = updates::of_incidents(conn, incidents, &Audience::ALL).await?;
+        if !crate::auth::policy::sees_internal(viewer) {
+            let roles = team::roles_on_many(conn, incidents, &viewer.user_id).await?;
+            for (id, list) in found.iter_mut() {
+                let held = roles.get(id).map(Vec::as_slice).unwrap_or_default();
+                list.retain(|u| crate::auth::policy::may_see(viewer, Some(u.audience), held));
+            }
+        }
+        Ok(found)
+    }
+
+    /// When each incident last had an update for stakeholders or the public.
+    pub async fn last_broadcasts(
+        &self,
+        incidents: &[IncidentId],
+    ) -> Result<std::collections::HashMap<IncidentId, DateTime<Utc>>, ServiceError> {
+        Ok(updates::last_broadcast_at(self.db.conn(), incidents).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_survives_its_trip_through_the_timeline() {
+        let event = Event {
+            id: 9,
+            incident_id: IncidentId::new(),
+            at: now(),
+            actor_id: "u-1".into(),
+            kind: EventKind::UpdatePosted,
+            before: None,
+            after: Some(json!({
+                "updateId": 4, "audience": "PUBLIC", "body": "We are on it", "status": "IDENTIFIED"
+            })),
+            audience: Some(Audience::Public),
+        };
+        let update = update_from_event(&event).unwrap();
+        assert_eq!(update.id, 4);
+        assert_eq!(update.audience, Audience::Public);
+        assert_eq!(update.status, Some(UpdateStatus::Identified));
+        assert_eq!(update.body, "We are on it");
+        let note = Event {
+            kind: EventKind::NoteAdded,
+            ..event
+        };
+        assert_eq!(update_from_event(&note), None);
+    }
+}
