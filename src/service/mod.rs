@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod index_worker;
 mod journal;
 pub mod knowledge;
+pub mod team;
 pub mod timeline;
 pub mod users;
 
@@ -32,6 +33,8 @@ pub struct Services {
     pub knowledge: knowledge::Knowledge,
     /// Committed changes, for subscriptions.
     pub bus: bus::Bus,
+    /// How often stakeholders expect updates, by priority.
+    pub cadence: crate::domain::cadence::Cadence,
 }
 
 impl Services {
@@ -41,6 +44,12 @@ impl Services {
             db,
             knowledge,
             bus: bus::Bus::default(),
+            cadence: crate::domain::cadence::Cadence::from_minutes([30, 60, 240, 0, 0]),
         }
+    }
+
+    pub fn with_cadence(mut self, cadence: crate::domain::cadence::Cadence) -> Self {
+        self.cadence = cadence;
+        self
     }
 }
