@@ -156,11 +156,13 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
     let (base, needs_rebuild) = index_worker::open(&settings.index_dir())?;
-    let minutes = settings.communications.update_minutes;
+    let intervals = settings
+        .communications
+        .update_interval
+        .parse()
+        .map_err(|e| StartError::Config(e.to_string()))?;
     let services =
-        Services::new(db, Knowledge::new(Arc::new(base))).with_cadence(Cadence::from_minutes([
-            minutes.p1, minutes.p2, minutes.p3, minutes.p4, minutes.p5,
-        ]));
+        Services::new(db, Knowledge::new(Arc::new(base))).with_cadence(Cadence::new(intervals));
     if needs_rebuild {
         rebuild_logging_progress(&services).await?;
     }

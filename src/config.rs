@@ -32,19 +32,50 @@ pub struct Settings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommunicationsSettings {
-    /// How often stakeholders expect an update on an open incident, in minutes per priority
-    /// (0: no cadence). Drives `Incident.nextUpdateDue` and the `overdueUpdates` query.
-    pub update_minutes: UpdateMinutes,
+    /// How often stakeholders expect an update on an open incident, per priority, as a
+    /// duration ("30m", "1h", "4h"; "off" for none). Drives `Incident.nextUpdateDue` and the
+    /// `overdueUpdates` query.
+    pub update_interval: UpdateIntervals,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct UpdateMinutes {
-    pub p1: u32,
-    pub p2: u32,
-    pub p3: u32,
-    pub p4: u32,
-    pub p5: u32,
+pub struct UpdateIntervals {
+    pub p1: String,
+    pub p2: String,
+    pub p3: String,
+    pub p4: String,
+    pub p5: String,
+}
+
+impl UpdateIntervals {
+    /// The intervals for P1..P5, parsed; `None` where the cadence is off.
+    pub fn parse(&self) -> Result<[Option<std::time::Duration>; 5], ConfigError> {
+        let mut out = [None; 5];
+        let named = [&self.p1, &self.p2, &self.p3, &self.p4, &self.p5];
+        for (i, raw) in named.into_iter().enumerate() {
+            let name = format!("communications.update_interval.p{}", i + 1);
+            let raw = raw.trim();
+            if raw.eq_ignore_ascii_case("off") {
+                continue;
+            }
+            let d = humantime::parse_duration(raw).map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "{name} is `{raw}`; write a duration such as \"30m\" or \"1h\", or \"off\""
+                ))
+            })?;
+            // Under a second is a typo; over a week is not a cadence anyone keeps.
+            if d < std::time::Duration::from_secs(1)
+                || d > std::time::Duration::from_secs(7 * 24 * 3600)
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "{name} is `{raw}`; it must be between 1s and 7d, or \"off\""
+                )));
+            }
+            out[i] = Some(d);
+        }
+        Ok(out)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -135,12 +166,12 @@ impl Default for Settings {
                 poll_interval_ms: 250,
             },
             communications: CommunicationsSettings {
-                update_minutes: UpdateMinutes {
-                    p1: 30,
-                    p2: 60,
-                    p3: 240,
-                    p4: 0,
-                    p5: 0,
+                update_interval: UpdateIntervals {
+                    p1: "30m".into(),
+                    p2: "1h".into(),
+                    p3: "4h".into(),
+                    p4: "off".into(),
+                    p5: "off".into(),
                 },
             },
             limits: Limits {
@@ -223,21 +254,7 @@ impl Settings {
                 );
             }
         }
-        let u = self.communications.update_minutes;
-        for (name, minutes) in [
-            ("p1", u.p1),
-            ("p2", u.p2),
-            ("p3", u.p3),
-            ("p4", u.p4),
-            ("p5", u.p5),
-        ] {
-            // A week is already far beyond any cadence anyone keeps.
-            if minutes > 7 * 24 * 60 {
-                return bad(format!(
-                    "communications.update_minutes.{name} is {minutes}; at most 10080 (a week) is allowed, 0 turns the cadence off"
-                ));
-            }
-        }
+        self.communications.update_interval.parse()?;
         let l = &self.limits;
         for (name, value, max) in [
             ("limits.body_bytes", l.body_bytes, 64 * 1024 * 1024),

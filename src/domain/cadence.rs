@@ -5,24 +5,30 @@ use chrono::{DateTime, Duration, Utc};
 use super::incident::Incident;
 use super::priority::Priority;
 
-/// Minutes between updates for P1..P5; `None`: no cadence for that priority.
+/// Time between updates for P1..P5; `None`: no cadence for that priority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cadence {
-    minutes: [Option<u32>; 5],
+    intervals: [Option<Duration>; 5],
+}
+
+/// The usual defaults: P1 every 30 minutes, P2 every hour, P3 every 4 hours, P4/P5 none.
+impl Default for Cadence {
+    fn default() -> Self {
+        let minutes = |m: u64| Some(std::time::Duration::from_secs(60 * m));
+        Self::new([minutes(30), minutes(60), minutes(240), None, None])
+    }
 }
 
 impl Cadence {
-    /// From minutes per priority, 0 meaning no cadence.
-    pub fn from_minutes(p1_to_p5: [u32; 5]) -> Self {
+    pub fn new(p1_to_p5: [Option<std::time::Duration>; 5]) -> Self {
         Self {
-            minutes: p1_to_p5.map(|m| (m > 0).then_some(m)),
+            intervals: p1_to_p5.map(|d| d.and_then(|d| Duration::from_std(d).ok())),
         }
     }
 
     pub fn interval(&self, priority: Priority) -> Option<Duration> {
         let index = usize::try_from(priority.rank() - 1).ok()?;
-        let minutes = (*self.minutes.get(index)?)?;
-        Some(Duration::minutes(i64::from(minutes)))
+        *self.intervals.get(index)?
     }
 
     /// The priorities that have a cadence at all.
@@ -81,7 +87,7 @@ mod tests {
 
     #[test]
     fn defaults_nag_for_p1_to_p3_only() {
-        let cadence = Cadence::from_minutes([30, 60, 240, 0, 0]);
+        let cadence = Cadence::default();
         let t0 = Utc::now();
         let p1 = triaged(Level::High, Level::High, t0);
         assert_eq!(
@@ -105,7 +111,7 @@ mod tests {
 
     #[test]
     fn untriaged_and_resolved_incidents_have_no_cadence() {
-        let cadence = Cadence::from_minutes([30, 60, 240, 0, 0]);
+        let cadence = Cadence::default();
         let t0 = Utc::now();
         let p1 = triaged(Level::High, Level::High, t0);
         let untriaged = Incident {

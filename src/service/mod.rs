@@ -44,7 +44,7 @@ impl Services {
             db,
             knowledge,
             bus: bus::Bus::default(),
-            cadence: crate::domain::cadence::Cadence::from_minutes([30, 60, 240, 0, 0]),
+            cadence: crate::domain::cadence::Cadence::default(),
         }
     }
 

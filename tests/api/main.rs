@@ -17,4 +17,5 @@ mod lifecycle;
 mod lifecycle_rules;
 mod pagination;
 mod schema_file;
+mod team;
 mod timeouts;
