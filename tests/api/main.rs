@@ -1,6 +1,9 @@
 //! Integration tests through the HTTP API, on SQLite and on PostgreSQL. One binary, so the
 //! stack links once.
 
+// In a test, an unwrap is an assertion: a panic fails the test with its location.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 mod auth;
