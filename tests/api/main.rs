@@ -9,6 +9,7 @@ mod support;
 mod auth;
 mod bad_input;
 mod cli;
+mod communications;
 mod concurrency;
 mod durability;
 mod efficiency;
