@@ -14,6 +14,7 @@ use crate::auth::Viewer;
 use crate::domain::ids::IncidentId;
 use crate::domain::incident::Incident;
 use crate::service::Services;
+use crate::store::annotations::Annotation;
 use crate::store::events::Event;
 use crate::store::team::Assignment;
 use crate::store::updates::Update;
@@ -166,6 +167,23 @@ per_incident_loader!(UpdateLoader, Vec<Update>, |s, v, keys| s
 per_incident_loader!(LastBroadcastLoader, DateTime<Utc>, |s, v, keys| s
     .last_broadcasts(v, keys));
 
+pub struct AnnotationLoader {
+    services: Services,
+    viewer: Viewer,
+}
+
+impl BatchLoad for AnnotationLoader {
+    type Key = i64;
+    type Value = Annotation;
+
+    async fn load(&self, keys: Vec<i64>) -> LoadResult<i64, Annotation> {
+        self.services
+            .annotations_of(&self.viewer, &keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
 pub struct Loaders {
     users: Arc<Batcher<UserLoader>>,
     incidents: Arc<Batcher<IncidentLoader>>,
@@ -175,6 +193,7 @@ pub struct Loaders {
     watchers: Arc<Batcher<WatcherLoader>>,
     updates: Arc<Batcher<UpdateLoader>>,
     last_broadcasts: Arc<Batcher<LastBroadcastLoader>>,
+    annotations: Arc<Batcher<AnnotationLoader>>,
 }
 
 impl Loaders {
@@ -214,6 +233,10 @@ impl Loaders {
                 services: s(),
                 viewer: v(),
             }),
+            annotations: Batcher::new(AnnotationLoader {
+                services: s(),
+                viewer: v(),
+            }),
         };
         let mut driver = BatchDriver::default();
         driver.register(&loaders.users);
@@ -224,6 +247,7 @@ impl Loaders {
         driver.register(&loaders.watchers);
         driver.register(&loaders.updates);
         driver.register(&loaders.last_broadcasts);
+        driver.register(&loaders.annotations);
         (loaders, driver)
     }
 
@@ -308,5 +332,10 @@ impl Loaders {
         id: IncidentId,
     ) -> Result<Option<DateTime<Utc>>> {
         self.last_broadcasts.load_one(id).await.gql(ctx)
+    }
+
+    /// The annotation beside a timeline event, if any.
+    pub async fn annotation(&self, ctx: &Context<'_>, event: i64) -> Result<Option<Annotation>> {
+        self.annotations.load_one(event).await.gql(ctx)
     }
 }

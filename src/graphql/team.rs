@@ -13,7 +13,7 @@ use super::types::team::OverdueUpdateObject;
 use super::types::{IncidentObject, StatusUpdateObject, TimelineEventObject, UserObject};
 use crate::domain::DomainError;
 use crate::domain::ids::IncidentRef;
-use crate::domain::text::{NoteBody, UpdateBody};
+use crate::domain::text::{Annotation, NoteBody, UpdateBody};
 use crate::service::communications::NewStatusUpdate;
 use crate::service::team::RoleChange;
 
@@ -180,6 +180,28 @@ impl TeamMutation {
             .await
             .gql(ctx)?;
         Ok(StatusUpdateObject(update))
+    }
+
+    /// A remark beside a timeline event for the post-incident review (the incident's scribe
+    /// or manager, organisation managers and admins). Replaces an earlier remark.
+    async fn annotate_timeline_event(
+        &self,
+        ctx: &Context<'_>,
+        input: AnnotateTimelineEventInput,
+    ) -> Result<TimelineEventObject> {
+        let incident = target(&input.incident_id)?;
+        let event_id: i64 = input.event_id.parse().map_err(|_| {
+            with_code(
+                "eventId: not a timeline event id (take `id` from `timeline`)",
+                code::BAD_USER_INPUT,
+            )
+        })?;
+        let body = Annotation::parse(&input.annotation).map_err(super::error::bad_input)?;
+        let event = services(ctx)?
+            .annotate_event(viewer(ctx)?, incident, event_id, body)
+            .await
+            .gql(ctx)?;
+        Ok(TimelineEventObject(event))
     }
 
     /// Follow an incident's STAKEHOLDERS and PUBLIC updates (any signed-in user).

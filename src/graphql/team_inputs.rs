@@ -49,3 +49,12 @@ pub struct WatchIncidentInput {
 pub struct UnwatchIncidentInput {
     pub incident_id: ID,
 }
+
+#[derive(InputObject)]
+pub struct AnnotateTimelineEventInput {
+    pub incident_id: ID,
+    /// The timeline event's id.
+    pub event_id: ID,
+    /// The remark (1–2,000 characters); replaces an earlier one.
+    pub annotation: String,
+}

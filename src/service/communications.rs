@@ -14,10 +14,10 @@ use crate::domain::event::EventKind;
 use crate::domain::ids::{IncidentId, IncidentRef};
 use crate::domain::incident::Incident;
 use crate::domain::team::{Audience, UpdateStatus};
-use crate::domain::text::{NoteBody, UpdateBody};
-use crate::store::events::{Event, NewEvent};
-use crate::store::team;
+use crate::domain::text::{Annotation, NoteBody, UpdateBody};
+use crate::store::events::{self, Event, NewEvent, Scope};
 use crate::store::updates::{self, NewUpdate, Update};
+use crate::store::{annotations, team};
 
 /// The status update an `UPDATE_POSTED` event announces, rebuilt from the event alone (so a
 /// subscriber needs no database read to show it).
@@ -140,6 +140,52 @@ impl Services {
             .await?;
         txn.commit(&self.bus).await?;
         Ok(event)
+    }
+
+    /// Sets or replaces the annotation beside one timeline event (for the post-incident
+    /// review); the event itself never changes. Returns the event.
+    pub async fn annotate_event(
+        &self,
+        viewer: &Viewer,
+        target: IncidentRef,
+        event_id: i64,
+        body: Annotation,
+    ) -> Result<Event, ServiceError> {
+        let (txn, incident) = self
+            .begin_on(viewer, target, Operation::AnnotateTimeline)
+            .await?;
+        let found = events::page_after(
+            &*txn,
+            incident.id,
+            event_id.saturating_sub(1),
+            1,
+            Scope::All,
+        )
+        .await?;
+        let Some(event) = found.into_iter().find(|e| e.id == event_id) else {
+            return Err(ServiceError::BadInput(format!(
+                "eventId: {} has no timeline event {event_id}",
+                incident.number
+            )));
+        };
+        let annotation = annotations::Annotation {
+            body: body.into_inner(),
+            updated_at: now(),
+            updated_by: viewer.user_id.clone(),
+        };
+        annotations::set(&*txn, event_id, incident.id, &annotation).await?;
+        txn.commit(&self.bus).await?;
+        Ok(event)
+    }
+
+    /// The annotations of these timeline events.
+    pub async fn annotations_of(
+        &self,
+        viewer: &Viewer,
+        events: &[i64],
+    ) -> Result<HashMap<i64, annotations::Annotation>, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        Ok(annotations::of_events(self.db.conn(), events).await?)
     }
 
     /// Starts (`watch`) or stops watching; idempotent. Returns the incident.

@@ -1,5 +1,6 @@
 //! Storage: sea-orm entities, the connection, and queries. No business rules live here.
 
+pub mod annotations;
 pub mod counters;
 pub mod db;
 pub mod entity;

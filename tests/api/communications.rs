@@ -15,6 +15,7 @@ on_both_databases!(
     watching_is_idempotent_and_open_to_everyone,
     the_cadence_says_when_the_next_update_is_due,
     overdue_updates_are_listed_most_overdue_first,
+    the_scribe_annotates_the_timeline_without_changing_it,
 );
 
 const POST: &str = "mutation($input: PostUpdateInput!) { postUpdate(input: $input) { id at audience body status author { id } incident { id } } }";
@@ -357,4 +358,71 @@ async fn overdue_updates_are_listed_most_overdue_first(backend: Backend) {
 
 fn parse(value: &Value) -> chrono::DateTime<chrono::Utc> {
     value.as_str().unwrap().parse().unwrap()
+}
+
+async fn the_scribe_annotates_the_timeline_without_changing_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin();
+    let scribe = sign_in(&app, "scribe", &["viewer"]).await;
+    let specialist = sign_in(&app, "spec", &["specialist"]).await;
+    let id = app.report(&admin, "Disk full").await;
+    let other = app.report(&admin, "Another incident").await;
+    app.ok(
+        &admin,
+        ASSIGN,
+        json!({ "input": { "incidentId": id, "userId": "scribe", "role": "SCRIBE" } }),
+    )
+    .await;
+    let timeline = "query($id: ID!) { incident(id: $id) { version timeline { edges { node { id kind after annotation { body updatedBy { id } } } } } } }";
+    let data = app.ok(&admin, timeline, json!({ "id": id })).await;
+    let reported = data["incident"]["timeline"]["edges"][0]["node"].clone();
+    let version = data["incident"]["version"].clone();
+    let annotate = "mutation($input: AnnotateTimelineEventInput!) { annotateTimelineEvent(input: $input) { id kind annotation { body updatedBy { id } } } }";
+    let input = |event: &Value, text: &str| json!({ "input": { "incidentId": id, "eventId": event, "annotation": text } });
+    let data = app
+        .ok(&scribe, annotate, input(&reported["id"], "paged at 02:10"))
+        .await;
+    assert_eq!(
+        data["annotateTimelineEvent"]["annotation"],
+        json!({ "body": "paged at 02:10", "updatedBy": { "id": "scribe" } })
+    );
+    app.ok(
+        &scribe,
+        annotate,
+        input(&reported["id"], "paged at 02:12 (corrected)"),
+    )
+    .await;
+    let data = app.ok(&admin, timeline, json!({ "id": id })).await;
+    let node = &data["incident"]["timeline"]["edges"][0]["node"];
+    assert_eq!(node["annotation"]["body"], "paged at 02:12 (corrected)");
+    assert_eq!(
+        node["after"], reported["after"],
+        "the event itself is unchanged"
+    );
+    assert_eq!(
+        data["incident"]["version"], version,
+        "an annotation is not a change"
+    );
+
+    let (code, _) = app
+        .error_code(&specialist, annotate, input(&reported["id"], "mine"))
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+    let other_event =
+        app.ok(&admin, timeline, json!({ "id": other })).await["incident"]["timeline"]["edges"][0]
+            ["node"]["id"]
+            .clone();
+    for bad in [other_event, json!("abc"), json!("-9223372036854775808")] {
+        let (code, message) = app.error_code(&scribe, annotate, input(&bad, "x")).await;
+        assert_eq!(code, "BAD_USER_INPUT", "{bad}");
+        assert!(message.contains("eventId"), "{message}");
+    }
+    let (code, _) = app
+        .error_code(
+            &scribe,
+            annotate,
+            input(&reported["id"], &"y".repeat(2_001)),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
 }

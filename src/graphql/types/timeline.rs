@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use super::UserObject;
 use super::enums::TimelineEventKind;
 use crate::graphql::loaders::Loaders;
+use crate::store::annotations::Annotation;
 use crate::store::events::Event;
 
 pub struct TimelineEventObject(pub Event);
@@ -35,5 +36,31 @@ impl TimelineEventObject {
     /// The changed fields after the change.
     async fn after(&self) -> Option<Json<serde_json::Value>> {
         self.0.after.clone().map(Json)
+    }
+
+    /// A remark beside this event for the post-incident review, if someone added one.
+    async fn annotation(&self, ctx: &Context<'_>) -> Result<Option<AnnotationObject>> {
+        Ok(Loaders::of(ctx)?
+            .annotation(ctx, self.0.id)
+            .await?
+            .map(AnnotationObject))
+    }
+}
+
+pub struct AnnotationObject(pub Annotation);
+
+/// A remark beside a timeline event; the event itself never changes.
+#[Object(name = "Annotation")]
+impl AnnotationObject {
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    async fn updated_by(&self, ctx: &Context<'_>) -> Result<UserObject> {
+        Loaders::of(ctx)?.user(ctx, &self.0.updated_by).await
     }
 }

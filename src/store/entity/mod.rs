@@ -2,6 +2,7 @@
 //! own, converted explicitly, so a column change cannot leak into the public schema.
 
 pub mod counter;
+pub mod event_annotation;
 pub mod incident;
 pub mod incident_event;
 pub mod incident_role;

@@ -1,0 +1,65 @@
+//! Annotations beside timeline events: one per event, replaced when edited.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+
+use super::entity::event_annotation::{ActiveModel, Column, Entity};
+use crate::domain::ids::IncidentId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Annotation {
+    pub body: String,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+/// Sets (or replaces) the annotation of `event`.
+pub async fn set(
+    conn: &impl ConnectionTrait,
+    event: i64,
+    incident: IncidentId,
+    annotation: &Annotation,
+) -> Result<(), DbErr> {
+    let row = ActiveModel {
+        event_id: Set(event),
+        incident_id: Set(incident.0),
+        body: Set(annotation.body.clone()),
+        updated_at: Set(annotation.updated_at),
+        updated_by: Set(annotation.updated_by.clone()),
+    };
+    Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(Column::EventId)
+                .update_columns([Column::Body, Column::UpdatedAt, Column::UpdatedBy])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// The annotations of these events, in one statement.
+pub async fn of_events(
+    conn: &impl ConnectionTrait,
+    events: &[i64],
+) -> Result<HashMap<i64, Annotation>, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::EventId.is_in(events.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| {
+            (
+                m.event_id,
+                Annotation {
+                    body: m.body,
+                    updated_at: m.updated_at,
+                    updated_by: m.updated_by,
+                },
+            )
+        })
+        .collect())
+}
