@@ -6,6 +6,7 @@ pub mod entity;
 pub mod events;
 pub mod imports;
 pub mod incidents;
+pub mod status_page;
 pub mod index_changes;
 pub mod suggestions;
 pub mod team;
