@@ -15,6 +15,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use crate::auth::token::VerifyKey;
 use crate::auth::{Secret, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
+use crate::domain::cadence::Cadence;
 use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
 use crate::service::knowledge::Knowledge;
@@ -155,7 +156,11 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
     let (base, needs_rebuild) = index_worker::open(&settings.index_dir())?;
-    let services = Services::new(db, Knowledge::new(Arc::new(base)));
+    let minutes = settings.communications.update_minutes;
+    let services =
+        Services::new(db, Knowledge::new(Arc::new(base))).with_cadence(Cadence::from_minutes([
+            minutes.p1, minutes.p2, minutes.p3, minutes.p4, minutes.p5,
+        ]));
     if needs_rebuild {
         rebuild_logging_progress(&services).await?;
     }

@@ -10,6 +10,8 @@ pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod search;
+pub mod team;
+pub mod team_inputs;
 pub mod types;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -19,10 +21,10 @@ use crate::service::Services;
 
 // Each capability contributes its own query and mutation object.
 #[derive(MergedObject, Default)]
-pub struct Query(query::IncidentQuery);
+pub struct Query(query::IncidentQuery, team::TeamQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(mutation::IncidentMutation);
+pub struct Mutation(mutation::IncidentMutation, team::TeamMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -10,6 +10,7 @@ pub mod index_worker;
 mod journal;
 pub mod knowledge;
 pub mod status_page;
+pub mod team;
 pub mod timeline;
 pub mod users;
 
@@ -33,6 +34,8 @@ pub struct Services {
     pub knowledge: knowledge::Knowledge,
     /// Committed changes, for subscriptions.
     pub bus: bus::Bus,
+    /// How often stakeholders expect updates, by priority.
+    pub cadence: crate::domain::cadence::Cadence,
 }
 
 impl Services {
@@ -42,6 +45,12 @@ impl Services {
             db,
             knowledge,
             bus: bus::Bus::default(),
+            cadence: crate::domain::cadence::Cadence::from_minutes([30, 60, 240, 0, 0]),
         }
+    }
+
+    pub fn with_cadence(mut self, cadence: crate::domain::cadence::Cadence) -> Self {
+        self.cadence = cadence;
+        self
     }
 }
