@@ -131,7 +131,7 @@ impl Services {
             }
         }
         page.recently_resolved
-            .sort_by(|a, b| b.resolved_at.cmp(&a.resolved_at));
+            .sort_by_key(|i| std::cmp::Reverse(i.resolved_at));
         Ok(page)
     }
 }

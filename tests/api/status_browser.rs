@@ -25,7 +25,12 @@ fn chromium() -> Option<PathBuf> {
 /// Runs Chromium headless on `url` with `args`, bounded in time; returns its stdout.
 async fn run_chromium(binary: &Path, profile: &Path, args: &[String], url: &str) -> String {
     let output = tokio::process::Command::new(binary)
-        .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+        ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .arg(url)
@@ -48,7 +53,9 @@ async fn run_chromium(binary: &Path, profile: &Path, args: &[String], url: &str)
 async fn status_page_renders_in_chromium_on_a_phone() {
     let Some(binary) = chromium() else {
         if std::env::var(SKIP_ENV).is_ok_and(|v| v == "1") {
-            eprintln!("SKIPPED status_page_renders_in_chromium_on_a_phone: {SKIP_ENV}=1 and chromium is not installed");
+            eprintln!(
+                "SKIPPED status_page_renders_in_chromium_on_a_phone: {SKIP_ENV}=1 and chromium is not installed"
+            );
             return;
         }
         panic!(
@@ -59,7 +66,9 @@ async fn status_page_renders_in_chromium_on_a_phone() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let reporter = app.token("rep", &["viewer"]);
 
-    let open = app.report(&reporter, "Card payments are failing for some customers").await;
+    let open = app
+        .report(&reporter, "Card payments are failing for some customers")
+        .await;
     app.drive_to(&open, "INVESTIGATING").await;
     post_update(
         &app,
@@ -69,7 +78,14 @@ async fn status_page_renders_in_chromium_on_a_phone() {
         Some("INVESTIGATING"),
     )
     .await;
-    post_update(&app, &open, "INTERNAL", "internal-only: payment gateway pool exhausted", None).await;
+    post_update(
+        &app,
+        &open,
+        "INTERNAL",
+        "internal-only: payment gateway pool exhausted",
+        None,
+    )
+    .await;
     post_update(
         &app,
         &open,
@@ -78,10 +94,26 @@ async fn status_page_renders_in_chromium_on_a_phone() {
         Some("IDENTIFIED"),
     )
     .await;
-    let resolved = app.report(&reporter, "Delayed order confirmation emails").await;
-    post_update(&app, &resolved, "PUBLIC", "Order confirmation emails are delayed by up to 30 minutes.", Some("INVESTIGATING")).await;
+    let resolved = app
+        .report(&reporter, "Delayed order confirmation emails")
+        .await;
+    post_update(
+        &app,
+        &resolved,
+        "PUBLIC",
+        "Order confirmation emails are delayed by up to 30 minutes.",
+        Some("INVESTIGATING"),
+    )
+    .await;
     app.drive_to(&resolved, "RESOLVED").await;
-    post_update(&app, &resolved, "PUBLIC", "All delayed emails have been delivered.", Some("RESOLVED")).await;
+    post_update(
+        &app,
+        &resolved,
+        "PUBLIC",
+        "All delayed emails have been delivered.",
+        Some("RESOLVED"),
+    )
+    .await;
 
     let url = format!("{}/status", app.url);
     let profile = tempfile::tempdir().expect("profile dir");
@@ -91,9 +123,15 @@ async fn status_page_renders_in_chromium_on_a_phone() {
         "We have identified the cause: a payment provider connection limit.",
         "Delayed order confirmation emails",
     ] {
-        assert!(dom.contains(shown), "{shown:?} missing from the rendered page: {dom}");
+        assert!(
+            dom.contains(shown),
+            "{shown:?} missing from the rendered page: {dom}"
+        );
     }
-    assert!(!dom.contains("internal-only"), "internal text in the rendered page: {dom}");
+    assert!(
+        !dom.contains("internal-only"),
+        "internal text in the rendered page: {dom}"
+    );
     assert!(!dom.contains("<script"), "the page needs no script: {dom}");
 
     let dir = std::env::var_os(SCREENSHOT_ENV)
@@ -105,12 +143,23 @@ async fn status_page_renders_in_chromium_on_a_phone() {
     run_chromium(
         &binary,
         profile.path(),
-        &[format!("--screenshot={}", shot.display()), "--window-size=390,844".into()],
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=390,844".into(),
+        ],
         &url,
     )
     .await;
     let png = std::fs::read(&shot).expect("chromium wrote the screenshot");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG: {}", shot.display());
-    assert!(png.len() > 10_000, "a suspiciously small screenshot: {} bytes", png.len());
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "not a PNG: {}",
+        shot.display()
+    );
+    assert!(
+        png.len() > 10_000,
+        "a suspiciously small screenshot: {} bytes",
+        png.len()
+    );
     eprintln!("status page screenshot: {}", shot.display());
 }

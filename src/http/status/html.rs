@@ -157,6 +157,7 @@ p{margin:0}
 .muted{color:#636c76;font-size:.9rem}
 header .muted{margin-top:4px}
 .banner{margin-top:20px;padding:14px 16px;border-radius:10px;font-weight:600;font-size:1.05rem;color:#fff}
+.banner::before{content:"";display:inline-block;width:10px;height:10px;border-radius:50%;background:#fff;margin-right:10px;vertical-align:1px}
 .banner.ok{background:#1a7f37}
 .banner.issue{background:#bc4c00}
 .incident{background:#fff;border:1px solid #d8dee4;border-radius:10px;padding:16px;margin-bottom:12px}
@@ -212,6 +213,9 @@ mod tests {
         let out = render(&page, evil).into_string();
         assert!(!out.contains("<script"), "{out}");
         assert!(out.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        assert!(out.contains("line one\n&lt;script&gt;"), "line breaks are kept");
+        assert!(
+            out.contains("line one\n&lt;script&gt;"),
+            "line breaks are kept"
+        );
     }
 }
