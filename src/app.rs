@@ -184,6 +184,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         verifier: Arc::new(keys.verifier),
         limits: Arc::new(settings.limits.clone()),
         graphiql: settings.graphql.graphiql,
+        status_page: Arc::new(http::status::StatusCache::new(&settings.status_page)),
     };
     Ok(App {
         router: http::router(state),

@@ -27,6 +27,20 @@ pub struct Settings {
     pub limits: Limits,
     pub knowledge: KnowledgeSettings,
     pub communications: CommunicationsSettings,
+    pub status_page: StatusPageSettings,
+}
+
+/// The public status page (`/status`, `/status.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusPageSettings {
+    /// How long a rendered page is reused (and how long browsers and proxies may keep it), so
+    /// a traffic spike on the public page does not reach the database. 1 to 300.
+    pub cache_seconds: u64,
+    /// Resolved incidents stay listed under "Recently resolved" this many days. 1 to 90.
+    pub resolved_days: u32,
+    /// The page's heading, e.g. "Acme status". 1 to 100 characters.
+    pub title: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -165,6 +179,11 @@ impl Default for Settings {
             knowledge: KnowledgeSettings {
                 poll_interval_ms: 250,
             },
+            status_page: StatusPageSettings {
+                cache_seconds: 5,
+                resolved_days: 7,
+                title: "Service status".into(),
+            },
             communications: CommunicationsSettings {
                 update_interval: UpdateIntervals {
                     p1: "30m".into(),
@@ -255,6 +274,23 @@ impl Settings {
             }
         }
         self.communications.update_interval.parse()?;
+        let page = &self.status_page;
+        if !(1..=300).contains(&page.cache_seconds) {
+            return bad(format!(
+                "status_page.cache_seconds is {}; it must be between 1 and 300",
+                page.cache_seconds
+            ));
+        }
+        if !(1..=90).contains(&page.resolved_days) {
+            return bad(format!(
+                "status_page.resolved_days is {}; it must be between 1 and 90",
+                page.resolved_days
+            ));
+        }
+        let title_chars = page.title.trim().chars().count();
+        if title_chars == 0 || title_chars > 100 {
+            return bad("status_page.title must be 1 to 100 characters".into());
+        }
         let l = &self.limits;
         for (name, value, max) in [
             ("limits.body_bytes", l.body_bytes, 64 * 1024 * 1024),
@@ -404,6 +440,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("database_url"), "{err}");
+        for (key, value) in [
+            ("HINDSIGHT_STATUS_PAGE__CACHE_SECONDS", "0"),
+            ("HINDSIGHT_STATUS_PAGE__RESOLVED_DAYS", "365"),
+            ("HINDSIGHT_STATUS_PAGE__TITLE", " "),
+        ] {
+            let err = Settings::load(None, &env(&[(key, value)]), &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("status_page."), "{key}={value}: {err}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod graphql;
 pub mod health;
 pub mod negotiate;
 pub mod response;
+pub mod status;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub verifier: Arc<TokenVerifier>,
     pub limits: Arc<Limits>,
     pub graphiql: bool,
+    /// The public status page's cached render.
+    pub status_page: Arc<status::StatusCache>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -67,6 +70,8 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/status", get(status::page))
+        .route("/status.json", get(status::page_json))
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)

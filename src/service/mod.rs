@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod index_worker;
 mod journal;
 pub mod knowledge;
+pub mod status_page;
 pub mod team;
 pub mod timeline;
 pub mod users;

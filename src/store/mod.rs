@@ -8,6 +8,7 @@ pub mod events;
 pub mod imports;
 pub mod incidents;
 pub mod index_changes;
+pub mod status_page;
 pub mod suggestions;
 pub mod team;
 pub mod updates;

@@ -21,5 +21,7 @@ mod lifecycle;
 mod lifecycle_rules;
 mod pagination;
 mod schema_file;
+mod status_browser;
+mod status_page;
 mod team;
 mod timeouts;
