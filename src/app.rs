@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
 use crate::service::knowledge::Knowledge;
+use crate::service::bus::Bus;
 use crate::service::{Services, index_worker};
 use crate::store::Db;
 
@@ -155,7 +156,8 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
     let (base, needs_rebuild) = index_worker::open(&settings.index_dir())?;
-    let services = Services::new(db, Knowledge::new(Arc::new(base)));
+    let mut services = Services::new(db, Knowledge::new(Arc::new(base)));
+    services.bus = Bus::new(settings.limits.subscription_buffer_events);
     if needs_rebuild {
         rebuild_logging_progress(&services).await?;
     }

@@ -10,9 +10,11 @@ pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod search;
+pub mod slots;
+pub mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 use crate::config::Settings;
 use crate::service::Services;
@@ -24,7 +26,7 @@ pub struct Query(query::IncidentQuery);
 #[derive(MergedObject, Default)]
 pub struct Mutation(mutation::IncidentMutation);
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;
 
 /// The per-request id, for error logs.
 #[derive(Debug, Clone)]
@@ -36,7 +38,11 @@ pub struct PageLimit(pub usize);
 
 pub fn build_schema(services: Option<Services>, settings: &Settings) -> AppSchema {
     let limits = &settings.limits;
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        subscription::Subscription,
+    )
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .limit_recursive_depth(limits.depth.max(32))

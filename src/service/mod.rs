@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod index_worker;
 mod journal;
 pub mod knowledge;
+pub mod subscriptions;
 pub mod timeline;
 pub mod users;
 
