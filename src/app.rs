@@ -17,8 +17,8 @@ use crate::auth::{Secret, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
 use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
-use crate::service::knowledge::Knowledge;
 use crate::service::bus::Bus;
+use crate::service::knowledge::Knowledge;
 use crate::service::{Services, index_worker};
 use crate::store::Db;
 

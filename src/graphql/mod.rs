@@ -43,12 +43,12 @@ pub fn build_schema(services: Option<Services>, settings: &Settings) -> AppSchem
         Mutation::default(),
         subscription::Subscription,
     )
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
-        .limit_recursive_depth(limits.depth.max(32))
-        .limit_directives(limits.aliases)
-        .extension(limits::AliasLimit(limits.aliases))
-        .data(PageLimit(limits.page_size));
+    .limit_depth(limits.depth)
+    .limit_complexity(limits.complexity)
+    .limit_recursive_depth(limits.depth.max(32))
+    .limit_directives(limits.aliases)
+    .extension(limits::AliasLimit(limits.aliases))
+    .data(PageLimit(limits.page_size));
     if !settings.graphql.introspection {
         builder = builder.disable_introspection();
     }

@@ -79,8 +79,9 @@ impl Subscription {
     async fn incident_events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] filter: IncidentEventFilter,
+        filter: Option<IncidentEventFilter>,
     ) -> Result<impl Stream<Item = Result<TimelineEventObject>> + use<>> {
+        let filter = filter.unwrap_or_default();
         let target = filter
             .incident_id
             .as_ref()

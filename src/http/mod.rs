@@ -5,6 +5,7 @@ pub mod graphql;
 pub mod health;
 pub mod negotiate;
 pub mod response;
+pub mod ws;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .on_failure(());
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::handler))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)

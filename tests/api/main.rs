@@ -17,4 +17,6 @@ mod lifecycle;
 mod lifecycle_rules;
 mod pagination;
 mod schema_file;
+mod subscriptions;
 mod timeouts;
+mod ws_client;
