@@ -54,8 +54,8 @@ mod tests {
     #[test]
     fn a_slot_comes_back_when_dropped() {
         let slots = SubscriptionSlots::new(2);
-        let a = slots.take().unwrap();
-        let _b = slots.take().unwrap();
+        let a = slots.take().expect("valid");
+        let _b = slots.take().expect("valid");
         assert!(slots.take().is_err());
         drop(a);
         assert!(slots.take().is_ok());

@@ -227,9 +227,9 @@ mod tests {
 
     fn incident(priority: Option<Priority>, service: &str) -> Incident {
         let new = NewIncident {
-            title: Title::parse("db down").unwrap(),
-            description: Description::parse("").unwrap(),
-            service: Service::parse(service).unwrap(),
+            title: Title::parse("db down").expect("valid"),
+            description: Description::parse("").expect("valid"),
+            service: Service::parse(service).expect("valid"),
             category: None,
             source: Source::Manual,
         };
@@ -264,7 +264,7 @@ mod tests {
     fn service_and_incident_must_match_exactly() {
         let i = incident(None, "checkout");
         let by_service = |s: &str| EventFilter {
-            service: Some(Service::parse(s).unwrap()),
+            service: Some(Service::parse(s).expect("valid")),
             ..Default::default()
         };
         assert!(by_service("checkout").matches(&i));
