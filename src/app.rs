@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::domain::cadence::Cadence;
 use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
+use crate::service::bus::Bus;
 use crate::service::knowledge::Knowledge;
 use crate::service::{Services, index_worker};
 use crate::store::Db;
@@ -161,8 +162,9 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         .update_interval
         .parse()
         .map_err(|e| StartError::Config(e.to_string()))?;
-    let services =
+    let mut services =
         Services::new(db, Knowledge::new(Arc::new(base))).with_cadence(Cadence::new(intervals));
+    services.bus = Bus::new(settings.limits.subscription_buffer_events);
     if needs_rebuild {
         rebuild_logging_progress(&services).await?;
     }

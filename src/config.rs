@@ -149,11 +149,24 @@ pub struct Limits {
     pub aliases: usize,
     pub request_timeout_seconds: u64,
     pub page_size: usize,
+    /// Active subscriptions one websocket connection may hold at once.
+    pub subscriptions_per_connection: usize,
+    /// Committed changes kept for the slowest subscriber; one that falls further behind
+    /// skips the oldest and is told how many it missed.
+    pub subscription_buffer_events: usize,
+    /// The server pings every websocket connection this often, and closes one that has
+    /// sent nothing (not even a pong) for two intervals, or that has not taken a message
+    /// off the wire for two intervals.
+    pub websocket_keepalive_seconds: u64,
 }
 
 impl Limits {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_seconds)
+    }
+
+    pub fn websocket_keepalive(&self) -> Duration {
+        Duration::from_secs(self.websocket_keepalive_seconds)
     }
 }
 
@@ -200,6 +213,9 @@ impl Default for Settings {
                 aliases: 30,
                 request_timeout_seconds: 10,
                 page_size: 100,
+                subscriptions_per_connection: 20,
+                subscription_buffer_events: 1024,
+                websocket_keepalive_seconds: 15,
             },
         }
     }
@@ -298,6 +314,21 @@ impl Settings {
             ("limits.complexity", l.complexity, 1_000_000),
             ("limits.aliases", l.aliases, 10_000),
             ("limits.page_size", l.page_size, 1_000),
+            (
+                "limits.subscriptions_per_connection",
+                l.subscriptions_per_connection,
+                1_000,
+            ),
+            (
+                "limits.subscription_buffer_events",
+                l.subscription_buffer_events,
+                1_000_000,
+            ),
+            (
+                "limits.websocket_keepalive_seconds",
+                l.websocket_keepalive_seconds as usize,
+                3_600,
+            ),
             (
                 "limits.request_timeout_seconds",
                 l.request_timeout_seconds as usize,

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 
 use futures::future::BoxFuture;
-use futures::stream::{FuturesUnordered, StreamExt};
+use futures::stream::{FuturesUnordered, Stream, StreamExt};
 // Not tokio's oneshot: tokio's channels spend the task's cooperative budget, and a page of
 // a hundred answers exhausts it, which looks like cooperative yielding and split batches.
 use futures::channel::oneshot;
@@ -92,9 +92,15 @@ impl<L: BatchLoad> Batcher<L> {
 trait Flush: Send + Sync {
     /// Takes the pending keys and returns the load that answers them, if any are pending.
     fn flush(self: Arc<Self>) -> Option<BoxFuture<'static, ()>>;
+    /// Drops the answers loaded so far (between the events of a subscription).
+    fn forget(&self);
 }
 
 impl<L: BatchLoad> Flush for Batcher<L> {
+    fn forget(&self) {
+        self.lock().loaded.clear();
+    }
+
     fn flush(self: Arc<Self>) -> Option<BoxFuture<'static, ()>> {
         let waiting = std::mem::take(&mut self.lock().waiting);
         if waiting.is_empty() {
@@ -123,6 +129,8 @@ impl<L: BatchLoad> Flush for Batcher<L> {
 #[derive(Default)]
 pub struct BatchDriver {
     batchers: Vec<Arc<dyn Flush>>,
+    loads: FuturesUnordered<BoxFuture<'static, ()>>,
+    yields_in_a_row: usize,
 }
 
 /// A query that keeps yielding without waiting on anything gets its batches loaded anyway
@@ -135,47 +143,68 @@ impl BatchDriver {
     }
 
     /// Runs `query` to completion, loading batches whenever it is stalled.
-    pub async fn drive<F: Future>(self, query: F) -> F::Output {
+    pub async fn drive<F: Future>(mut self, query: F) -> F::Output {
         let mut query = pin!(query);
-        let mut loads = FuturesUnordered::<BoxFuture<'static, ()>>::new();
-        let mut yields_in_a_row = 0;
-        std::future::poll_fn(move |cx| {
-            loop {
-                let probe = Arc::new(WakeProbe {
-                    inner: cx.waker().clone(),
-                    woken: AtomicBool::new(false),
-                });
-                let waker = Waker::from(probe.clone());
-                if let Poll::Ready(out) = query.as_mut().poll(&mut Context::from_waker(&waker)) {
-                    return Poll::Ready(out);
-                }
-                // A query that woke itself is still registering keys (or ran out of tokio's
-                // cooperative budget): it is polled again, on a fresh budget, before any batch
-                // is loaded. One that did not is waiting on batches or I/O: load what it asked.
-                let yielded =
-                    probe.woken.load(Ordering::Acquire) && yields_in_a_row < MAX_YIELDS_IN_A_ROW;
-                if yielded {
-                    yields_in_a_row += 1;
-                } else {
-                    yields_in_a_row = 0;
-                    for batcher in &self.batchers {
-                        if let Some(load) = batcher.clone().flush() {
-                            loads.push(load);
-                        }
-                    }
-                }
-                let mut finished = false;
-                while let Poll::Ready(Some(())) = loads.poll_next_unpin(cx) {
-                    finished = true;
-                }
-                // After a yield the task is already woken; after a finished load (answers that
-                // needed no I/O) the query can go on right away.
-                if yielded || !finished {
-                    return Poll::Pending;
+        std::future::poll_fn(move |cx| self.poll_with(cx, |cx| query.as_mut().poll(cx))).await
+    }
+
+    /// Runs a subscription: each item is resolved like one query, and answers loaded for
+    /// one item are forgotten before the next, so every event shows current data.
+    pub fn drive_stream<S: Stream + Send + 'static>(
+        mut self,
+        stream: S,
+    ) -> impl Stream<Item = S::Item> + Send + 'static {
+        let mut stream = Box::pin(stream);
+        futures::stream::poll_fn(move |cx| {
+            let polled = self.poll_with(cx, |cx| stream.as_mut().poll_next(cx));
+            if let Poll::Ready(Some(_)) = &polled {
+                for batcher in &self.batchers {
+                    batcher.forget();
                 }
             }
+            polled
         })
-        .await
+    }
+
+    fn poll_with<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut query: impl FnMut(&mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
+        loop {
+            let probe = Arc::new(WakeProbe {
+                inner: cx.waker().clone(),
+                woken: AtomicBool::new(false),
+            });
+            let waker = Waker::from(probe.clone());
+            if let Poll::Ready(out) = query(&mut Context::from_waker(&waker)) {
+                return Poll::Ready(out);
+            }
+            // A query that woke itself is still registering keys (or ran out of tokio's
+            // cooperative budget): it is polled again, on a fresh budget, before any batch
+            // is loaded. One that did not is waiting on batches or I/O: load what it asked.
+            let yielded =
+                probe.woken.load(Ordering::Acquire) && self.yields_in_a_row < MAX_YIELDS_IN_A_ROW;
+            if yielded {
+                self.yields_in_a_row += 1;
+            } else {
+                self.yields_in_a_row = 0;
+                for batcher in &self.batchers {
+                    if let Some(load) = batcher.clone().flush() {
+                        self.loads.push(load);
+                    }
+                }
+            }
+            let mut finished = false;
+            while let Poll::Ready(Some(())) = self.loads.poll_next_unpin(cx) {
+                finished = true;
+            }
+            // After a yield the task is already woken; after a finished load (answers that
+            // needed no I/O) the query can go on right away.
+            if yielded || !finished {
+                return Poll::Pending;
+            }
+        }
     }
 }
 

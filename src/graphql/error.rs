@@ -26,16 +26,21 @@ pub fn with_code(message: impl Into<String>, code: &'static str) -> async_graphq
 }
 
 pub fn to_graphql(ctx: &Context<'_>, e: ServiceError) -> async_graphql::Error {
+    let request_id = ctx
+        .data_opt::<RequestId>()
+        .map(|r| r.0.as_str())
+        .unwrap_or("-");
+    to_graphql_for(request_id, e)
+}
+
+/// `to_graphql` where no context is at hand (inside a subscription's stream).
+pub fn to_graphql_for(request_id: &str, e: ServiceError) -> async_graphql::Error {
     match e {
         ServiceError::BadInput(m) => with_code(m, code::BAD_USER_INPUT),
         ServiceError::NotFound(m) => with_code(m, code::NOT_FOUND),
         ServiceError::Forbidden(m) => with_code(m, code::FORBIDDEN),
         ServiceError::Conflict(m) => with_code(m, code::CONFLICT),
         ServiceError::Internal(source) => {
-            let request_id = ctx
-                .data_opt::<RequestId>()
-                .map(|r| r.0.as_str())
-                .unwrap_or("-");
             tracing::error!(request.id = request_id, error = %source, "internal error while resolving a field");
             with_code(INTERNAL_MESSAGE, code::INTERNAL)
         }

@@ -10,11 +10,13 @@ pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod search;
+pub mod slots;
+pub mod subscription;
 pub mod team;
 pub mod team_inputs;
 pub mod types;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 use crate::config::Settings;
 use crate::service::Services;
@@ -26,7 +28,7 @@ pub struct Query(query::IncidentQuery, team::TeamQuery);
 #[derive(MergedObject, Default)]
 pub struct Mutation(mutation::IncidentMutation, team::TeamMutation);
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;
 
 /// The per-request id, for error logs.
 #[derive(Debug, Clone)]
@@ -38,13 +40,17 @@ pub struct PageLimit(pub usize);
 
 pub fn build_schema(services: Option<Services>, settings: &Settings) -> AppSchema {
     let limits = &settings.limits;
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
-        .limit_recursive_depth(limits.depth.max(32))
-        .limit_directives(limits.aliases)
-        .extension(limits::AliasLimit(limits.aliases))
-        .data(PageLimit(limits.page_size));
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        subscription::Subscription,
+    )
+    .limit_depth(limits.depth)
+    .limit_complexity(limits.complexity)
+    .limit_recursive_depth(limits.depth.max(32))
+    .limit_directives(limits.aliases)
+    .extension(limits::AliasLimit(limits.aliases))
+    .data(PageLimit(limits.page_size));
     if !settings.graphql.introspection {
         builder = builder.disable_introspection();
     }

@@ -6,6 +6,7 @@ pub mod health;
 pub mod negotiate;
 pub mod response;
 pub mod status;
+pub mod ws;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .on_failure(());
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::handler))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/status", get(status::page))

@@ -106,7 +106,7 @@ pub fn from_graphql(
 }
 
 /// async-graphql's limit messages do not say what the limit is.
-fn clarify(message: &str, depth: usize, complexity: usize) -> String {
+pub(super) fn clarify(message: &str, depth: usize, complexity: usize) -> String {
     match message {
         "Query is nested too deep." => {
             format!("the query is nested deeper than the limit of {depth} levels")

@@ -48,4 +48,9 @@ impl Bus {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.tx.subscribe()
     }
+
+    /// Live subscriptions on this node (each subscription holds one receiver).
+    pub fn subscriber_count(&self) -> usize {
+        self.tx.receiver_count()
+    }
 }

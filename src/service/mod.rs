@@ -10,6 +10,7 @@ pub mod index_worker;
 mod journal;
 pub mod knowledge;
 pub mod status_page;
+pub mod subscriptions;
 pub mod team;
 pub mod timeline;
 pub mod users;

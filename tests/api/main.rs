@@ -23,5 +23,7 @@ mod pagination;
 mod schema_file;
 mod status_browser;
 mod status_page;
+mod subscriptions;
 mod team;
 mod timeouts;
+mod ws_client;

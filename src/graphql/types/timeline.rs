@@ -1,8 +1,8 @@
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 
-use super::UserObject;
 use super::enums::TimelineEventKind;
+use super::{IncidentObject, UserObject};
 use crate::graphql::loaders::Loaders;
 use crate::store::annotations::Annotation;
 use crate::store::events::Event;
@@ -22,6 +22,11 @@ impl TimelineEventObject {
 
     async fn kind(&self) -> TimelineEventKind {
         self.0.kind.into()
+    }
+
+    /// The incident this event belongs to (null if you may no longer see it).
+    async fn incident(&self, ctx: &Context<'_>) -> Result<Option<IncidentObject>> {
+        Loaders::of(ctx)?.incident(ctx, self.0.incident_id).await
     }
 
     async fn actor(&self, ctx: &Context<'_>) -> Result<UserObject> {

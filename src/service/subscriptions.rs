@@ -1,0 +1,283 @@
+//! Live feeds behind subscriptions: the committed changes on the bus, narrowed to what one
+//! caller asked for and may see. The GraphQL layer only turns a feed into a stream.
+//!
+//! A feed subscribes to the bus before it checks its arguments against the database, so a
+//! change committed while the check runs is not lost.
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use super::bus::Published;
+use super::communications::update_from_event;
+use super::{ServiceError, Services};
+use crate::auth::policy::{may_see, sees_internal};
+use crate::auth::{Operation, Viewer, authorize};
+use crate::domain::ids::{IncidentId, IncidentRef};
+use crate::domain::incident::Incident;
+use crate::domain::priority::Priority;
+use crate::domain::team::Audience;
+use crate::domain::text::Service;
+use crate::store::events::Event;
+use crate::store::team;
+use crate::store::updates::Update;
+
+/// What a feed hears next.
+#[derive(Debug)]
+pub enum Heard<T> {
+    Item(T),
+    /// The subscriber fell this many changes behind the bounded buffer and skipped them.
+    Missed(u64),
+}
+
+/// Which timeline events `incidentEvents` delivers.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub incident: Option<IncidentId>,
+    pub service: Option<Service>,
+    /// This priority or a more urgent one; an untriaged incident does not match.
+    pub min_priority: Option<Priority>,
+}
+
+impl EventFilter {
+    pub fn matches(&self, incident: &Incident) -> bool {
+        self.incident.is_none_or(|id| id == incident.id)
+            && self
+                .service
+                .as_ref()
+                .is_none_or(|s| s.as_str() == incident.service)
+            && self
+                .min_priority
+                .is_none_or(|min| incident.priority.is_some_and(|p| p <= min))
+    }
+}
+
+/// The bus as one caller hears it.
+pub struct Feed {
+    services: Services,
+    viewer: Viewer,
+    rx: broadcast::Receiver<Arc<Published>>,
+}
+
+impl Services {
+    fn feed(&self, viewer: &Viewer) -> Result<Feed, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        Ok(Feed {
+            services: self.clone(),
+            viewer: viewer.clone(),
+            rx: self.bus.subscribe(),
+        })
+    }
+
+    /// Timeline events matching `filter`, narrowed to `target` if given, which must exist.
+    /// Returns the feed and the filter with the incident's id.
+    pub async fn event_feed(
+        &self,
+        viewer: &Viewer,
+        target: Option<IncidentRef>,
+        mut filter: EventFilter,
+    ) -> Result<(Feed, EventFilter), ServiceError> {
+        let feed = self.feed(viewer)?;
+        if let Some(target) = target {
+            filter.incident = Some(self.incident(viewer, target).await?.id);
+        }
+        Ok((feed, filter))
+    }
+
+    /// Changes of one incident, which must exist; returns its id.
+    pub async fn incident_feed(
+        &self,
+        viewer: &Viewer,
+        target: IncidentRef,
+    ) -> Result<(Feed, IncidentId), ServiceError> {
+        let feed = self.feed(viewer)?;
+        let incident = self.incident(viewer, target).await?;
+        Ok((feed, incident.id))
+    }
+
+    /// Status updates as they are posted.
+    pub fn update_feed(&self, viewer: &Viewer) -> Result<Feed, ServiceError> {
+        self.feed(viewer)
+    }
+}
+
+impl Feed {
+    /// The next committed change; `None` once the bus is gone (the server is stopping).
+    async fn next(&mut self) -> Option<Heard<Arc<Published>>> {
+        match self.rx.recv().await {
+            Ok(published) => Some(Heard::Item(published)),
+            Err(RecvError::Lagged(n)) => Some(Heard::Missed(n)),
+            Err(RecvError::Closed) => None,
+        }
+    }
+
+    async fn roles_on(
+        &self,
+        incident: IncidentId,
+    ) -> Result<Vec<crate::domain::team::IncidentRole>, ServiceError> {
+        Ok(team::roles_of(self.services.db.conn(), incident, &self.viewer.user_id).await?)
+    }
+
+    /// The next timeline event that matches `filter` and that the caller may see.
+    pub async fn next_event(
+        &mut self,
+        filter: &EventFilter,
+    ) -> Option<Result<Heard<Event>, ServiceError>> {
+        loop {
+            let published = match self.next().await? {
+                Heard::Item(p) => p,
+                Heard::Missed(n) => return Some(Ok(Heard::Missed(n))),
+            };
+            if !filter.matches(&published.incident) {
+                continue;
+            }
+            let event = &published.event;
+            // Only INTERNAL events can depend on the caller's roles on the incident.
+            let needs_roles =
+                event.audience == Some(Audience::Internal) && !sees_internal(&self.viewer);
+            let roles = if needs_roles {
+                match self.roles_on(event.incident_id).await {
+                    Ok(roles) => roles,
+                    Err(e) => return Some(Err(e)),
+                }
+            } else {
+                Vec::new()
+            };
+            if may_see(&self.viewer, event.audience, &roles) {
+                return Some(Ok(Heard::Item(event.clone())));
+            }
+        }
+    }
+
+    /// The incident after its next change. `last_version` is the version delivered last:
+    /// several events of one change (or events that change no field, such as a note) give
+    /// one delivery.
+    pub async fn next_change_of(
+        &mut self,
+        incident: IncidentId,
+        last_version: &mut Option<i32>,
+    ) -> Option<Heard<Incident>> {
+        loop {
+            let published = match self.next().await? {
+                Heard::Item(p) => p,
+                Heard::Missed(n) => return Some(Heard::Missed(n)),
+            };
+            let changed = &published.incident;
+            if changed.id != incident || *last_version == Some(changed.version) {
+                continue;
+            }
+            *last_version = Some(changed.version);
+            return Some(Heard::Item(changed.clone()));
+        }
+    }
+
+    /// The next status update (for `audience`, if given) the caller may see. Callers who
+    /// neither see INTERNAL things nor hold a role on the incident hear only of incidents
+    /// they watch.
+    pub async fn next_update(
+        &mut self,
+        audience: Option<Audience>,
+    ) -> Option<Result<Heard<Update>, ServiceError>> {
+        loop {
+            let published = match self.next().await? {
+                Heard::Item(p) => p,
+                Heard::Missed(n) => return Some(Ok(Heard::Missed(n))),
+            };
+            let Some(update) = update_from_event(&published.event) else {
+                continue;
+            };
+            if audience.is_some_and(|a| a != update.audience) {
+                continue;
+            }
+            match self.may_see_update(&update).await {
+                Ok(true) => return Some(Ok(Heard::Item(update))),
+                Ok(false) => continue,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+
+    async fn may_see_update(&self, update: &Update) -> Result<bool, ServiceError> {
+        if sees_internal(&self.viewer) {
+            return Ok(may_see(&self.viewer, Some(update.audience), &[]));
+        }
+        let roles = self.roles_on(update.incident_id).await?;
+        if !may_see(&self.viewer, Some(update.audience), &roles) {
+            return Ok(false);
+        }
+        if !roles.is_empty() {
+            return Ok(true);
+        }
+        Ok(team::is_watching(
+            self.services.db.conn(),
+            update.incident_id,
+            &self.viewer.user_id,
+        )
+        .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::IncidentNumber;
+    use crate::domain::incident::{NewIncident, Source};
+    use crate::domain::priority::Level;
+    use crate::domain::text::{Description, Title};
+
+    fn incident(priority: Option<Priority>, service: &str) -> Incident {
+        let new = NewIncident {
+            title: Title::parse("db down").expect("valid"),
+            description: Description::parse("").expect("valid"),
+            service: Service::parse(service).expect("valid"),
+            category: None,
+            source: Source::Manual,
+        };
+        let (mut i, _) = Incident::report(
+            new,
+            IncidentId::new(),
+            IncidentNumber(1),
+            "u1".into(),
+            crate::service::now(),
+        );
+        i.priority = priority;
+        i
+    }
+
+    #[test]
+    fn min_priority_keeps_the_more_urgent_and_drops_the_untriaged() {
+        let p2 = Priority::derive(Level::High, Level::Medium);
+        let filter = EventFilter {
+            min_priority: Some(p2),
+            ..Default::default()
+        };
+        let p1 = Priority::derive(Level::High, Level::High);
+        let p3 = Priority::derive(Level::Medium, Level::Medium);
+        assert!(filter.matches(&incident(Some(p1), "checkout")));
+        assert!(filter.matches(&incident(Some(p2), "checkout")));
+        assert!(!filter.matches(&incident(Some(p3), "checkout")));
+        assert!(!filter.matches(&incident(None, "checkout")));
+        assert!(EventFilter::default().matches(&incident(None, "checkout")));
+    }
+
+    #[test]
+    fn service_and_incident_must_match_exactly() {
+        let i = incident(None, "checkout");
+        let by_service = |s: &str| EventFilter {
+            service: Some(Service::parse(s).expect("valid")),
+            ..Default::default()
+        };
+        assert!(by_service("checkout").matches(&i));
+        assert!(!by_service("payments").matches(&i));
+        let other = EventFilter {
+            incident: Some(IncidentId::new()),
+            ..Default::default()
+        };
+        assert!(!other.matches(&i));
+        let same = EventFilter {
+            incident: Some(i.id),
+            ..Default::default()
+        };
+        assert!(same.matches(&i));
+    }
+}
