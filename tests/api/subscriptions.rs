@@ -5,11 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use hindsight::auth::{OrgRole, Viewer};
-use hindsight::domain::ids::IncidentRef;
-use hindsight::domain::team::Audience;
-use hindsight::domain::text::{NoteBody, UpdateBody};
-use hindsight::service::communications::NewStatusUpdate;
 use serde_json::{Value, json};
 
 use crate::on_both_databases;
@@ -42,15 +37,6 @@ impl TestApp {
             );
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-    }
-}
-
-fn viewer(sub: &str, role: OrgRole) -> Viewer {
-    Viewer {
-        user_id: sub.into(),
-        name: format!("User {sub}"),
-        email: None,
-        roles: vec![role],
     }
 }
 
@@ -319,19 +305,17 @@ async fn internal_events_and_updates_reach_only_those_who_may_see_them(backend: 
     let admin = app.admin();
     let stakeholder = app.token("stake", &["viewer"]);
     let incident = app.report(&admin, "payments flap").await;
-    let target: IncidentRef = incident.parse().expect("id");
-    // Writes the API does not offer yet (notes, updates, watching) go through the use cases.
-    let as_admin = viewer("test-admin", OrgRole::Admin);
-    let as_stake = viewer("stake", OrgRole::Viewer);
 
     // The stakeholder (known to the server once they have called it) watches this
     // incident, and not another one.
     app.ok(&stakeholder, "{ viewer { id } }", json!({})).await;
-    let unwatched: IncidentRef = app.report(&admin, "unwatched").await.parse().expect("id");
-    app.services
-        .set_watching(&as_stake, target, true)
-        .await
-        .expect("watch");
+    let unwatched = app.report(&admin, "unwatched").await;
+    app.ok(
+        &stakeholder,
+        "mutation($id: ID!) { watchIncident(input: { incidentId: $id }) { id } }",
+        json!({ "id": incident }),
+    )
+    .await;
 
     let mut insider = WsClient::open(&app, TRANSPORT_WS, &admin).await;
     let mut outsider = WsClient::open(&app, LEGACY_WS, &stakeholder).await;
@@ -346,36 +330,21 @@ async fn internal_events_and_updates_reach_only_those_who_may_see_them(backend: 
     outsider.subscribe("up", updates, json!({})).await;
     app.wait_for_subscribers(5).await;
 
-    let note = NoteBody::parse("the primary is flapping").expect("valid");
-    app.services
-        .add_note(&as_admin, target, note)
-        .await
-        .expect("note");
-    let post = |audience, body: &str| NewStatusUpdate {
-        audience,
-        body: UpdateBody::parse(body).expect("valid"),
-        status: None,
-    };
-    app.services
-        .post_update(
-            &as_admin,
-            unwatched,
-            post(Audience::Stakeholders, "elsewhere"),
-        )
-        .await
-        .expect("update");
-    app.services
-        .post_update(
-            &as_admin,
-            target,
-            post(Audience::Internal, "for responders"),
-        )
-        .await
-        .expect("update");
-    app.services
-        .post_update(&as_admin, target, post(Audience::Public, "we are on it"))
-        .await
-        .expect("update");
+    app.ok(
+        &admin,
+        "mutation($id: ID!) { addNote(input: { incidentId: $id, body: \"the primary is flapping\" }) { id } }",
+        json!({ "id": incident }),
+    )
+    .await;
+    let post = "mutation($id: ID!, $a: Audience!, $b: String!) { postUpdate(input: { incidentId: $id, audience: $a, body: $b }) { id } }";
+    for (id, audience, body) in [
+        (&unwatched, "STAKEHOLDERS", "elsewhere"),
+        (&incident, "INTERNAL", "for responders"),
+        (&incident, "PUBLIC", "we are on it"),
+    ] {
+        app.ok(&admin, post, json!({ "id": id, "a": audience, "b": body }))
+            .await;
+    }
     let (q, v) = transition("triage", &incident);
     app.ok(&admin, &q, v).await;
 
