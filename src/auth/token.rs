@@ -83,6 +83,26 @@ impl TokenVerifier {
     }
 
     pub fn verify(&self, token: &str) -> Result<Viewer, AuthError> {
+        self.verify_until(token).map(|(viewer, _)| viewer)
+    }
+
+    /// Verifies an `Authorization` header value, and says until when the token is valid
+    /// (its `exp` plus the allowed clock leeway): a long-lived connection ends there.
+    pub fn verify_header_until(
+        &self,
+        header: Option<&str>,
+    ) -> Result<(Viewer, std::time::SystemTime), AuthError> {
+        let header = header.ok_or(AuthError::Missing)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AuthError::Malformed)?;
+        self.verify_until(token)
+    }
+
+    fn verify_until(&self, token: &str) -> Result<(Viewer, std::time::SystemTime), AuthError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AuthError::Invalid("it is not a signed JWT this server accepts"))?;
         let candidates = self.keys.iter().filter(|k| {
@@ -100,7 +120,18 @@ impl TokenVerifier {
                 &key.key,
                 &self.validation(key.algorithm),
             ) {
-                Ok(data) => return self.viewer_from(data.claims),
+                Ok(data) => {
+                    // Validation required a numeric `exp`, so this only guards the types.
+                    let exp = data
+                        .claims
+                        .get("exp")
+                        .and_then(Value::as_u64)
+                        .ok_or(AuthError::Invalid("`exp` must be a number of seconds"))?;
+                    let until = std::time::UNIX_EPOCH
+                        .checked_add(Duration::from_secs(exp).saturating_add(self.leeway))
+                        .ok_or(AuthError::Invalid("`exp` is out of range"))?;
+                    return Ok((self.viewer_from(data.claims)?, until));
+                }
                 Err(e) => last = map_jwt_error(&e),
             }
         }

@@ -129,14 +129,16 @@ impl Subscription {
             .incident_feed(viewer(ctx)?, target)
             .await
             .gql(ctx)?;
+        // Only versions newer than the one the subscriber could have just read count.
+        let id = incident.id;
         let running = Running {
             feed,
             request_id: request_id(ctx),
-            state: None,
+            state: Some(incident.version),
             _slot: slot,
         };
         Ok(futures::stream::unfold(running, move |mut r| async move {
-            let heard = r.feed.next_change_of(incident, &mut r.state).await?;
+            let heard = r.feed.next_change_of(id, &mut r.state).await?;
             let item = deliver(Ok(heard), &r.request_id, IncidentObject);
             Some((item, r))
         }))

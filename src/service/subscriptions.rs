@@ -89,10 +89,10 @@ impl Services {
         &self,
         viewer: &Viewer,
         target: IncidentRef,
-    ) -> Result<(Feed, IncidentId), ServiceError> {
+    ) -> Result<(Feed, Incident), ServiceError> {
         let feed = self.feed(viewer)?;
         let incident = self.incident(viewer, target).await?;
-        Ok((feed, incident.id))
+        Ok((feed, incident))
     }
 
     /// Status updates as they are posted.
@@ -149,9 +149,10 @@ impl Feed {
         }
     }
 
-    /// The incident after its next change. `last_version` is the version delivered last:
-    /// several events of one change (or events that change no field, such as a note) give
-    /// one delivery.
+    /// The incident after its next change: the next version newer than `last_version` (the
+    /// version the subscriber has). Events that make no new version (a note, an update) give
+    /// no delivery, so their timing does not reach those who may not see them; and a version
+    /// published late (two commits racing to the bus) never replaces a newer one.
     pub async fn next_change_of(
         &mut self,
         incident: IncidentId,
@@ -163,7 +164,7 @@ impl Feed {
                 Heard::Missed(n) => return Some(Heard::Missed(n)),
             };
             let changed = &published.incident;
-            if changed.id != incident || *last_version == Some(changed.version) {
+            if changed.id != incident || last_version.is_some_and(|v| changed.version <= v) {
                 continue;
             }
             *last_version = Some(changed.version);

@@ -22,6 +22,8 @@ on_both_databases!(
     a_rolled_back_change_publishes_nothing,
     a_client_that_stops_reading_lags_without_stalling_the_server,
     a_silent_connection_is_closed_at_the_keepalive,
+    the_connection_ends_when_its_token_expires,
+    incident_updated_delivers_new_versions_only,
 );
 
 impl TestApp {
@@ -522,4 +524,67 @@ async fn a_silent_connection_is_closed_at_the_keepalive(backend: Backend) {
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
+}
+
+async fn the_connection_ends_when_its_token_expires(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.auth.leeway_seconds = 0).await;
+    let token = app.token_valid_for("short", &["admin"], Duration::from_secs(2));
+    let mut ws = WsClient::open(&app, TRANSPORT_WS, &token).await;
+    ws.subscribe("ev", EVENTS, json!({})).await;
+    app.wait_for_subscribers(1).await;
+    // Until the token expires, events arrive...
+    let id = app.report(&app.admin(), "before expiry").await;
+    let (_, payload) = ws.next_payload().await;
+    assert_eq!(
+        payload["data"]["incidentEvents"]["incident"]["id"],
+        id.as_str()
+    );
+    // ...then the server closes the connection as unauthenticated, and drops its subscriptions.
+    assert_eq!(ws.close_code().await, Some(4401));
+    let deadline = Instant::now() + WAIT;
+    while app.services.bus.subscriber_count() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the closed connection kept its subscription"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+async fn incident_updated_delivers_new_versions_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin();
+    let stakeholder = app.token("stake", &["viewer"]);
+    let id = app.report(&admin, "versions only").await;
+    let mut ws = WsClient::open(&app, LEGACY_WS, &stakeholder).await;
+    ws.subscribe(
+        "inc",
+        "subscription($id: ID!) { incidentUpdated(id: $id) { id version status } }",
+        json!({ "id": id }),
+    )
+    .await;
+    app.wait_for_subscribers(1).await;
+    // A note and an INTERNAL update make no new version: nothing reaches the stakeholder, not
+    // even the moment they happened.
+    app.ok(
+        &admin,
+        "mutation($id: ID!) { addNote(input: { incidentId: $id, body: \"secret\" }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    app.ok(
+        &admin,
+        "mutation($id: ID!) { postUpdate(input: { incidentId: $id, audience: INTERNAL, body: \"secret\" }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let (q, v) = transition("triage", &id);
+    app.ok(&admin, &q, v).await;
+    let (sub, payload) = ws.next_payload().await;
+    assert_eq!(sub, "inc");
+    assert_eq!(
+        payload["data"]["incidentUpdated"],
+        json!({ "id": id, "version": 2, "status": "TRIAGED" }),
+        "the first delivery is the triage, not the note or the update"
+    );
 }

@@ -197,6 +197,14 @@ impl TestApp {
         self.schema.sdl()
     }
 
+    /// A token for `sub` with these organisation roles that expires after `ttl`.
+    pub fn token_valid_for(&self, sub: &str, roles: &[&str], ttl: Duration) -> String {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        self.issuer
+            .issue(sub, &format!("User {sub}"), None, &roles, ttl)
+            .expect("sign")
+    }
+
     /// A valid token for `sub` with these organisation roles.
     pub fn token(&self, sub: &str, roles: &[&str]) -> String {
         let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();

@@ -27,15 +27,15 @@ fn refuse(code: u16, reason: impl Into<String>) -> Option<Refusal> {
     })
 }
 
-/// Waits for `connection_init` and verifies its token. Returns the caller and the message
-/// itself (the protocol machinery still has to acknowledge it), or why not (`None`: the
+/// Waits for `connection_init` and verifies its token. Returns the caller, until when the
+/// token is valid, and the message itself (the protocol machinery still has to acknowledge it), or why not (`None`: the
 /// client went away).
 pub async fn accept(
     socket: &mut WebSocket,
     verifier: &TokenVerifier,
     services: &Services,
     request_id: &str,
-) -> Result<(Viewer, Message), Option<Refusal>> {
+) -> Result<(Viewer, std::time::SystemTime, Message), Option<Refusal>> {
     let deadline = tokio::time::Instant::now() + INIT_TIMEOUT;
     let first = loop {
         match tokio::time::timeout_at(deadline, socket.recv()).await {
@@ -61,8 +61,8 @@ pub async fn accept(
                 .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
         })
         .and_then(|(_, value)| value.as_str());
-    let viewer = match verifier.verify_header(header) {
-        Ok(viewer) => viewer,
+    let (viewer, valid_until) = match verifier.verify_header_until(header) {
+        Ok(verified) => verified,
         Err(e) => return Err(refuse(4401, e.to_string())),
     };
     if authorize(&viewer, Operation::ReadIncidents, None).is_err() {
@@ -72,7 +72,7 @@ pub async fn accept(
         tracing::error!(request.id = %request_id, error = ?e, "could not record the user");
         return Err(refuse(1011, "internal error"));
     }
-    Ok((viewer, first))
+    Ok((viewer, valid_until, first))
 }
 
 /// A close reason must fit in 123 bytes.

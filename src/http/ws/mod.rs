@@ -108,7 +108,7 @@ async fn serve(
     protocol: WebSocketProtocols,
     request_id: String,
 ) {
-    let (viewer, first) =
+    let (viewer, valid_until, first) =
         match handshake::accept(&mut socket, &state.verifier, &state.services, &request_id).await {
             Ok(accepted) => accepted,
             Err(Some(refusal)) => return refuse(socket, protocol, refusal).await,
@@ -150,6 +150,13 @@ async fn serve(
                 reason: close_reason(&reason).into(),
             })),
         });
+    // The caller is who the token said, for as long as the token says: no longer.
+    let expires = Instant::now()
+        + valid_until
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default();
+    let expiry = tokio::time::sleep_until(expires);
+    tokio::pin!(expiry);
     let mut ping = tokio::time::interval_at(Instant::now() + keepalive, keepalive);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let write_limit = keepalive * 2;
@@ -160,6 +167,10 @@ async fn serve(
                 Some(message) => message,
                 None => break,
             },
+            _ = &mut expiry => {
+                tracing::info!(request.id = %request_id, "closing a websocket connection whose token expired");
+                Message::Close(Some(CloseFrame { code: 4401, reason: "the token has expired; reconnect with a fresh one".into() }))
+            }
             _ = ping.tick() => {
                 if last_heard.silent_for() > write_limit {
                     tracing::info!(request.id = %request_id, "closing a websocket connection that missed its keep-alive");
