@@ -15,10 +15,11 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use crate::auth::token::VerifyKey;
 use crate::auth::{Secret, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
+use crate::domain::webhook::AddressRules;
 use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
 use crate::service::knowledge::Knowledge;
-use crate::service::{Services, index_worker};
+use crate::service::{Services, index_worker, webhook_worker};
 use crate::store::Db;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,8 @@ pub struct App {
     pub services: Services,
     /// Applies the change log to this node's index until aborted.
     pub index_worker: tokio::task::JoinHandle<()>,
+    /// Delivers webhooks from the outbox until aborted.
+    pub webhook_worker: tokio::task::JoinHandle<()>,
     pub schema: AppSchema,
     /// Present when HS256 is enabled: signs development tokens.
     pub issuer: Option<TokenIssuer>,
@@ -155,7 +158,11 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
     let (base, needs_rebuild) = index_worker::open(&settings.index_dir())?;
-    let services = Services::new(db, Knowledge::new(Arc::new(base)));
+    let networks = settings
+        .allowed_networks()
+        .map_err(|e| StartError::Config(e.to_string()))?;
+    let services = Services::new(db, Knowledge::new(Arc::new(base)))
+        .with_webhook_rules(AddressRules::new(networks));
     if needs_rebuild {
         rebuild_logging_progress(&services).await?;
     }
@@ -170,6 +177,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         services.clone(),
         Duration::from_millis(settings.knowledge.poll_interval_ms),
     );
+    let webhook_worker = webhook_worker::spawn(&services, (&settings.webhooks).into())?;
     let schema = graphql::build_schema(Some(services.clone()), settings);
     let state = AppState {
         schema: schema.clone(),
@@ -182,6 +190,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         router: http::router(state),
         services,
         index_worker,
+        webhook_worker,
         schema,
         issuer: keys.issuer,
     })

@@ -11,6 +11,7 @@ pub mod mutation;
 pub mod query;
 pub mod search;
 pub mod types;
+pub mod webhooks;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -19,10 +20,10 @@ use crate::service::Services;
 
 // Each capability contributes its own query and mutation object.
 #[derive(MergedObject, Default)]
-pub struct Query(query::IncidentQuery);
+pub struct Query(query::IncidentQuery, webhooks::WebhookQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(mutation::IncidentMutation);
+pub struct Mutation(mutation::IncidentMutation, webhooks::WebhookMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

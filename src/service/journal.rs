@@ -1,6 +1,7 @@
 //! Every change to an incident is written through a `Journal`: its timeline event is appended
 //! in the transaction of the change, and subscribers hear of it only after that transaction
-//! commits. A rolled-back change (an error, a dropped journal) publishes nothing.
+//! commits. A rolled-back change (an error, a dropped journal) publishes nothing, and queues
+//! no webhook delivery.
 
 use sea_orm::{DatabaseTransaction, DbErr};
 
@@ -38,6 +39,8 @@ impl Journal {
     ) -> Result<Event, DbErr> {
         debug_assert_eq!(event.incident_id, incident.id);
         let event = events::append(&*self.txn, event).await?;
+        // Webhook deliveries share the change's transaction: committed together or not at all.
+        super::webhook_outbox::enqueue(&*self.txn, incident, &event).await?;
         self.recorded.push(Published {
             event: event.clone(),
             incident: incident.clone(),

@@ -11,11 +11,17 @@ mod journal;
 pub mod knowledge;
 pub mod timeline;
 pub mod users;
+mod webhook_outbox;
+pub mod webhook_worker;
+pub mod webhooks;
 
 pub use error::ServiceError;
 
 use chrono::{DateTime, SubsecRound, Utc};
 
+use std::sync::Arc;
+
+use crate::domain::webhook::AddressRules;
 use crate::store::Db;
 
 /// The time a change happens, at the precision both databases store (microseconds), so the
@@ -32,6 +38,8 @@ pub struct Services {
     pub knowledge: knowledge::Knowledge,
     /// Committed changes, for subscriptions.
     pub bus: bus::Bus,
+    /// Where webhooks may deliver.
+    pub webhook_rules: Arc<AddressRules>,
 }
 
 impl Services {
@@ -41,6 +49,13 @@ impl Services {
             db,
             knowledge,
             bus: bus::Bus::default(),
+            webhook_rules: Arc::new(AddressRules::default()),
         }
+    }
+
+    /// Lets webhooks reach these networks besides public addresses.
+    pub fn with_webhook_rules(mut self, rules: AddressRules) -> Self {
+        self.webhook_rules = Arc::new(rules);
+        self
     }
 }
