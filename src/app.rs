@@ -15,6 +15,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use crate::auth::token::VerifyKey;
 use crate::auth::{Secret, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
+use crate::domain::cadence::Cadence;
 use crate::domain::webhook::AddressRules;
 use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
@@ -161,7 +162,11 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     let networks = settings
         .allowed_networks()
         .map_err(|e| StartError::Config(e.to_string()))?;
+    let minutes = settings.communications.update_minutes;
     let services = Services::new(db, Knowledge::new(Arc::new(base)))
+        .with_cadence(Cadence::from_minutes([
+            minutes.p1, minutes.p2, minutes.p3, minutes.p4, minutes.p5,
+        ]))
         .with_webhook_rules(AddressRules::new(networks));
     if needs_rebuild {
         rebuild_logging_progress(&services).await?;

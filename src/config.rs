@@ -27,6 +27,25 @@ pub struct Settings {
     pub limits: Limits,
     pub knowledge: KnowledgeSettings,
     pub webhooks: WebhookSettings,
+    pub communications: CommunicationsSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommunicationsSettings {
+    /// How often stakeholders expect an update on an open incident, in minutes per priority
+    /// (0: no cadence). Drives `Incident.nextUpdateDue` and the `overdueUpdates` query.
+    pub update_minutes: UpdateMinutes,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMinutes {
+    pub p1: u32,
+    pub p2: u32,
+    pub p3: u32,
+    pub p4: u32,
+    pub p5: u32,
 }
 
 /// Outbound webhooks: where they may go and how hard delivery tries.
@@ -170,6 +189,15 @@ impl Default for Settings {
                 poll_interval_ms: 1_000,
                 concurrency: 16,
             },
+            communications: CommunicationsSettings {
+                update_minutes: UpdateMinutes {
+                    p1: 30,
+                    p2: 60,
+                    p3: 240,
+                    p4: 0,
+                    p5: 0,
+                },
+            },
             limits: Limits {
                 body_bytes: 256 * 1024,
                 depth: 12,
@@ -248,6 +276,21 @@ impl Settings {
                 return bad(
                     "database_url must start with postgres://, postgresql:// or sqlite:".into(),
                 );
+            }
+        }
+        let u = self.communications.update_minutes;
+        for (name, minutes) in [
+            ("p1", u.p1),
+            ("p2", u.p2),
+            ("p3", u.p3),
+            ("p4", u.p4),
+            ("p5", u.p5),
+        ] {
+            // A week is already far beyond any cadence anyone keeps.
+            if minutes > 7 * 24 * 60 {
+                return bad(format!(
+                    "communications.update_minutes.{name} is {minutes}; at most 10080 (a week) is allowed, 0 turns the cadence off"
+                ));
             }
         }
         let l = &self.limits;

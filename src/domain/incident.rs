@@ -198,6 +198,28 @@ impl Incident {
         (incident, change)
     }
 
+    /// The incident after a change that is not a lifecycle transition (a role assigned, say):
+    /// same state, next version, so clients holding the old version see that it changed.
+    pub fn touched(&self, now: DateTime<Utc>) -> Self {
+        let mut next = self.clone();
+        next.version += 1;
+        next.updated_at = now;
+        next
+    }
+
+    /// Closed and cancelled incidents are final: nobody takes on a role there any more.
+    pub fn is_final(&self) -> bool {
+        matches!(self.status, Status::Closed | Status::Cancelled)
+    }
+
+    /// Open: not yet resolved, closed or cancelled.
+    pub fn is_open(&self) -> bool {
+        !matches!(
+            self.status,
+            Status::Resolved | Status::Closed | Status::Cancelled
+        )
+    }
+
     /// Resolved and closed incidents are the knowledge base: their fixes are suggested.
     pub fn in_knowledge_base(&self) -> bool {
         matches!(self.status, Status::Resolved | Status::Closed)

@@ -59,6 +59,18 @@ pub fn parse_delivery(cursor: &str) -> Result<i64, DomainError> {
         .ok_or_else(|| DomainError::invalid("after", "is not a delivery cursor this API returned"))
 }
 
+/// A user, by id (users list in id order).
+pub fn user(id: &str) -> String {
+    encode(&format!("u1:{id}"))
+}
+
+pub fn parse_user(cursor: &str) -> Result<String, DomainError> {
+    decode(cursor)?
+        .strip_prefix("u1:")
+        .map(str::to_owned)
+        .ok_or_else(|| DomainError::invalid("after", "is not a user cursor this API returned"))
+}
+
 /// A position in a ranked result list.
 pub fn offset(position: usize) -> String {
     encode(&format!("r1:{position}"))
@@ -86,5 +98,7 @@ mod tests {
         assert!(parse_incident("!!").is_err());
         assert!(parse_incident(&event(7)).is_err());
         assert!(parse_event(&incident(k)).is_err());
+        assert_eq!(parse_user(&user("u:1")), Ok("u:1".to_owned()));
+        assert!(parse_user(&event(7)).is_err());
     }
 }

@@ -15,7 +15,10 @@ use crate::domain::ids::IncidentId;
 use crate::domain::incident::Incident;
 use crate::service::Services;
 use crate::store::events::Event;
+use crate::store::team::Assignment;
+use crate::store::updates::Update;
 use crate::store::users::User;
+use chrono::{DateTime, Utc};
 
 type LoadResult<K, V> = Result<HashMap<K, V>, LoadError>;
 
@@ -132,11 +135,46 @@ impl BatchLoad for TimelineCountLoader {
     }
 }
 
+/// Loaders of one per-incident list, each backed by one batched use case.
+macro_rules! per_incident_loader {
+    ($name:ident, $value:ty, |$s:ident, $v:ident, $keys:ident| $load:expr) => {
+        pub struct $name {
+            services: Services,
+            viewer: Viewer,
+        }
+
+        impl BatchLoad for $name {
+            type Key = IncidentId;
+            type Value = $value;
+
+            async fn load(&self, keys: Vec<IncidentId>) -> LoadResult<IncidentId, $value> {
+                let $s = &self.services;
+                let $v = &self.viewer;
+                let $keys = keys.as_slice();
+                $load.await.map_err(Arc::new)
+            }
+        }
+    };
+}
+
+per_incident_loader!(AssignmentLoader, Vec<Assignment>, |s, v, keys| s
+    .assignments_of(v, keys));
+per_incident_loader!(WatcherLoader, Vec<String>, |s, v, keys| s
+    .watchers_of(v, keys));
+per_incident_loader!(UpdateLoader, Vec<Update>, |s, v, keys| s
+    .updates_of(v, keys));
+per_incident_loader!(LastBroadcastLoader, DateTime<Utc>, |s, v, keys| s
+    .last_broadcasts(v, keys));
+
 pub struct Loaders {
     users: Arc<Batcher<UserLoader>>,
     incidents: Arc<Batcher<IncidentLoader>>,
     timelines: Arc<Batcher<TimelineLoader>>,
     timeline_counts: Arc<Batcher<TimelineCountLoader>>,
+    assignments: Arc<Batcher<AssignmentLoader>>,
+    watchers: Arc<Batcher<WatcherLoader>>,
+    updates: Arc<Batcher<UpdateLoader>>,
+    last_broadcasts: Arc<Batcher<LastBroadcastLoader>>,
 }
 
 impl Loaders {
@@ -160,12 +198,32 @@ impl Loaders {
                 services: s(),
                 viewer: v(),
             }),
+            assignments: Batcher::new(AssignmentLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            watchers: Batcher::new(WatcherLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            updates: Batcher::new(UpdateLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            last_broadcasts: Batcher::new(LastBroadcastLoader {
+                services: s(),
+                viewer: v(),
+            }),
         };
         let mut driver = BatchDriver::default();
         driver.register(&loaders.users);
         driver.register(&loaders.incidents);
         driver.register(&loaders.timelines);
         driver.register(&loaders.timeline_counts);
+        driver.register(&loaders.assignments);
+        driver.register(&loaders.watchers);
+        driver.register(&loaders.updates);
+        driver.register(&loaders.last_broadcasts);
         (loaders, driver)
     }
 
@@ -211,5 +269,44 @@ impl Loaders {
             .await
             .gql(ctx)?
             .unwrap_or(0))
+    }
+
+    /// Every role assignment of the incident, oldest first.
+    pub async fn assignments(&self, ctx: &Context<'_>, id: IncidentId) -> Result<Vec<Assignment>> {
+        Ok(self
+            .assignments
+            .load_one(id)
+            .await
+            .gql(ctx)?
+            .unwrap_or_default())
+    }
+
+    /// The user ids watching the incident.
+    pub async fn watchers(&self, ctx: &Context<'_>, id: IncidentId) -> Result<Vec<String>> {
+        Ok(self
+            .watchers
+            .load_one(id)
+            .await
+            .gql(ctx)?
+            .unwrap_or_default())
+    }
+
+    /// The status updates of the incident the caller may see, newest first.
+    pub async fn updates(&self, ctx: &Context<'_>, id: IncidentId) -> Result<Vec<Update>> {
+        Ok(self
+            .updates
+            .load_one(id)
+            .await
+            .gql(ctx)?
+            .unwrap_or_default())
+    }
+
+    /// When the incident last had an update for stakeholders or the public.
+    pub async fn last_broadcast(
+        &self,
+        ctx: &Context<'_>,
+        id: IncidentId,
+    ) -> Result<Option<DateTime<Utc>>> {
+        self.last_broadcasts.load_one(id).await.gql(ctx)
     }
 }

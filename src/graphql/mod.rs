@@ -10,6 +10,8 @@ pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod search;
+pub mod team;
+pub mod team_inputs;
 pub mod types;
 pub mod webhooks;
 
@@ -20,10 +22,18 @@ use crate::service::Services;
 
 // Each capability contributes its own query and mutation object.
 #[derive(MergedObject, Default)]
-pub struct Query(query::IncidentQuery, webhooks::WebhookQuery);
+pub struct Query(
+    query::IncidentQuery,
+    team::TeamQuery,
+    webhooks::WebhookQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(mutation::IncidentMutation, webhooks::WebhookMutation);
+pub struct Mutation(
+    mutation::IncidentMutation,
+    team::TeamMutation,
+    webhooks::WebhookMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

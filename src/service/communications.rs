@@ -1,6 +1,8 @@
 //! Communications: status updates by audience, working notes, watchers, and the update cadence
 //! that tells a communicator when the next update is due.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -48,7 +50,7 @@ pub struct NewStatusUpdate {
 impl Services {
     /// Loads the incident for a change by `viewer`, checks `op` against the policy with the
     /// caller's roles on it, and starts the journal.
-    async fn begin_on(
+    pub(super) async fn begin_on(
         &self,
         viewer: &Viewer,
         target: IncidentRef,
@@ -164,7 +166,7 @@ impl Services {
         &self,
         viewer: &Viewer,
         incidents: &[IncidentId],
-    ) -> Result<std::collections::HashMap<IncidentId, Vec<Update>>, ServiceError> {
+    ) -> Result<HashMap<IncidentId, Vec<Update>>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
         let conn = self.db.conn();
         let mut found = updates::of_incidents(conn, incidents, &Audience::ALL).await?;
@@ -181,9 +183,63 @@ impl Services {
     /// When each incident last had an update for stakeholders or the public.
     pub async fn last_broadcasts(
         &self,
+        viewer: &Viewer,
         incidents: &[IncidentId],
-    ) -> Result<std::collections::HashMap<IncidentId, DateTime<Utc>>, ServiceError> {
+    ) -> Result<HashMap<IncidentId, DateTime<Utc>>, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
         Ok(updates::last_broadcast_at(self.db.conn(), incidents).await?)
+    }
+
+    /// When the next stakeholder update is due on each of `incidents` that has a cadence.
+    pub async fn next_updates_due(
+        &self,
+        viewer: &Viewer,
+        incidents: &[Incident],
+    ) -> Result<HashMap<IncidentId, DateTime<Utc>>, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        let with_cadence: Vec<&Incident> = incidents
+            .iter()
+            .filter(|i| self.cadence.next_update_due(i, None).is_some())
+            .collect();
+        if with_cadence.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<IncidentId> = with_cadence.iter().map(|i| i.id).collect();
+        let last = updates::last_broadcast_at(self.db.conn(), &ids).await?;
+        Ok(with_cadence
+            .into_iter()
+            .filter_map(|i| {
+                let due = self.cadence.next_update_due(i, last.get(&i.id).copied())?;
+                Some((i.id, due))
+            })
+            .collect())
+    }
+
+    /// Open incidents whose next stakeholder update is overdue, most overdue first, with the
+    /// time it was due. At most `limit`.
+    pub async fn overdue_updates(
+        &self,
+        viewer: &Viewer,
+        limit: usize,
+    ) -> Result<Vec<(Incident, DateTime<Utc>)>, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        let open = crate::store::incidents::open_with_priorities(
+            self.db.conn(),
+            &self.cadence.priorities(),
+        )
+        .await?;
+        let due = self.next_updates_due(viewer, &open).await?;
+        let at = now();
+        let mut overdue: Vec<(Incident, DateTime<Utc>)> = open
+            .into_iter()
+            .filter_map(|i| {
+                let when = *due.get(&i.id)?;
+                (when <= at).then_some((i, when))
+            })
+            .collect();
+        overdue.sort_by_key(|(i, when)| (*when, i.number.0));
+        overdue.truncate(limit);
+        Ok(overdue)
     }
 }
 

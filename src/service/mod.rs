@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod index_worker;
 mod journal;
 pub mod knowledge;
+pub mod team;
 pub mod timeline;
 pub mod users;
 mod webhook_outbox;
@@ -40,6 +41,8 @@ pub struct Services {
     pub bus: bus::Bus,
     /// Where webhooks may deliver.
     pub webhook_rules: Arc<AddressRules>,
+    /// How often stakeholders expect updates, by priority.
+    pub cadence: crate::domain::cadence::Cadence,
 }
 
 impl Services {
@@ -50,12 +53,18 @@ impl Services {
             knowledge,
             bus: bus::Bus::default(),
             webhook_rules: Arc::new(AddressRules::default()),
+            cadence: crate::domain::cadence::Cadence::from_minutes([30, 60, 240, 0, 0]),
         }
     }
 
     /// Lets webhooks reach these networks besides public addresses.
     pub fn with_webhook_rules(mut self, rules: AddressRules) -> Self {
         self.webhook_rules = Arc::new(rules);
+        self
+    }
+
+    pub fn with_cadence(mut self, cadence: crate::domain::cadence::Cadence) -> Self {
+        self.cadence = cadence;
         self
     }
 }

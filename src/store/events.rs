@@ -89,10 +89,32 @@ pub async fn append(conn: &impl ConnectionTrait, event: NewEvent<'_>) -> Result<
 }
 
 /// The first `limit` events of each incident, in one statement (a window per incident).
+/// Which events a read returns: all of them, or none meant for the responders only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    All,
+    NotInternal,
+}
+
+impl Scope {
+    fn condition(self) -> sea_orm::sea_query::Condition {
+        let all = sea_orm::sea_query::Condition::all();
+        match self {
+            Scope::All => all,
+            Scope::NotInternal => all.add(
+                sea_orm::sea_query::Condition::any()
+                    .add(Column::Audience.is_null())
+                    .add(Column::Audience.ne(Audience::Internal.as_str())),
+            ),
+        }
+    }
+}
+
 pub async fn first_page_of_each(
     conn: &impl ConnectionTrait,
     incidents: &[IncidentId],
     limit: u64,
+    scope: Scope,
 ) -> Result<HashMap<IncidentId, Vec<Event>>, DbErr> {
     let ranked = Query::select()
         .column(Asterisk)
@@ -102,6 +124,7 @@ pub async fn first_page_of_each(
         )
         .from(Entity)
         .and_where(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .cond_where(scope.condition())
         .to_owned();
     let stmt = Query::select()
         .column(Asterisk)
@@ -122,10 +145,12 @@ pub async fn page_after(
     incident: IncidentId,
     after: i64,
     limit: u64,
+    scope: Scope,
 ) -> Result<Vec<Event>, DbErr> {
     Entity::find()
         .filter(Column::IncidentId.eq(incident.0))
         .filter(Column::Id.gt(after))
+        .filter(scope.condition())
         .order_by_asc(Column::Id)
         .limit(limit)
         .all(conn)
@@ -139,12 +164,14 @@ pub async fn page_after(
 pub async fn counts(
     conn: &impl ConnectionTrait,
     incidents: &[IncidentId],
+    scope: Scope,
 ) -> Result<HashMap<IncidentId, i64>, DbErr> {
     let stmt = Query::select()
         .column(Column::IncidentId)
         .expr_as(Func::count(Expr::col(Column::Id)), Alias::new("n"))
         .from(Entity)
         .and_where(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .cond_where(scope.condition())
         .group_by_col(Column::IncidentId)
         .to_owned();
     let mut out = HashMap::new();

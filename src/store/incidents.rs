@@ -281,6 +281,30 @@ pub async fn count(conn: &impl ConnectionTrait, filter: &ListFilter) -> Result<u
     filtered(filter).count(conn).await
 }
 
+/// Open incidents (not resolved, closed or cancelled) with one of `priorities`: the ones an
+/// update cadence applies to. Bounded by how many incidents are open at once.
+pub async fn open_with_priorities(
+    conn: &impl ConnectionTrait,
+    priorities: &[crate::domain::priority::Priority],
+) -> Result<Vec<Incident>, DbErr> {
+    if priorities.is_empty() {
+        return Ok(Vec::new());
+    }
+    Entity::find()
+        .filter(Column::Status.is_not_in([
+            Status::Resolved.as_str(),
+            Status::Closed.as_str(),
+            Status::Cancelled.as_str(),
+        ]))
+        .filter(Column::Priority.is_in(priorities.iter().map(|p| p.rank())))
+        .order_by_asc(Column::Number)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Incident::try_from)
+        .collect()
+}
+
 /// A page of the knowledge base's members (resolved and closed), by number: for rebuilds.
 pub async fn knowledge_base_page(
     conn: &impl ConnectionTrait,

@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use super::entity::user::{ActiveModel, Column, Entity, Model};
 
@@ -60,5 +63,45 @@ pub async fn find_many(
     Ok(rows
         .into_iter()
         .map(|m| (m.id.clone(), User::from(m)))
+        .collect())
+}
+
+/// Users whose name, email or id contains `search` (case-insensitive), by id, after `after`.
+pub async fn search(
+    conn: &impl ConnectionTrait,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<User>, DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    let mut q = Entity::find();
+    if let Some(text) = search.filter(|t| !t.is_empty()) {
+        // LIKE wildcards in the search text match themselves.
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let like = |col: Column| {
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        q = q.filter(
+            Condition::any()
+                .add(like(Column::Name))
+                .add(like(Column::Email))
+                .add(like(Column::Id)),
+        );
+    }
+    if let Some(after) = after {
+        q = q.filter(Column::Id.gt(after));
+    }
+    Ok(q.order_by_asc(Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(User::from)
         .collect())
 }

@@ -2,7 +2,9 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
-use super::enums::{IncidentSource, IncidentStatus, Level, LifecycleAction, Priority};
+use super::StatusUpdateObject;
+use super::enums::{Audience, IncidentSource, IncidentStatus, Level, LifecycleAction, Priority};
+use super::team::RoleAssignmentObject;
 use super::{TimelineEventObject, UserObject};
 use crate::domain::ids::IncidentId;
 use crate::domain::incident::{Incident, StoredResolution};
@@ -257,5 +259,78 @@ impl IncidentObject {
                 .map(|e| Edge::new(cursor::event(e.id), TimelineEventObject(e))),
         );
         Ok(connection)
+    }
+
+    /// Who holds (and, with `includeRelieved`, held) which role on this incident.
+    async fn roles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] include_relieved: bool,
+    ) -> Result<Vec<RoleAssignmentObject>> {
+        let all = Loaders::of(ctx)?.assignments(ctx, self.0.id).await?;
+        Ok(all
+            .into_iter()
+            .filter(|a| include_relieved || a.is_active())
+            .map(RoleAssignmentObject)
+            .collect())
+    }
+
+    /// The people holding a role on this incident now, each once.
+    async fn responders(&self, ctx: &Context<'_>) -> Result<Vec<UserObject>> {
+        let loaders = Loaders::of(ctx)?;
+        let mut ids: Vec<String> = Vec::new();
+        for a in loaders.assignments(ctx, self.0.id).await? {
+            if a.is_active() && !ids.contains(&a.user_id) {
+                ids.push(a.user_id);
+            }
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(loaders.user(ctx, &id).await?);
+        }
+        Ok(out)
+    }
+
+    /// The stakeholders following this incident's updates.
+    async fn watchers(&self, ctx: &Context<'_>) -> Result<Vec<UserObject>> {
+        let loaders = Loaders::of(ctx)?;
+        let mut out = Vec::new();
+        for id in loaders.watchers(ctx, self.0.id).await? {
+            out.push(loaders.user(ctx, &id).await?);
+        }
+        Ok(out)
+    }
+
+    /// Whether the caller watches this incident.
+    async fn viewer_is_watching(&self, ctx: &Context<'_>) -> Result<bool> {
+        let me = &viewer(ctx)?.user_id;
+        let watchers = Loaders::of(ctx)?.watchers(ctx, self.0.id).await?;
+        Ok(watchers.iter().any(|w| w == me))
+    }
+
+    /// Status updates the caller may see, newest first; `audience` narrows them.
+    async fn updates(
+        &self,
+        ctx: &Context<'_>,
+        audience: Option<Audience>,
+    ) -> Result<Vec<StatusUpdateObject>> {
+        let all = Loaders::of(ctx)?.updates(ctx, self.0.id).await?;
+        let wanted = audience.map(crate::domain::team::Audience::from);
+        Ok(all
+            .into_iter()
+            .filter(|u| wanted.is_none_or(|a| u.audience == a))
+            .map(StatusUpdateObject)
+            .collect())
+    }
+
+    /// When the next update for stakeholders is due, by the update cadence of the incident's
+    /// priority; null when the incident is not open or its priority has no cadence.
+    async fn next_update_due(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        let cadence = &services(ctx)?.cadence;
+        if cadence.next_update_due(&self.0, None).is_none() {
+            return Ok(None);
+        }
+        let last = Loaders::of(ctx)?.last_broadcast(ctx, self.0.id).await?;
+        Ok(cadence.next_update_due(&self.0, last))
     }
 }

@@ -1,0 +1,122 @@
+//! The update cadence: how often stakeholders hear about an open incident, by priority.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::incident::Incident;
+use super::priority::Priority;
+
+/// Minutes between updates for P1..P5; `None`: no cadence for that priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cadence {
+    minutes: [Option<u32>; 5],
+}
+
+impl Cadence {
+    /// From minutes per priority, 0 meaning no cadence.
+    pub fn from_minutes(p1_to_p5: [u32; 5]) -> Self {
+        Self {
+            minutes: p1_to_p5.map(|m| (m > 0).then_some(m)),
+        }
+    }
+
+    pub fn interval(&self, priority: Priority) -> Option<Duration> {
+        let index = usize::try_from(priority.rank() - 1).ok()?;
+        let minutes = (*self.minutes.get(index)?)?;
+        Some(Duration::minutes(i64::from(minutes)))
+    }
+
+    /// The priorities that have a cadence at all.
+    pub fn priorities(&self) -> Vec<Priority> {
+        (1..=5)
+            .filter_map(Priority::from_rank)
+            .filter(|p| self.interval(*p).is_some())
+            .collect()
+    }
+
+    /// When the next stakeholder update on `incident` is due: one interval after the last
+    /// update for stakeholders or the public, or after triage (when the priority was set) if
+    /// there has been none. `None` when the incident is not open or its priority has no
+    /// cadence.
+    pub fn next_update_due(
+        &self,
+        incident: &Incident,
+        last_broadcast: Option<DateTime<Utc>>,
+    ) -> Option<DateTime<Utc>> {
+        if !incident.is_open() {
+            return None;
+        }
+        let interval = self.interval(incident.priority?)?;
+        let since = last_broadcast
+            .or(incident.triaged_at)
+            .unwrap_or(incident.created_at);
+        Some(since + interval)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{IncidentId, IncidentNumber};
+    use crate::domain::incident::{Command, NewIncident, Source};
+    use crate::domain::priority::Level;
+    use crate::domain::text::{Category, Description, Service, Title};
+
+    fn triaged(impact: Level, urgency: Level, at: DateTime<Utc>) -> Incident {
+        let new = NewIncident {
+            title: Title::parse("db down").unwrap(),
+            description: Description::parse("").unwrap(),
+            service: Service::parse("db").unwrap(),
+            category: None,
+            source: Source::Manual,
+        };
+        let (incident, _) =
+            Incident::report(new, IncidentId::new(), IncidentNumber(1), "u".into(), at);
+        let command = Command::Triage {
+            category: Category::parse("database").unwrap(),
+            impact,
+            urgency,
+        };
+        incident.apply(command, at).unwrap().0
+    }
+
+    #[test]
+    fn defaults_nag_for_p1_to_p3_only() {
+        let cadence = Cadence::from_minutes([30, 60, 240, 0, 0]);
+        let t0 = Utc::now();
+        let p1 = triaged(Level::High, Level::High, t0);
+        assert_eq!(
+            cadence.next_update_due(&p1, None),
+            Some(t0 + Duration::minutes(30))
+        );
+        let last = t0 + Duration::minutes(50);
+        assert_eq!(
+            cadence.next_update_due(&p1, Some(last)),
+            Some(last + Duration::minutes(30))
+        );
+        let p5 = triaged(Level::Low, Level::Low, t0);
+        assert_eq!(cadence.next_update_due(&p5, None), None);
+        let p3 = triaged(Level::Medium, Level::Medium, t0);
+        assert_eq!(
+            cadence.next_update_due(&p3, None),
+            Some(t0 + Duration::hours(4))
+        );
+        assert_eq!(cadence.priorities().len(), 3);
+    }
+
+    #[test]
+    fn untriaged_and_resolved_incidents_have_no_cadence() {
+        let cadence = Cadence::from_minutes([30, 60, 240, 0, 0]);
+        let t0 = Utc::now();
+        let p1 = triaged(Level::High, Level::High, t0);
+        let untriaged = Incident {
+            priority: None,
+            ..p1.clone()
+        };
+        assert_eq!(cadence.next_update_due(&untriaged, None), None);
+        let resolved = Incident {
+            status: crate::domain::lifecycle::Status::Resolved,
+            ..p1
+        };
+        assert_eq!(cadence.next_update_due(&resolved, None), None);
+    }
+}
