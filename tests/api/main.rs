@@ -18,3 +18,4 @@ mod lifecycle_rules;
 mod pagination;
 mod schema_file;
 mod timeouts;
+mod webhooks;
