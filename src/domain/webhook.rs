@@ -133,7 +133,7 @@ impl WebhookUrl {
         }
         match url.host() {
             None => return Err(bad("must name a host")),
-            Some(Host::Domain(d)) if d.is_empty() => return Err(bad("must name a host")),
+            Some(Host::Domain("")) => return Err(bad("must name a host")),
             Some(_) => {}
         }
         if url.port_or_known_default().is_none() {
