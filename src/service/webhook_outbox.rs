@@ -18,19 +18,19 @@ use crate::store::webhooks::{self, NewDelivery};
 /// Longest update text quoted in a Slack line.
 const SLACK_QUOTE_CHARS: usize = 280;
 
-/// Queues the deliveries `event` causes, in the transaction behind `conn`.
+/// Queues the deliveries `event` causes, in the transaction behind `conn`; `true` if any.
 pub(super) async fn enqueue(
     conn: &impl ConnectionTrait,
     incident: &Incident,
     event: &Event,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     let hooks: Vec<_> = webhooks::enabled(conn)
         .await?
         .into_iter()
         .filter(|w| w.events.matches(event.kind))
         .collect();
     if hooks.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let actor = users::find_many(conn, std::slice::from_ref(&event.actor_id))
         .await?
@@ -68,7 +68,8 @@ pub(super) async fn enqueue(
             at: event.at,
         })
         .collect();
-    webhooks::enqueue(conn, rows).await
+    webhooks::enqueue(conn, rows).await?;
+    Ok(true)
 }
 
 /// A status update for stakeholders or the public: receivers get the watchers to notify.

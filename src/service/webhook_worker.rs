@@ -122,9 +122,6 @@ pub fn spawn(
 
 impl Worker {
     async fn run(self: Arc<Self>, bus: Bus) {
-        // Every committed change may have queued deliveries: look at once instead of waiting
-        // for the next poll.
-        let mut changes = Some(bus.subscribe());
         let mut tasks = tokio::task::JoinSet::new();
         loop {
             let free = self.slots.available_permits();
@@ -159,7 +156,8 @@ impl Worker {
             tokio::select! {
                 () = self.finished.notified() => {}
                 () = tokio::time::sleep(self.settings.poll) => {}
-                closed = next_change(&mut changes) => if closed { changes = None; },
+                // This node's changes queued deliveries: send them now, not at the next poll.
+                () = bus.deliveries_queued() => {}
             }
         }
     }
@@ -321,15 +319,4 @@ fn lease(timeout: Duration) -> TimeDelta {
 
 fn delta(d: Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
-}
-
-/// Waits for the next committed change; `true` if the bus is gone.
-async fn next_change(
-    changes: &mut Option<tokio::sync::broadcast::Receiver<Arc<super::bus::Published>>>,
-) -> bool {
-    use tokio::sync::broadcast::error::RecvError;
-    match changes {
-        Some(rx) => matches!(rx.recv().await, Err(RecvError::Closed)),
-        None => std::future::pending().await,
-    }
 }

@@ -223,6 +223,7 @@ on_both_databases!(
     a_slow_receiver_blocks_neither_the_api_nor_other_webhooks,
     a_failing_receiver_is_given_up_after_the_maximum_age,
     deliveries_survive_a_restart,
+    addresses_are_checked_again_at_delivery,
     unsafe_or_unreachable_urls_are_refused,
     only_admins_manage_webhooks,
     slack_format_is_one_readable_line,
@@ -546,6 +547,11 @@ async fn a_failing_receiver_is_given_up_after_the_maximum_age(backend: Backend) 
         "backoff grows: {gaps:?}"
     );
     // Once the earlier one has failed, the incident's next delivery goes ahead (and fails too).
+    wait_deliveries(&app, &hook, Duration::from_secs(10), |l| {
+        l.iter()
+            .any(|d| d["eventKind"] == "TRIAGED" && d["attempts"].as_i64() >= Some(1))
+    })
+    .await;
     let first_triaged = receiver
         .on("/down")
         .iter()
@@ -602,6 +608,48 @@ async fn deliveries_survive_a_restart(backend: Backend) {
     .await;
     assert!(list[0]["attempts"].as_i64() >= Some(2));
     assert_eq!(list.len(), 1, "delivered once");
+}
+
+/// What was allowed at creation may not be at delivery (DNS or the allow-list changed): the
+/// address is checked before every attempt, for address literals and for resolved names.
+async fn addresses_are_checked_again_at_delivery(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        fast(s);
+        s.webhooks.allowed_networks = vec!["127.0.0.0/8".into(), "::1/128".into()];
+    })
+    .await;
+    let receiver = Receiver::start(ok).await;
+    let literal = create(
+        &app,
+        json!({ "url": receiver.url("/literal"), "events": [] }),
+    )
+    .await;
+    let named = create(
+        &app,
+        json!({ "url": format!("http://localhost:{}/named", receiver.port), "events": [] }),
+    )
+    .await;
+    // The operator narrows the allow-list; the webhooks stay registered.
+    let app = app.restart(fast_without_loopback).await;
+    app.report(&app.admin(), "after the allow-list changed")
+        .await;
+    for hook in [&literal, &named] {
+        let list = wait_deliveries(&app, hook, Duration::from_secs(10), |l| {
+            l.len() == 1 && l[0]["attempts"].as_i64() >= Some(1)
+        })
+        .await;
+        assert_eq!(list[0]["state"], "PENDING");
+        assert_eq!(list[0]["lastStatusCode"], Value::Null);
+        let error = list[0]["lastError"].as_str().expect("an error");
+        assert!(error.contains("is not a public address"), "{error}");
+    }
+    assert!(receiver.log().is_empty(), "nothing reached the receiver");
+}
+
+fn fast_without_loopback(s: &mut Settings) {
+    fast(s);
+    s.webhooks.allowed_networks = Vec::new();
+    s.webhooks.retry_base_ms = 60_000;
 }
 
 async fn unsafe_or_unreachable_urls_are_refused(backend: Backend) {
