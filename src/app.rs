@@ -16,11 +16,12 @@ use crate::auth::token::VerifyKey;
 use crate::auth::{Secret, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
 use crate::domain::cadence::Cadence;
+use crate::domain::webhook::AddressRules;
 use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
 use crate::service::bus::Bus;
 use crate::service::knowledge::Knowledge;
-use crate::service::{Services, index_worker};
+use crate::service::{Services, index_worker, webhook_worker};
 use crate::store::Db;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +45,8 @@ pub struct App {
     pub services: Services,
     /// Applies the change log to this node's index until aborted.
     pub index_worker: tokio::task::JoinHandle<()>,
+    /// Delivers webhooks from the outbox until aborted.
+    pub webhook_worker: tokio::task::JoinHandle<()>,
     pub schema: AppSchema,
     /// Present when HS256 is enabled: signs development tokens.
     pub issuer: Option<TokenIssuer>,
@@ -157,13 +160,17 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
     let (base, needs_rebuild) = index_worker::open(&settings.index_dir())?;
+    let networks = settings
+        .allowed_networks()
+        .map_err(|e| StartError::Config(e.to_string()))?;
     let intervals = settings
         .communications
         .update_interval
         .parse()
         .map_err(|e| StartError::Config(e.to_string()))?;
-    let mut services =
-        Services::new(db, Knowledge::new(Arc::new(base))).with_cadence(Cadence::new(intervals));
+    let mut services = Services::new(db, Knowledge::new(Arc::new(base)))
+        .with_cadence(Cadence::new(intervals))
+        .with_webhook_rules(AddressRules::new(networks));
     services.bus = Bus::new(settings.limits.subscription_buffer_events);
     if needs_rebuild {
         rebuild_logging_progress(&services).await?;
@@ -179,6 +186,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         services.clone(),
         Duration::from_millis(settings.knowledge.poll_interval_ms),
     );
+    let webhook_worker = webhook_worker::spawn(&services, (&settings.webhooks).into())?;
     let schema = graphql::build_schema(Some(services.clone()), settings);
     let state = AppState {
         schema: schema.clone(),
@@ -192,6 +200,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         router: http::router(state),
         services,
         index_worker,
+        webhook_worker,
         schema,
         issuer: keys.issuer,
     })

@@ -26,6 +26,7 @@ pub struct Settings {
     pub graphql: GraphqlSettings,
     pub limits: Limits,
     pub knowledge: KnowledgeSettings,
+    pub webhooks: WebhookSettings,
     pub communications: CommunicationsSettings,
     pub status_page: StatusPageSettings,
 }
@@ -90,6 +91,51 @@ impl UpdateIntervals {
         }
         Ok(out)
     }
+}
+
+/// Outbound webhooks: where they may go and how hard delivery tries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// CIDRs that webhook URLs may reach even though they are not public addresses
+    /// (loopback, private, link-local, ...). Empty: public addresses only. In the
+    /// environment: a comma-separated list or a `[...]` array.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub allowed_networks: Vec<String>,
+    /// Time allowed for one delivery attempt, connection included.
+    pub timeout_ms: u64,
+    /// The first retry waits this long; each later one twice as long as the one before.
+    pub retry_base_ms: u64,
+    /// The longest wait between two attempts.
+    pub retry_max_ms: u64,
+    /// A delivery still failing this long after its change is given up (FAILED).
+    pub max_age_seconds: u64,
+    /// How often each node looks for due deliveries (including retries and changes made on
+    /// other nodes); this node's own changes are picked up at once.
+    pub poll_interval_ms: u64,
+    /// Deliveries in flight at once on this node.
+    pub concurrency: usize,
+}
+
+/// `["a", "b"]` from a file, or `a,b` from the environment.
+fn list_or_comma_separated<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::List(list) => list,
+        Either::Text(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -196,6 +242,15 @@ impl Default for Settings {
                 cache_seconds: 5,
                 resolved_days: 7,
                 title: "Service status".into(),
+            },
+            webhooks: WebhookSettings {
+                allowed_networks: Vec::new(),
+                timeout_ms: 5_000,
+                retry_base_ms: 1_000,
+                retry_max_ms: 3_600_000,
+                max_age_seconds: 24 * 3_600,
+                poll_interval_ms: 1_000,
+                concurrency: 16,
             },
             communications: CommunicationsSettings {
                 update_interval: UpdateIntervals {
@@ -339,7 +394,37 @@ impl Settings {
                 return bad(format!("{name} is {value}; it must be between 1 and {max}"));
             }
         }
+        let w = &self.webhooks;
+        for (name, value, max) in [
+            ("webhooks.timeout_ms", w.timeout_ms, 600_000),
+            ("webhooks.retry_base_ms", w.retry_base_ms, 86_400_000),
+            ("webhooks.retry_max_ms", w.retry_max_ms, 86_400_000),
+            ("webhooks.max_age_seconds", w.max_age_seconds, 30 * 86_400),
+            ("webhooks.poll_interval_ms", w.poll_interval_ms, 3_600_000),
+            ("webhooks.concurrency", w.concurrency as u64, 1_024),
+        ] {
+            if value == 0 || value > max {
+                return bad(format!("{name} is {value}; it must be between 1 and {max}"));
+            }
+        }
+        self.allowed_networks()?;
         Ok(())
+    }
+
+    /// `webhooks.allowed_networks`, parsed.
+    pub fn allowed_networks(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.webhooks
+            .allowed_networks
+            .iter()
+            .enumerate()
+            .map(|(i, cidr)| {
+                cidr.trim().parse::<ipnet::IpNet>().map_err(|_| {
+                    ConfigError::Invalid(format!(
+                        "webhooks.allowed_networks[{i}]: `{cidr}` is not a network in CIDR form like 10.0.0.0/8 or fd00::/8"
+                    ))
+                })
+            })
+            .collect()
     }
 
     pub fn database_url(&self) -> String {
@@ -481,6 +566,30 @@ mod tests {
                 .to_string();
             assert!(err.contains("status_page."), "{key}={value}: {err}");
         }
+    }
+
+    #[test]
+    fn webhook_networks_come_from_env_and_are_checked() {
+        let e = env(&[(
+            "HINDSIGHT_WEBHOOKS__ALLOWED_NETWORKS",
+            "127.0.0.0/8, fd00::/8",
+        )]);
+        let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
+        assert_eq!(s.allowed_networks().expect("parsed").len(), 2);
+        let e = env(&[("HINDSIGHT_WEBHOOKS__ALLOWED_NETWORKS", "[\"10.0.0.0/8\"]")]);
+        let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
+        assert_eq!(s.webhooks.allowed_networks, vec!["10.0.0.0/8".to_owned()]);
+        let e = env(&[("HINDSIGHT_WEBHOOKS__ALLOWED_NETWORKS", "10.0.0.0/8,bogus")]);
+        let err = Settings::load(None, &e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("webhooks.allowed_networks[1]"), "{err}");
+        assert!(err.contains("bogus"), "{err}");
+        let e = env(&[("HINDSIGHT_WEBHOOKS__TIMEOUT_MS", "0")]);
+        let err = Settings::load(None, &e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("webhooks.timeout_ms"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod m20261127_000005_create_index_changes;
 mod m20261127_000006_create_suggestion_feedback;
 mod m20261127_000007_add_incident_knowledge_columns;
 mod m20261127_000008_create_incident_roles_and_communications;
+mod m20261127_000009_create_webhooks;
 mod m20261127_000010_create_event_annotations;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_create_suggestion_feedback::Migration),
             Box::new(m20261127_000007_add_incident_knowledge_columns::Migration),
             Box::new(m20261127_000008_create_incident_roles_and_communications::Migration),
+            Box::new(m20261127_000009_create_webhooks::Migration),
             Box::new(m20261127_000010_create_event_annotations::Migration),
         ]
     }

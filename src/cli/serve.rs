@@ -17,6 +17,8 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| format!("server error: {e}"))?;
     app.index_worker.abort();
+    // Deliveries in flight lose their lease and are sent again after the next start.
+    app.webhook_worker.abort();
     app.services.db.close().await.map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())

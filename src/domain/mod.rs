@@ -9,5 +9,6 @@ pub mod lifecycle;
 pub mod priority;
 pub mod team;
 pub mod text;
+pub mod webhook;
 
 pub use error::DomainError;

@@ -48,6 +48,17 @@ pub fn parse_event(cursor: &str) -> Result<i64, DomainError> {
         .ok_or_else(|| DomainError::invalid("after", "is not a timeline cursor this API returned"))
 }
 
+pub fn delivery(seq: i64) -> String {
+    encode(&format!("d1:{seq}"))
+}
+
+pub fn parse_delivery(cursor: &str) -> Result<i64, DomainError> {
+    decode(cursor)?
+        .strip_prefix("d1:")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| DomainError::invalid("after", "is not a delivery cursor this API returned"))
+}
+
 /// A user, by id (users list in id order).
 pub fn user(id: &str) -> String {
     encode(&format!("u1:{id}"))

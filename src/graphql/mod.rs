@@ -15,6 +15,7 @@ pub mod subscription;
 pub mod team;
 pub mod team_inputs;
 pub mod types;
+pub mod webhooks;
 
 use async_graphql::{MergedObject, Schema};
 
@@ -23,10 +24,18 @@ use crate::service::Services;
 
 // Each capability contributes its own query and mutation object.
 #[derive(MergedObject, Default)]
-pub struct Query(query::IncidentQuery, team::TeamQuery);
+pub struct Query(
+    query::IncidentQuery,
+    team::TeamQuery,
+    webhooks::WebhookQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(mutation::IncidentMutation, team::TeamMutation);
+pub struct Mutation(
+    mutation::IncidentMutation,
+    team::TeamMutation,
+    webhooks::WebhookMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;
 

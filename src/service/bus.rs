@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 
 use crate::domain::incident::Incident;
 use crate::store::events::Event;
@@ -25,6 +25,9 @@ pub struct Published {
 #[derive(Clone)]
 pub struct Bus {
     tx: broadcast::Sender<Arc<Published>>,
+    /// Rung when a committed change queued webhook deliveries, so this node's delivery
+    /// worker sends them at once instead of at its next poll.
+    deliveries_queued: Arc<Notify>,
 }
 
 impl Default for Bus {
@@ -36,13 +39,27 @@ impl Default for Bus {
 impl Bus {
     pub fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity);
-        Self { tx }
+        Self {
+            tx,
+            deliveries_queued: Arc::new(Notify::new()),
+        }
     }
 
     /// Only `Journal::commit` calls this, after the commit succeeded.
     pub(super) fn publish(&self, published: Published) {
         // No subscriber is not an error: nobody is listening right now.
         let _ = self.tx.send(Arc::new(published));
+    }
+
+    /// Only `Journal::commit` calls this, after the commit succeeded.
+    pub(super) fn ring_deliveries(&self) {
+        self.deliveries_queued.notify_one();
+    }
+
+    /// Resolves after the next commit that queued webhook deliveries (or at once if one did
+    /// since the last call).
+    pub async fn deliveries_queued(&self) {
+        self.deliveries_queued.notified().await;
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {

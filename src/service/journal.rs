@@ -1,6 +1,7 @@
 //! Every change to an incident is written through a `Journal`: its timeline event is appended
 //! in the transaction of the change, and subscribers hear of it only after that transaction
-//! commits. A rolled-back change (an error, a dropped journal) publishes nothing.
+//! commits. A rolled-back change (an error, a dropped journal) publishes nothing, and queues
+//! no webhook delivery.
 
 use sea_orm::{DatabaseTransaction, DbErr};
 
@@ -12,6 +13,8 @@ use crate::store::{Db, WriteTxn};
 pub(super) struct Journal {
     txn: WriteTxn,
     recorded: Vec<Published>,
+    /// Whether a recorded event queued webhook deliveries.
+    queued_deliveries: bool,
 }
 
 impl std::ops::Deref for Journal {
@@ -27,6 +30,7 @@ impl Journal {
         Ok(Self {
             txn: db.begin_write().await?,
             recorded: Vec::new(),
+            queued_deliveries: false,
         })
     }
 
@@ -38,6 +42,9 @@ impl Journal {
     ) -> Result<Event, DbErr> {
         debug_assert_eq!(event.incident_id, incident.id);
         let event = events::append(&*self.txn, event).await?;
+        // Webhook deliveries share the change's transaction: committed together or not at all.
+        self.queued_deliveries |=
+            super::webhook_outbox::enqueue(&*self.txn, incident, &event).await?;
         self.recorded.push(Published {
             event: event.clone(),
             incident: incident.clone(),
@@ -48,6 +55,9 @@ impl Journal {
     /// Commits, then publishes what was recorded, in order.
     pub async fn commit(self, bus: &Bus) -> Result<(), DbErr> {
         self.txn.commit().await?;
+        if self.queued_deliveries {
+            bus.ring_deliveries();
+        }
         for published in self.recorded {
             bus.publish(published);
         }

@@ -14,11 +14,17 @@ pub mod subscriptions;
 pub mod team;
 pub mod timeline;
 pub mod users;
+mod webhook_outbox;
+pub mod webhook_worker;
+pub mod webhooks;
 
 pub use error::ServiceError;
 
 use chrono::{DateTime, SubsecRound, Utc};
 
+use std::sync::Arc;
+
+use crate::domain::webhook::AddressRules;
 use crate::store::Db;
 
 /// The time a change happens, at the precision both databases store (microseconds), so the
@@ -35,6 +41,8 @@ pub struct Services {
     pub knowledge: knowledge::Knowledge,
     /// Committed changes, for subscriptions.
     pub bus: bus::Bus,
+    /// Where webhooks may deliver.
+    pub webhook_rules: Arc<AddressRules>,
     /// How often stakeholders expect updates, by priority.
     pub cadence: crate::domain::cadence::Cadence,
 }
@@ -46,8 +54,15 @@ impl Services {
             db,
             knowledge,
             bus: bus::Bus::default(),
+            webhook_rules: Arc::new(AddressRules::default()),
             cadence: crate::domain::cadence::Cadence::default(),
         }
+    }
+
+    /// Lets webhooks reach these networks besides public addresses.
+    pub fn with_webhook_rules(mut self, rules: AddressRules) -> Self {
+        self.webhook_rules = Arc::new(rules);
+        self
     }
 
     pub fn with_cadence(mut self, cadence: crate::domain::cadence::Cadence) -> Self {

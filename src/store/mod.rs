@@ -13,5 +13,6 @@ pub mod suggestions;
 pub mod team;
 pub mod updates;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{Backend, Db, WriteTxn};

@@ -13,11 +13,12 @@ on_both_databases!(statements_per_page_do_not_grow_with_page_size);
 async fn statements_per_page_do_not_grow_with_page_size(backend: Backend) {
     // This page of 100 with nested timelines is over the default complexity limit; the limit
     // is tested elsewhere, here it would only hide the statement count.
-    // The index worker's polling would add its own statements to the count: no polling here
-    // (this test changes nothing the knowledge base holds).
+    // The index and webhook workers' polling would add their own statements to the count: no
+    // polling here (this test changes nothing the knowledge base holds, and has no webhooks).
     let app = TestApp::spawn_with(backend, |s| {
         s.limits.complexity = 100_000;
         s.knowledge.poll_interval_ms = 3_600_000;
+        s.webhooks.poll_interval_ms = 3_600_000;
     })
     .await;
     // Ten reporters, a hundred incidents, each with two timeline events. Ten other people

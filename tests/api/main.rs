@@ -26,4 +26,5 @@ mod status_page;
 mod subscriptions;
 mod team;
 mod timeouts;
+mod webhooks;
 mod ws_client;

@@ -119,12 +119,18 @@ pub struct TestApp {
     issuer: TokenIssuer,
     _data_dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
+    /// Data folders of earlier runs whose database this app still uses (`restart`).
+    _earlier_data_dirs: Vec<tempfile::TempDir>,
     server: tokio::task::JoinHandle<()>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        for worker in &self.workers {
+            worker.abort();
+        }
     }
 }
 
@@ -145,15 +151,48 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
         let data_dir = tempfile::tempdir().expect("tempdir");
-        let mut settings = test_settings(data_dir.path());
         let pg = match &backend {
             Backend::Sqlite => None,
-            Backend::Postgres { admin_url } => {
-                let db = PgDatabase::create(admin_url).await;
-                settings.database_url = Some(Secret::new(db.url.clone()));
-                Some(db)
-            }
+            Backend::Postgres { admin_url } => Some(PgDatabase::create(admin_url).await),
         };
+        let database_url = pg.as_ref().map(|db| db.url.clone());
+        Self::start(data_dir, database_url, pg, Vec::new(), configure).await
+    }
+
+    /// Stops this server and its workers, then starts a new one on the same database (with a
+    /// fresh data folder for its index), as a restart of the process would.
+    pub async fn restart(mut self, configure: impl FnOnce(&mut Settings)) -> Self {
+        self.server.abort();
+        for worker in self.workers.drain(..) {
+            worker.abort();
+            let _ = worker.await;
+        }
+        let database_url = match &self._pg {
+            Some(pg) => pg.url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self._data_dir.path().join("hindsight.db").display()
+            ),
+        };
+        let old_dir = tempfile::tempdir().expect("tempdir");
+        let old_dir = std::mem::replace(&mut self._data_dir, old_dir);
+        let mut earlier = std::mem::take(&mut self._earlier_data_dirs);
+        earlier.push(old_dir);
+        let pg = self._pg.take();
+        drop(self);
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        Self::start(data_dir, Some(database_url), pg, earlier, configure).await
+    }
+
+    async fn start(
+        data_dir: tempfile::TempDir,
+        database_url: Option<String>,
+        pg: Option<PgDatabase>,
+        earlier_data_dirs: Vec<tempfile::TempDir>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let mut settings = test_settings(data_dir.path());
+        settings.database_url = database_url.map(Secret::new);
         configure(&mut settings);
         let app = app::build(&settings).await.expect("the app starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -180,7 +219,9 @@ impl TestApp {
             issuer,
             _data_dir: data_dir,
             _pg: pg,
+            _earlier_data_dirs: earlier_data_dirs,
             server,
+            workers: vec![app.index_worker, app.webhook_worker],
         }
     }
 

@@ -12,3 +12,5 @@ pub mod index_change;
 pub mod suggestion_impression;
 pub mod suggestion_rating;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;
