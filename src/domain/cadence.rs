@@ -55,7 +55,7 @@ impl Cadence {
         let since = last_broadcast
             .or(incident.triaged_at)
             .unwrap_or(incident.created_at);
-        Some(since + interval)
+        since.checked_add_signed(interval)
     }
 }
 

@@ -13,6 +13,7 @@ use super::types::{IncidentObject, UserObject};
 use crate::auth::Viewer;
 use crate::domain::ids::IncidentId;
 use crate::domain::incident::Incident;
+use crate::domain::team::Audience;
 use crate::service::Services;
 use crate::store::annotations::Annotation;
 use crate::store::events::Event;
@@ -162,8 +163,53 @@ per_incident_loader!(AssignmentLoader, Vec<Assignment>, |s, v, keys| s
     .assignments_of(v, keys));
 per_incident_loader!(WatcherLoader, Vec<String>, |s, v, keys| s
     .watchers_of(v, keys));
-per_incident_loader!(UpdateLoader, Vec<Update>, |s, v, keys| s
-    .updates_of(v, keys));
+/// The newest `limit` status updates of an incident, for one audience or all the caller sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UpdatesKey {
+    pub incident: IncidentId,
+    pub audience: Option<Audience>,
+    pub limit: u64,
+}
+
+pub struct UpdateLoader {
+    services: Services,
+    viewer: Viewer,
+}
+
+impl BatchLoad for UpdateLoader {
+    type Key = UpdatesKey;
+    type Value = Vec<Update>;
+
+    async fn load(&self, keys: Vec<UpdatesKey>) -> LoadResult<UpdatesKey, Vec<Update>> {
+        // Keys asking the same question of different incidents load together.
+        let mut questions: HashMap<(Option<Audience>, u64), Vec<IncidentId>> = HashMap::new();
+        for key in &keys {
+            questions
+                .entry((key.audience, key.limit))
+                .or_default()
+                .push(key.incident);
+        }
+        let mut out = HashMap::new();
+        for ((audience, limit), incidents) in questions {
+            let mut found = self
+                .services
+                .updates_of(&self.viewer, &incidents, audience, limit)
+                .await
+                .map_err(Arc::new)?;
+            for incident in incidents {
+                let key = UpdatesKey {
+                    incident,
+                    audience,
+                    limit,
+                };
+                out.insert(key, found.remove(&incident).unwrap_or_default());
+            }
+        }
+        Ok(out)
+    }
+}
+per_incident_loader!(WatchingLoader, bool, |s, v, keys| s
+    .watched_by_viewer(v, keys));
 per_incident_loader!(LastBroadcastLoader, DateTime<Utc>, |s, v, keys| s
     .last_broadcasts(v, keys));
 
@@ -194,6 +240,7 @@ pub struct Loaders {
     updates: Arc<Batcher<UpdateLoader>>,
     last_broadcasts: Arc<Batcher<LastBroadcastLoader>>,
     annotations: Arc<Batcher<AnnotationLoader>>,
+    watching: Arc<Batcher<WatchingLoader>>,
 }
 
 impl Loaders {
@@ -237,6 +284,10 @@ impl Loaders {
                 services: s(),
                 viewer: v(),
             }),
+            watching: Batcher::new(WatchingLoader {
+                services: s(),
+                viewer: v(),
+            }),
         };
         let mut driver = BatchDriver::default();
         driver.register(&loaders.users);
@@ -248,6 +299,7 @@ impl Loaders {
         driver.register(&loaders.updates);
         driver.register(&loaders.last_broadcasts);
         driver.register(&loaders.annotations);
+        driver.register(&loaders.watching);
         (loaders, driver)
     }
 
@@ -315,11 +367,11 @@ impl Loaders {
             .unwrap_or_default())
     }
 
-    /// The status updates of the incident the caller may see, newest first.
-    pub async fn updates(&self, ctx: &Context<'_>, id: IncidentId) -> Result<Vec<Update>> {
+    /// Status updates of an incident the caller may see, newest first.
+    pub async fn updates(&self, ctx: &Context<'_>, key: UpdatesKey) -> Result<Vec<Update>> {
         Ok(self
             .updates
-            .load_one(id)
+            .load_one(key)
             .await
             .gql(ctx)?
             .unwrap_or_default())
@@ -337,5 +389,15 @@ impl Loaders {
     /// The annotation beside a timeline event, if any.
     pub async fn annotation(&self, ctx: &Context<'_>, event: i64) -> Result<Option<Annotation>> {
         self.annotations.load_one(event).await.gql(ctx)
+    }
+
+    /// Whether the caller watches the incident.
+    pub async fn watching(&self, ctx: &Context<'_>, incident: IncidentId) -> Result<bool> {
+        Ok(self
+            .watching
+            .load_one(incident)
+            .await
+            .gql(ctx)?
+            .unwrap_or(false))
     }
 }

@@ -88,8 +88,10 @@ impl TeamQuery {
 
     /// The open incidents where the caller holds a role, highest priority first.
     async fn my_incidents(&self, ctx: &Context<'_>) -> Result<Vec<IncidentObject>> {
-        let mut found = services(ctx)?.my_incidents(viewer(ctx)?).await.gql(ctx)?;
-        found.truncate(MAX_LISTED);
+        let found = services(ctx)?
+            .my_incidents(viewer(ctx)?, MAX_LISTED as u64)
+            .await
+            .gql(ctx)?;
         Ok(found.into_iter().map(IncidentObject).collect())
     }
 

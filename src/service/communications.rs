@@ -163,7 +163,7 @@ impl Services {
         )
         .await?;
         let Some(event) = found.into_iter().find(|e| e.id == event_id) else {
-            return Err(ServiceError::BadInput(format!(
+            return Err(ServiceError::NotFound(format!(
                 "eventId: {} has no timeline event {event_id}",
                 incident.number
             )));
@@ -207,23 +207,38 @@ impl Services {
         Ok(incident)
     }
 
-    /// The updates of each incident the caller may see, newest first.
+    /// The newest `limit` updates of each incident that the caller may see (and, if given,
+    /// meant for `wanted`), newest first: one statement per set of visible audiences.
     pub async fn updates_of(
         &self,
         viewer: &Viewer,
         incidents: &[IncidentId],
+        wanted: Option<Audience>,
+        limit: u64,
     ) -> Result<HashMap<IncidentId, Vec<Update>>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
         let conn = self.db.conn();
-        let mut found = updates::of_incidents(conn, incidents, &Audience::ALL).await?;
-        if !crate::auth::policy::sees_internal(viewer) {
-            let roles = team::roles_on_many(conn, incidents, &viewer.user_id).await?;
-            for (id, list) in found.iter_mut() {
-                let held = roles.get(id).map(Vec::as_slice).unwrap_or_default();
-                list.retain(|u| crate::auth::policy::may_see(viewer, Some(u.audience), held));
+        let mut groups: HashMap<bool, Vec<IncidentId>> = HashMap::new();
+        if crate::auth::policy::sees_internal(viewer) {
+            groups.insert(true, incidents.to_vec());
+        } else {
+            let held = team::roles_on_many(conn, incidents, &viewer.user_id).await?;
+            for id in incidents {
+                groups.entry(held.contains_key(id)).or_default().push(*id);
             }
         }
-        Ok(found)
+        let mut out = HashMap::new();
+        for (internal_too, ids) in groups {
+            let audiences: Vec<Audience> = Audience::ALL
+                .into_iter()
+                .filter(|a| internal_too || *a != Audience::Internal)
+                .filter(|a| wanted.is_none_or(|w| w == *a))
+                .collect();
+            if !audiences.is_empty() {
+                out.extend(updates::latest_of_each(conn, &ids, &audiences, limit).await?);
+            }
+        }
+        Ok(out)
     }
 
     /// When each incident last had an update for stakeholders or the public.

@@ -105,7 +105,13 @@ impl Services {
         let mut updates = if ids.is_empty() {
             Default::default()
         } else {
-            updates::of_incidents(conn, &ids, &[Audience::Public]).await?
+            updates::latest_of_each(
+                conn,
+                &ids,
+                &[Audience::Public],
+                MAX_UPDATES_PER_INCIDENT as u64,
+            )
+            .await?
         };
         let mut page = StatusPage {
             generated_at,
@@ -137,7 +143,7 @@ impl Services {
 }
 
 fn public_incident(row: PublicIncidentRow, list: Vec<Update>) -> PublicIncident {
-    // `of_incidents` returns newest first; only PUBLIC ones were asked for, but filter again
+    // `latest_of_each` returns newest first; only PUBLIC ones were asked for, but filter again
     // so a change there can never leak another audience here.
     let updates: Vec<PublicUpdate> = list
         .into_iter()

@@ -15,6 +15,11 @@ use crate::store::incidents as rows;
 use crate::store::team::{self, Assignment};
 use crate::store::users::{self, User};
 
+/// At most this many assignments (active ones first, then recent history) per incident.
+pub const MAX_ASSIGNMENTS: u64 = 100;
+/// At most this many watchers listed per incident.
+pub const MAX_WATCHERS: u64 = 100;
+
 /// Who should take on (or give up) which role.
 #[derive(Debug, Clone)]
 pub struct RoleChange {
@@ -34,13 +39,7 @@ impl Services {
     ) -> Result<Incident, ServiceError> {
         let (mut txn, incident) = self.begin_on(viewer, target, Operation::AssignRole).await?;
         check_version(&incident, change.expected_version)?;
-        if incident.is_final() {
-            return Err(ServiceError::BadInput(format!(
-                "{} is {}: roles can no longer be assigned",
-                incident.number,
-                incident.status.as_str()
-            )));
-        }
+        refuse_if_final(&incident)?;
         if users::find_many(&*txn, std::slice::from_ref(&change.user_id))
             .await?
             .is_empty()
@@ -107,6 +106,7 @@ impl Services {
         };
         let (mut txn, incident) = self.begin_on(viewer, target, op).await?;
         check_version(&incident, change.expected_version)?;
+        refuse_if_final(&incident)?;
         let active = team::active_on(&*txn, incident.id).await?;
         let Some(assignment) = active
             .iter()
@@ -126,42 +126,54 @@ impl Services {
         Ok(next)
     }
 
-    /// Every assignment, past and present, of each incident.
+    /// Which of `incidents` the caller watches.
+    pub async fn watched_by_viewer(
+        &self,
+        viewer: &Viewer,
+        incidents: &[IncidentId],
+    ) -> Result<std::collections::HashMap<IncidentId, bool>, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        let watched = team::watched_by(self.db.conn(), incidents, &viewer.user_id).await?;
+        Ok(incidents
+            .iter()
+            .map(|id| (*id, watched.contains(id)))
+            .collect())
+    }
+
+    /// The assignments of each incident: the active ones, then the most recent history, at
+    /// most `MAX_ASSIGNMENTS`.
     pub async fn assignments_of(
         &self,
         viewer: &Viewer,
         incidents: &[IncidentId],
     ) -> Result<std::collections::HashMap<IncidentId, Vec<Assignment>>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
-        Ok(team::assignments_of(self.db.conn(), incidents).await?)
+        Ok(team::assignments_of(self.db.conn(), incidents, MAX_ASSIGNMENTS).await?)
     }
 
-    /// The watchers of each incident: user ids, oldest watcher first.
+    /// The first `MAX_WATCHERS` watchers of each incident: user ids, oldest watcher first.
     pub async fn watchers_of(
         &self,
         viewer: &Viewer,
         incidents: &[IncidentId],
     ) -> Result<std::collections::HashMap<IncidentId, Vec<String>>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
-        Ok(team::watchers_of(self.db.conn(), incidents)
+        Ok(team::watchers_of(self.db.conn(), incidents, MAX_WATCHERS)
             .await?
             .into_iter()
             .map(|(id, list)| (id, list.into_iter().map(|(user, _)| user).collect()))
             .collect())
     }
 
-    /// The open incidents where the caller holds a role, highest priority first.
-    pub async fn my_incidents(&self, viewer: &Viewer) -> Result<Vec<Incident>, ServiceError> {
+    /// The open incidents where the caller holds a role, highest priority first; at most
+    /// `limit`.
+    pub async fn my_incidents(
+        &self,
+        viewer: &Viewer,
+        limit: u64,
+    ) -> Result<Vec<Incident>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
-        let conn = self.db.conn();
-        let ids = team::incidents_held_by(conn, &viewer.user_id).await?;
-        let mut found: Vec<Incident> = rows::find_many(conn, &ids)
-            .await?
-            .into_values()
-            .filter(Incident::is_open)
-            .collect();
-        found.sort_by_key(|i| (i.priority.map_or(i16::MAX, |p| p.rank()), -i.number.0));
-        Ok(found)
+        Ok(rows::open_held_by(self.db.conn(), &viewer.user_id, limit).await?)
     }
 
     /// Users to assign, found by name, email or id.
@@ -181,6 +193,18 @@ impl Services {
             has_next_page,
         })
     }
+}
+
+/// A closed or cancelled incident's roles are history: they no longer change.
+fn refuse_if_final(incident: &Incident) -> Result<(), ServiceError> {
+    if incident.is_final() {
+        return Err(ServiceError::BadInput(format!(
+            "{} is {}: its roles can no longer change",
+            incident.number,
+            incident.status.as_str()
+        )));
+    }
+    Ok(())
 }
 
 fn check_version(incident: &Incident, expected: Option<i32>) -> Result<(), ServiceError> {

@@ -13,6 +13,10 @@ use crate::domain::webhook::WebhookFormat;
 use crate::store::events::Event;
 use crate::store::team;
 use crate::store::users::{self, User};
+
+/// Watchers listed in one payload: enough for a receiver to notify a team, small enough that
+/// an incident the whole company watches does not make every delivery huge.
+const MAX_WATCHERS_IN_PAYLOAD: u64 = 1_000;
 use crate::store::webhooks::{self, NewDelivery};
 
 /// Longest update text quoted in a Slack line.
@@ -36,7 +40,7 @@ pub(super) async fn enqueue(
         .await?
         .remove(&event.actor_id);
     let watchers = if announces_beyond_responders(event) {
-        let ids: Vec<String> = team::watchers_of(conn, &[incident.id])
+        let ids: Vec<String> = team::watchers_of(conn, &[incident.id], MAX_WATCHERS_IN_PAYLOAD)
             .await?
             .remove(&incident.id)
             .unwrap_or_default()

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -116,22 +116,13 @@ pub async fn first_page_of_each(
     limit: u64,
     scope: Scope,
 ) -> Result<HashMap<IncidentId, Vec<Event>>, DbErr> {
-    let ranked = Query::select()
+    let rows = Query::select()
         .column(Asterisk)
-        .expr_as(
-            Expr::cust("ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY id)"),
-            Alias::new("rn"),
-        )
         .from(Entity)
         .and_where(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
         .cond_where(scope.condition())
         .to_owned();
-    let stmt = Query::select()
-        .column(Asterisk)
-        .from_subquery(ranked, Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("rn")).lte(limit as i64))
-        .order_by(Alias::new("id"), Order::Asc)
-        .to_owned();
+    let stmt = super::window::first_of_each(rows, "id", limit, "id", Order::Asc);
     let backend = conn.get_database_backend();
     let rows = Model::find_by_statement(backend.build(&stmt))
         .all(conn)

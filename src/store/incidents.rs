@@ -281,6 +281,37 @@ pub async fn count(conn: &impl ConnectionTrait, filter: &ListFilter) -> Result<u
     filtered(filter).count(conn).await
 }
 
+/// The open incidents on which `user` holds a role now, highest priority first (untriaged
+/// last), newest first within a priority; at most `limit`.
+pub async fn open_held_by(
+    conn: &impl ConnectionTrait,
+    user: &str,
+    limit: u64,
+) -> Result<Vec<Incident>, DbErr> {
+    use super::entity::incident_role;
+    let held = sea_orm::sea_query::Query::select()
+        .column(incident_role::Column::IncidentId)
+        .from(incident_role::Entity)
+        .and_where(incident_role::Column::UserId.eq(user))
+        .and_where(incident_role::Column::RelievedAt.is_null())
+        .to_owned();
+    Entity::find()
+        .filter(Column::Id.in_subquery(held))
+        .filter(Column::Status.is_not_in([
+            Status::Resolved.as_str(),
+            Status::Closed.as_str(),
+            Status::Cancelled.as_str(),
+        ]))
+        .order_by(priority_rank_expr(), sea_orm::Order::Asc)
+        .order_by_desc(Column::Number)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Incident::try_from)
+        .collect()
+}
+
 /// Open incidents (not resolved, closed or cancelled) with one of `priorities`: the ones an
 /// update cadence applies to. Bounded by how many incidents are open at once.
 pub async fn open_with_priorities(

@@ -14,5 +14,6 @@ pub mod team;
 pub mod updates;
 pub mod users;
 pub mod webhooks;
+pub mod window;
 
 pub use db::{Backend, Db, WriteTxn};

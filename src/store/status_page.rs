@@ -3,7 +3,7 @@
 //! description or a reporter never leaves the database on this path.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -39,7 +39,7 @@ type Columns = (
 );
 
 /// Open incidents, and resolved or closed ones resolved at or after `resolved_since`, that
-/// have a PUBLIC update; newest first, in one statement.
+/// have a PUBLIC update; open ones first, newest first, in one statement.
 pub async fn incidents(
     conn: &impl ConnectionTrait,
     resolved_since: DateTime<Utc>,
@@ -70,6 +70,11 @@ pub async fn incidents(
                 .add(recently_resolved),
         )
         .filter(C::Id.in_subquery(has_public_update))
+        // Open incidents first, so the limit can only ever cut resolved ones.
+        .order_by(
+            Expr::cust("CASE WHEN status IN ('RESOLVED', 'CLOSED') THEN 1 ELSE 0 END"),
+            sea_orm::Order::Asc,
+        )
         .order_by_desc(C::CreatedAt)
         .order_by_desc(C::Id)
         .limit(MAX_INCIDENTS)

@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Asterisk, OnConflict, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set,
 };
-use uuid::Uuid;
 
 use super::entity::incident_role::{self, Column, Entity, Model};
 use super::entity::incident_watcher;
+use super::window;
 use crate::domain::ids::IncidentId;
 use crate::domain::team::IncidentRole;
 
@@ -84,14 +84,26 @@ pub async fn roles_on_many(
     Ok(out)
 }
 
-/// Every assignment, past and present, of each incident, oldest first, in one statement.
+/// The assignments of each incident, oldest first, in one statement: the active ones, then
+/// the most recent history, `limit` in all.
 pub async fn assignments_of(
     conn: &impl ConnectionTrait,
     incidents: &[IncidentId],
+    limit: u64,
 ) -> Result<HashMap<IncidentId, Vec<Assignment>>, DbErr> {
-    let rows = Entity::find()
-        .filter(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
-        .order_by_asc(Column::Id)
+    let rows = Query::select()
+        .column(Asterisk)
+        .from(Entity)
+        .and_where(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .to_owned();
+    let stmt = window::first_of_each(
+        rows,
+        "CASE WHEN relieved_at IS NULL THEN 0 ELSE 1 END, id DESC",
+        limit,
+        "id",
+        Order::Asc,
+    );
+    let rows = Model::find_by_statement(conn.get_database_backend().build(&stmt))
         .all(conn)
         .await?;
     let mut out: HashMap<IncidentId, Vec<Assignment>> = HashMap::new();
@@ -169,23 +181,6 @@ pub async fn relieve(
     Ok(result.rows_affected == 1)
 }
 
-/// The incidents on which `user` holds an active role.
-pub async fn incidents_held_by(
-    conn: &impl ConnectionTrait,
-    user: &str,
-) -> Result<Vec<IncidentId>, DbErr> {
-    let ids: Vec<Uuid> = Entity::find()
-        .select_only()
-        .column(Column::IncidentId)
-        .distinct()
-        .filter(Column::UserId.eq(user))
-        .filter(Column::RelievedAt.is_null())
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(ids.into_iter().map(IncidentId).collect())
-}
-
 /// Starts watching; false if `user` already watched the incident.
 pub async fn watch(
     conn: &impl ConnectionTrait,
@@ -226,14 +221,20 @@ pub async fn unwatch(
     Ok(result.rows_affected == 1)
 }
 
-/// The watchers of each incident (user id, since when), oldest first, in one statement.
+/// The first `limit` watchers of each incident (user id, since when), oldest first, in one
+/// statement.
 pub async fn watchers_of(
     conn: &impl ConnectionTrait,
     incidents: &[IncidentId],
+    limit: u64,
 ) -> Result<HashMap<IncidentId, Vec<(String, DateTime<Utc>)>>, DbErr> {
-    let rows = incident_watcher::Entity::find()
-        .filter(incident_watcher::Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
-        .order_by_asc(incident_watcher::Column::Since)
+    let rows = Query::select()
+        .column(Asterisk)
+        .from(incident_watcher::Entity)
+        .and_where(incident_watcher::Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .to_owned();
+    let stmt = window::first_of_each(rows, "since, user_id", limit, "since", Order::Asc);
+    let rows = incident_watcher::Model::find_by_statement(conn.get_database_backend().build(&stmt))
         .all(conn)
         .await?;
     let mut out: HashMap<IncidentId, Vec<(String, DateTime<Utc>)>> = HashMap::new();
@@ -243,6 +244,22 @@ pub async fn watchers_of(
             .push((row.user_id, row.since));
     }
     Ok(out)
+}
+
+/// Which of `incidents` `user` watches, in one statement.
+pub async fn watched_by(
+    conn: &impl ConnectionTrait,
+    incidents: &[IncidentId],
+    user: &str,
+) -> Result<std::collections::HashSet<IncidentId>, DbErr> {
+    Ok(incident_watcher::Entity::find()
+        .filter(incident_watcher::Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .filter(incident_watcher::Column::UserId.eq(user))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|w| IncidentId(w.incident_id))
+        .collect())
 }
 
 /// Whether `user` watches `incident`.

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Set};
 use uuid::Uuid;
 
 use super::entity::incident_update::{ActiveModel, Column, Entity, Model};
@@ -76,16 +76,23 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewUpdate<'_>) -> Result<U
     })
 }
 
-/// The updates of each incident meant for one of `audiences`, newest first, in one statement.
-pub async fn of_incidents(
+/// The newest `limit` updates of each incident meant for one of `audiences`, newest first,
+/// in one statement (a window per incident).
+pub async fn latest_of_each(
     conn: &impl ConnectionTrait,
     incidents: &[IncidentId],
     audiences: &[Audience],
+    limit: u64,
 ) -> Result<HashMap<IncidentId, Vec<Update>>, DbErr> {
-    let rows = Entity::find()
-        .filter(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
-        .filter(Column::Audience.is_in(audiences.iter().map(|a| a.as_str())))
-        .order_by_desc(Column::Id)
+    let rows = Query::select()
+        .column(Asterisk)
+        .from(Entity)
+        .and_where(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .and_where(Column::Audience.is_in(audiences.iter().map(|a| a.as_str())))
+        .to_owned();
+    let stmt = super::window::first_of_each(rows, "id DESC", limit, "id", Order::Desc);
+    let backend = conn.get_database_backend();
+    let rows = Model::find_by_statement(backend.build(&stmt))
         .all(conn)
         .await?;
     let mut out: HashMap<IncidentId, Vec<Update>> = HashMap::new();

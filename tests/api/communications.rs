@@ -82,7 +82,7 @@ async fn updates_are_stored_in_the_timeline_and_shown_by_audience(backend: Backe
     let data = app
         .ok(
             &comms,
-            "query($id: ID!) { incident(id: $id) { all: updates { body } public: updates(audience: PUBLIC) { body } timeline(first: 10) { edges { node { kind after } } } } }",
+            "query($id: ID!) { incident(id: $id) { all: updates { body } newest: updates(first: 1) { body } public: updates(audience: PUBLIC) { body } timeline(first: 10) { edges { node { kind after } } } } }",
             json!({ "id": id }),
         )
         .await;
@@ -412,9 +412,13 @@ async fn the_scribe_annotates_the_timeline_without_changing_it(backend: Backend)
         app.ok(&admin, timeline, json!({ "id": other })).await["incident"]["timeline"]["edges"][0]
             ["node"]["id"]
             .clone();
-    for bad in [other_event, json!("abc"), json!("-9223372036854775808")] {
+    for (bad, expected) in [
+        (other_event, "NOT_FOUND"),
+        (json!("-9223372036854775808"), "NOT_FOUND"),
+        (json!("abc"), "BAD_USER_INPUT"),
+    ] {
         let (code, message) = app.error_code(&scribe, annotate, input(&bad, "x")).await;
-        assert_eq!(code, "BAD_USER_INPUT", "{bad}");
+        assert_eq!(code, expected, "{bad}");
         assert!(message.contains("eventId"), "{message}");
     }
     let (code, _) = app

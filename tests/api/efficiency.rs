@@ -8,7 +8,12 @@ use crate::support::{Backend, TestApp};
 
 const PAGE: &str = "query($first: Int!) { incidents(first: $first) { totalCount edges { node { id number status reporter { id name } timeline(first: 5) { totalCount edges { node { kind actor { name } } } } } } } }";
 
-on_both_databases!(statements_per_page_do_not_grow_with_page_size);
+on_both_databases!(
+    statements_per_page_do_not_grow_with_page_size,
+    people_and_updates_of_a_page_load_in_constant_statements,
+);
+
+const TEAM_PAGE: &str = "query($first: Int!) { incidents(first: $first) { edges { node { id roles { role user { name } } responders { id } watchers { name } viewerIsWatching updates(first: 3) { body author { name } } nextUpdateDue } } } }";
 
 async fn statements_per_page_do_not_grow_with_page_size(backend: Backend) {
     // This page of 100 with nested timelines is over the default complexity limit; the limit
@@ -59,4 +64,61 @@ async fn statements_per_page_do_not_grow_with_page_size(backend: Backend) {
         counts[1], counts[2],
         "statements for 1, 10 and 100 incidents: {counts:?}"
     );
+}
+
+/// Roles, responders, watchers, updates and the cadence of a whole page load in one batch each,
+/// as seen by a stakeholder (whose INTERNAL filter needs the roles they hold) and by an admin.
+async fn people_and_updates_of_a_page_load_in_constant_statements(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.limits.complexity = 100_000;
+        s.knowledge.poll_interval_ms = 3_600_000;
+        s.webhooks.poll_interval_ms = 3_600_000;
+    })
+    .await;
+    let admin = app.admin();
+    let people: Vec<String> = (0..10)
+        .map(|i| {
+            let token = app.token(&format!("person-{i}"), &["viewer"]);
+            token
+        })
+        .collect();
+    for token in &people {
+        app.ok(token, "{ viewer { id } }", json!({})).await;
+    }
+    for i in 0..40 {
+        let id = app.report(&admin, &format!("incident {i}")).await;
+        let (q, v) = crate::support::transition("triage", &id);
+        app.ok(&admin, &q, v).await;
+        let assign = "mutation($id: ID!, $u: ID!) { assignRole(input: { incidentId: $id, userId: $u, role: SPECIALIST }) { id } }";
+        app.ok(
+            &admin,
+            assign,
+            json!({ "id": id, "u": format!("person-{}", i % 10) }),
+        )
+        .await;
+        let watch = "mutation($id: ID!) { watchIncident(input: { incidentId: $id }) { id } }";
+        app.ok(&people[(i + 1) % 10], watch, json!({ "id": id }))
+            .await;
+        let post = "mutation($id: ID!) { postUpdate(input: { incidentId: $id, audience: INTERNAL, body: \"internal\" }) { id } }";
+        app.ok(&admin, post, json!({ "id": id })).await;
+    }
+    for reader in [&admin, &people[0]] {
+        let mut counts = Vec::new();
+        for first in [1, 10, 40] {
+            let before = app.services.db.statements_executed();
+            let data = app.ok(reader, TEAM_PAGE, json!({ "first": first })).await;
+            let after = app.services.db.statements_executed();
+            let edges = data["incidents"]["edges"].as_array().expect("edges");
+            assert_eq!(edges.len(), first as usize);
+            assert_eq!(edges[0]["node"]["roles"].as_array().unwrap().len(), 1);
+            counts.push(after - before);
+        }
+        // One statement per kind: page, roles held (stakeholder), assignments, watchers,
+        // watching, updates, last broadcasts, and users (which may take two or three rounds,
+        // as users are asked for at different depths). One per incident would be over 40.
+        assert!(
+            counts.iter().all(|&n| n <= 12),
+            "statements for 1, 10 and 40 incidents: {counts:?}"
+        );
+    }
 }

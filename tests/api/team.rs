@@ -174,6 +174,19 @@ async fn assigning_needs_a_known_user_and_an_incident_that_is_not_final(backend:
             "nothing changed on a {status} incident"
         );
     }
+    // Roles held when an incident closes stay as they were: history, not to be relieved.
+    let closing = app.report(&admin, "Closes with a scribe").await;
+    app.ok(&admin, ASSIGN, role_input(&closing, "ada", "SCRIBE"))
+        .await;
+    app.drive_to(&closing, "CLOSED").await;
+    let before = roles(&app, &closing).await;
+    let (code, message) = app
+        .error_code(&admin, RELIEVE, role_input(&closing, "ada", "SCRIBE"))
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    assert!(message.contains("CLOSED"), "{message}");
+    assert_eq!(roles(&app, &closing).await, before);
+
     // Nothing was written by any of the refusals.
     let got = roles(&app, &id).await;
     assert_eq!(got["version"], 1);

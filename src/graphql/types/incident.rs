@@ -12,7 +12,7 @@ use crate::domain::lifecycle::Action;
 use crate::graphql::PageLimit;
 use crate::graphql::cursor;
 use crate::graphql::error::{GqlResult, bad_input, code, with_code};
-use crate::graphql::loaders::{Loaders, TimelineKey};
+use crate::graphql::loaders::{Loaders, TimelineKey, UpdatesKey};
 use crate::graphql::query::{page_size, services, viewer};
 use crate::graphql::types::knowledge::SuggestionObject;
 
@@ -261,7 +261,8 @@ impl IncidentObject {
         Ok(connection)
     }
 
-    /// Who holds (and, with `includeRelieved`, held) which role on this incident.
+    /// Who holds (and, with `includeRelieved`, held) which role on this incident, oldest
+    /// first: the current holders and the most recent history, at most 100.
     async fn roles(
         &self,
         ctx: &Context<'_>,
@@ -284,43 +285,46 @@ impl IncidentObject {
                 ids.push(a.user_id);
             }
         }
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(loaders.user(ctx, &id).await?);
-        }
-        Ok(out)
+        // Awaited together, so the users load in one batch.
+        futures::future::try_join_all(ids.iter().map(|id| loaders.user(ctx, id))).await
     }
 
-    /// The stakeholders following this incident's updates.
-    async fn watchers(&self, ctx: &Context<'_>) -> Result<Vec<UserObject>> {
+    /// The first `first` stakeholders following this incident's updates (up to 100), oldest
+    /// first.
+    #[graphql(complexity = "crate::graphql::limits::list_complexity(first, child_complexity)")]
+    async fn watchers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: Option<i32>,
+    ) -> Result<Vec<UserObject>> {
+        let limit = page_size(first, crate::service::team::MAX_WATCHERS as usize)?;
         let loaders = Loaders::of(ctx)?;
-        let mut out = Vec::new();
-        for id in loaders.watchers(ctx, self.0.id).await? {
-            out.push(loaders.user(ctx, &id).await?);
-        }
-        Ok(out)
+        let ids = loaders.watchers(ctx, self.0.id).await?;
+        let listed = ids.iter().take(limit as usize);
+        futures::future::try_join_all(listed.map(|id| loaders.user(ctx, id))).await
     }
 
     /// Whether the caller watches this incident.
     async fn viewer_is_watching(&self, ctx: &Context<'_>) -> Result<bool> {
-        let me = &viewer(ctx)?.user_id;
-        let watchers = Loaders::of(ctx)?.watchers(ctx, self.0.id).await?;
-        Ok(watchers.iter().any(|w| w == me))
+        Loaders::of(ctx)?.watching(ctx, self.0.id).await
     }
 
-    /// Status updates the caller may see, newest first; `audience` narrows them.
+    /// The newest `first` status updates the caller may see, newest first; `audience`
+    /// narrows them.
+    #[graphql(complexity = "crate::graphql::limits::list_complexity(first, child_complexity)")]
     async fn updates(
         &self,
         ctx: &Context<'_>,
         audience: Option<Audience>,
+        #[graphql(default = 20)] first: Option<i32>,
     ) -> Result<Vec<StatusUpdateObject>> {
-        let all = Loaders::of(ctx)?.updates(ctx, self.0.id).await?;
-        let wanted = audience.map(crate::domain::team::Audience::from);
-        Ok(all
-            .into_iter()
-            .filter(|u| wanted.is_none_or(|a| u.audience == a))
-            .map(StatusUpdateObject)
-            .collect())
+        let key = UpdatesKey {
+            incident: self.0.id,
+            audience: audience.map(Into::into),
+            limit: page_size(first, ctx.data::<PageLimit>()?.0)?,
+        };
+        let found = Loaders::of(ctx)?.updates(ctx, key).await?;
+        Ok(found.into_iter().map(StatusUpdateObject).collect())
     }
 
     /// When the next update for stakeholders is due, by the update cadence of the incident's
