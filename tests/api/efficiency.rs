@@ -77,10 +77,7 @@ async fn people_and_updates_of_a_page_load_in_constant_statements(backend: Backe
     .await;
     let admin = app.admin();
     let people: Vec<String> = (0..10)
-        .map(|i| {
-            let token = app.token(&format!("person-{i}"), &["viewer"]);
-            token
-        })
+        .map(|i| app.token(&format!("person-{i}"), &["viewer"]))
         .collect();
     for token in &people {
         app.ok(token, "{ viewer { id } }", json!({})).await;
