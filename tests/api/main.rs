@@ -13,6 +13,7 @@ mod communications;
 mod concurrency;
 mod durability;
 mod efficiency;
+mod fanout;
 mod http_contract;
 mod import;
 mod knowledge;
