@@ -55,7 +55,9 @@ fn payloads(node: Uuid, ids: &[i64]) -> Vec<String> {
 fn parse(payload: &str) -> Option<(Uuid, Vec<i64>)> {
     let mut parts = payload.split(' ');
     let node = parts.next()?.parse().ok()?;
-    let ids = parts.map(|p| p.parse().ok()).collect::<Option<Vec<i64>>>()?;
+    let ids = parts
+        .map(|p| p.parse().ok())
+        .collect::<Option<Vec<i64>>>()?;
     (!ids.is_empty()).then_some((node, ids))
 }
 
@@ -192,10 +194,7 @@ mod tests {
         let all = payloads(node, &ids);
         assert!(all.len() > 1);
         assert!(all.iter().all(|p| p.len() <= MAX_PAYLOAD));
-        let back: Vec<i64> = all
-            .iter()
-            .flat_map(|p| parse(p).expect("ours").1)
-            .collect();
+        let back: Vec<i64> = all.iter().flat_map(|p| parse(p).expect("ours").1).collect();
         assert_eq!(back, ids);
     }
 

@@ -157,8 +157,7 @@ async fn internal_events_from_another_node_reach_only_those_who_may_see_them() {
     let filter = json!({ "filter": { "incidentId": incident } });
     insider.subscribe("ev", EVENTS, filter.clone()).await;
     outsider.subscribe("ev", EVENTS, filter).await;
-    let updates =
-        "subscription { updatesPosted { audience body incident { id } author { id } } }";
+    let updates = "subscription { updatesPosted { audience body incident { id } author { id } } }";
     insider.subscribe("up", updates, json!({})).await;
     outsider.subscribe("up", updates, json!({})).await;
     b.wait_for_subscribers(4).await;

@@ -29,3 +29,4 @@ mod team;
 mod timeouts;
 mod webhooks;
 mod ws_client;
+mod ws_operations;
