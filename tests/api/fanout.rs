@@ -31,7 +31,12 @@ fn event(payload: &Value) -> &Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_hears_changes_made_on_another_node_in_order_and_once() {
-    let Some((a, b)) = two_nodes(module_path!()).await else {
+    let Some((a, b)) = two_nodes(concat!(
+        module_path!(),
+        "::a_subscriber_hears_changes_made_on_another_node_in_order_and_once"
+    ))
+    .await
+    else {
         return;
     };
     let admin = a.admin();
@@ -138,7 +143,12 @@ fn action_kind(action: &str) -> &'static str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn internal_events_from_another_node_reach_only_those_who_may_see_them() {
-    let Some((a, b)) = two_nodes(module_path!()).await else {
+    let Some((a, b)) = two_nodes(concat!(
+        module_path!(),
+        "::internal_events_from_another_node_reach_only_those_who_may_see_them"
+    ))
+    .await
+    else {
         return;
     };
     let admin = a.admin();
@@ -221,7 +231,8 @@ async fn internal_events_from_another_node_reach_only_those_who_may_see_them() {
 /// one node to the event on another, printed for the README.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_node_latency_is_measured() {
-    let Some((a, b)) = two_nodes(module_path!()).await else {
+    let Some((a, b)) = two_nodes(concat!(module_path!(), "::cross_node_latency_is_measured")).await
+    else {
         return;
     };
     let admin = a.admin();
