@@ -21,8 +21,8 @@ use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
 use crate::service::bus::Bus;
 use crate::service::knowledge::Knowledge;
-use crate::service::{Services, index_worker, webhook_worker};
-use crate::store::Db;
+use crate::service::{Services, fanout, index_worker, webhook_worker};
+use crate::store::{Backend, Db};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -47,6 +47,8 @@ pub struct App {
     pub index_worker: tokio::task::JoinHandle<()>,
     /// Delivers webhooks from the outbox until aborted.
     pub webhook_worker: tokio::task::JoinHandle<()>,
+    /// On PostgreSQL: publishes other nodes' changes on this node's bus until aborted.
+    pub fanout: Option<tokio::task::JoinHandle<()>>,
     pub schema: AppSchema,
     /// Present when HS256 is enabled: signs development tokens.
     pub issuer: Option<TokenIssuer>,
@@ -187,6 +189,10 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         Duration::from_millis(settings.knowledge.poll_interval_ms),
     );
     let webhook_worker = webhook_worker::spawn(&services, (&settings.webhooks).into())?;
+    let fanout = match services.db.backend() {
+        Backend::Postgres => Some(fanout::start(&services, settings.database_url()).await),
+        Backend::Sqlite => None,
+    };
     let schema = graphql::build_schema(Some(services.clone()), settings);
     let state = AppState {
         schema: schema.clone(),
@@ -201,6 +207,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         services,
         index_worker,
         webhook_worker,
+        fanout,
         schema,
         issuer: keys.issuer,
     })

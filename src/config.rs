@@ -195,7 +195,8 @@ pub struct Limits {
     pub aliases: usize,
     pub request_timeout_seconds: u64,
     pub page_size: usize,
-    /// Active subscriptions one websocket connection may hold at once.
+    /// Active subscriptions one websocket connection may hold at once; also how many
+    /// queries and mutations may run at once on one connection.
     pub subscriptions_per_connection: usize,
     /// Committed changes kept for the slowest subscriber; one that falls further behind
     /// skips the oldest and is told how many it missed.

@@ -19,6 +19,9 @@ pub async fn run(settings: Settings) -> Result<(), String> {
     app.index_worker.abort();
     // Deliveries in flight lose their lease and are sent again after the next start.
     app.webhook_worker.abort();
+    if let Some(fanout) = &app.fanout {
+        fanout.abort();
+    }
     app.services.db.close().await.map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())

@@ -233,7 +233,7 @@ async fn execute(
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 media,
                 body: serde_json::json!({ "errors": [{
-                    "message": format!("the request took longer than the limit of {} s and was cancelled; reload before retrying a mutation", limit.as_secs()),
+                    "message": response::took_too_long(limit),
                     "extensions": { "code": code::INTERNAL },
                 }]}),
             }

@@ -105,6 +105,14 @@ pub fn from_graphql(
     }
 }
 
+/// What a client hears when its request ran into `limits.request_timeout_seconds`.
+pub(super) fn took_too_long(limit: std::time::Duration) -> String {
+    format!(
+        "the request took longer than the limit of {} s and was cancelled; reload before retrying a mutation",
+        limit.as_secs()
+    )
+}
+
 /// async-graphql's limit messages do not say what the limit is.
 pub(super) fn clarify(message: &str, depth: usize, complexity: usize) -> String {
     match message {

@@ -4,10 +4,14 @@
 //! The buffer is one bounded ring shared by all subscribers (tokio's broadcast channel). A
 //! subscriber that falls more than `CAPACITY` events behind does not hold memory hostage: it
 //! loses the oldest events and is told how many it missed, so a client can re-sync by querying.
+//!
+//! On PostgreSQL the bus also carries the changes other nodes commit (see `fanout`); the
+//! node id tells this node's announcements from theirs.
 
 use std::sync::Arc;
 
 use tokio::sync::{Notify, broadcast};
+use uuid::Uuid;
 
 use crate::domain::incident::Incident;
 use crate::store::events::Event;
@@ -28,6 +32,8 @@ pub struct Bus {
     /// Rung when a committed change queued webhook deliveries, so this node's delivery
     /// worker sends them at once instead of at its next poll.
     deliveries_queued: Arc<Notify>,
+    /// This node, chosen at random when it starts.
+    node_id: Uuid,
 }
 
 impl Default for Bus {
@@ -42,10 +48,16 @@ impl Bus {
         Self {
             tx,
             deliveries_queued: Arc::new(Notify::new()),
+            node_id: Uuid::new_v4(),
         }
     }
 
-    /// Only `Journal::commit` calls this, after the commit succeeded.
+    pub fn node_id(&self) -> Uuid {
+        self.node_id
+    }
+
+    /// Only `Journal::commit` calls this, after the commit succeeded, and the fan-out
+    /// listener, for changes another node committed.
     pub(super) fn publish(&self, published: Published) {
         // No subscriber is not an error: nobody is listening right now.
         let _ = self.tx.send(Arc::new(published));

@@ -1,7 +1,7 @@
 //! Every change to an incident is written through a `Journal`: its timeline event is appended
 //! in the transaction of the change, and subscribers hear of it only after that transaction
-//! commits. A rolled-back change (an error, a dropped journal) publishes nothing, and queues
-//! no webhook delivery.
+//! commits. A rolled-back change (an error, a dropped journal) publishes nothing, announces
+//! nothing to other nodes, and queues no webhook delivery.
 
 use sea_orm::{DatabaseTransaction, DbErr};
 
@@ -52,8 +52,13 @@ impl Journal {
         Ok(event)
     }
 
-    /// Commits, then publishes what was recorded, in order.
+    /// Announces what was recorded to the other nodes (delivered only if the commit
+    /// succeeds), commits, then publishes it here, in order.
     pub async fn commit(self, bus: &Bus) -> Result<(), DbErr> {
+        if !self.recorded.is_empty() {
+            let ids: Vec<i64> = self.recorded.iter().map(|p| p.event.id).collect();
+            super::fanout::announce(&*self.txn, bus.node_id(), &ids).await?;
+        }
         self.txn.commit().await?;
         if self.queued_deliveries {
             bus.ring_deliveries();

@@ -4,6 +4,7 @@
 pub mod bus;
 pub mod communications;
 pub mod error;
+pub mod fanout;
 pub mod import;
 pub mod incidents;
 pub mod index_worker;

@@ -130,6 +130,19 @@ pub async fn first_page_of_each(
     group(rows)
 }
 
+/// The events with these ids, in id order (the order they were appended); ids that do not
+/// exist are left out.
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Event>, DbErr> {
+    Entity::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Event::try_from)
+        .collect()
+}
+
 /// Events of one incident after the cursor event, in order.
 pub async fn page_after(
     conn: &impl ConnectionTrait,

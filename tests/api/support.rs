@@ -221,8 +221,22 @@ impl TestApp {
             _pg: pg,
             _earlier_data_dirs: earlier_data_dirs,
             server,
-            workers: vec![app.index_worker, app.webhook_worker],
+            workers: [app.index_worker, app.webhook_worker]
+                .into_iter()
+                .chain(app.fanout)
+                .collect(),
         }
+    }
+
+    /// A second node on this app's PostgreSQL database, with its own data folder (index),
+    /// bus and workers, both running, as behind a load balancer. The database stays this
+    /// app's: drop the other node first (declare it after this one).
+    pub async fn another_node(&self, configure: impl FnOnce(&mut Settings)) -> Self {
+        let url = self
+            .postgres_url()
+            .expect("several nodes share a PostgreSQL database");
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        Self::start(data_dir, Some(url), None, Vec::new(), configure).await
     }
 
     /// The PostgreSQL database this app uses, if it runs on PostgreSQL.

@@ -1,20 +1,28 @@
 //! One connection's executor: every operation on the connection runs as the caller who
 //! opened it, with its own DataLoaders (forgotten between the events of a subscription, so
 //! nested fields show current data) and the connection's subscription slots.
+//!
+//! Queries and mutations sent over the connection get the same bounds as over HTTP: each
+//! runs under the request time limit, and a connection has at most as many of them in
+//! flight as it may hold subscriptions (the protocols let a client send operations without
+//! waiting for answers, so without a bound one connection could start any number).
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::futures_util::stream::BoxStream;
-use async_graphql::{Data, Executor, Request, Response};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Data, Executor, Request, Response, ServerError};
 use futures::StreamExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::Viewer;
 use crate::graphql::error::code;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::slots::SubscriptionSlots;
 use crate::graphql::{AppSchema, RequestId};
-use crate::http::response::clarify;
+use crate::http::response::{clarify, took_too_long};
 use crate::service::Services;
 
 #[derive(Clone)]
@@ -23,6 +31,10 @@ pub struct ConnectionExecutor {
     pub services: Services,
     pub viewer: Viewer,
     pub slots: Arc<SubscriptionSlots>,
+    /// Queries and mutations that may run at once on this connection.
+    pub in_flight: Arc<Semaphore>,
+    pub in_flight_max: usize,
+    pub request_timeout: Duration,
     pub request_id: String,
     pub depth: usize,
     pub complexity: usize,
@@ -38,6 +50,82 @@ impl ConnectionExecutor {
             .data(RequestId(self.request_id.clone()));
         (request, driver)
     }
+
+    /// A query or mutation: one answer, within the time limit, holding an in-flight permit
+    /// while it runs. The permit is taken now, when the operation arrives, so the one over
+    /// the limit is refused at once.
+    fn run_once(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> impl Future<Output = Response> + Send + 'static {
+        let permit = self.in_flight.clone().try_acquire_owned();
+        let max = self.in_flight_max;
+        let (request, driver) = self.prepare(request);
+        let mut stream = self.stream(request, session_data);
+        let (depth, complexity) = (self.depth, self.complexity);
+        let limit = self.request_timeout;
+        let request_id = self.request_id.clone();
+        async move {
+            let _permit: OwnedSemaphorePermit = match permit {
+                Ok(permit) => permit,
+                Err(_) => {
+                    return error(
+                        format!(
+                            "this connection already has {max} queries and mutations in flight, the limit; wait for an answer before sending more"
+                        ),
+                        code::RATE_LIMITED,
+                    );
+                }
+            };
+            match tokio::time::timeout(limit, driver.drive(stream.next())).await {
+                Ok(Some(response)) => with_codes(response, depth, complexity),
+                // A query or mutation always answers once; no answer would be a bug upstream.
+                Ok(None) => error("the operation gave no answer".into(), code::INTERNAL),
+                Err(_) => {
+                    tracing::warn!(request.id = %request_id, "websocket operation cancelled at the time limit");
+                    error(took_too_long(limit), code::INTERNAL)
+                }
+            }
+        }
+    }
+
+    fn stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        match session_data {
+            Some(data) => self.schema.execute_stream_with_session_data(request, data),
+            None => self.schema.execute_stream(request),
+        }
+    }
+}
+
+/// Whether the request runs a subscription. The document is parsed once: the request keeps
+/// it for execution. One that does not parse is not a subscription (execution reports why).
+fn is_subscription(request: &mut Request) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return false;
+    };
+    let ty = match &document.operations {
+        DocumentOperations::Single(op) => Some(op.node.ty),
+        DocumentOperations::Multiple(ops) => name
+            .as_deref()
+            .and_then(|n| ops.get(n))
+            .map(|op| op.node.ty),
+    };
+    ty == Some(OperationType::Subscription)
+}
+
+fn error(message: String, code: &str) -> Response {
+    let mut error = ServerError::new(message, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+    Response::from_errors(vec![error])
 }
 
 /// As over HTTP: an error without a code comes from parsing or validation (the client's
@@ -55,25 +143,19 @@ fn with_codes(mut response: Response, depth: usize, complexity: usize) -> Respon
 
 impl Executor for ConnectionExecutor {
     fn execute(&self, request: Request) -> impl Future<Output = Response> + Send {
-        let (request, driver) = self.prepare(request);
-        let schema = self.schema.clone();
-        let (depth, complexity) = (self.depth, self.complexity);
-        async move {
-            let response = driver.drive(schema.execute(request)).await;
-            with_codes(response, depth, complexity)
-        }
+        self.run_once(request, None)
     }
 
     fn execute_stream(
         &self,
-        request: Request,
+        mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
+        if !is_subscription(&mut request) {
+            return futures::stream::once(self.run_once(request, session_data)).boxed();
+        }
         let (request, driver) = self.prepare(request);
-        let stream = match session_data {
-            Some(data) => self.schema.execute_stream_with_session_data(request, data),
-            None => self.schema.execute_stream(request),
-        };
+        let stream = self.stream(request, session_data);
         let (depth, complexity) = (self.depth, self.complexity);
         driver
             .drive_stream(stream)

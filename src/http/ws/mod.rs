@@ -121,6 +121,11 @@ async fn serve(
         services: state.services.clone(),
         viewer,
         slots: SubscriptionSlots::new(state.limits.subscriptions_per_connection),
+        in_flight: Arc::new(tokio::sync::Semaphore::new(
+            state.limits.subscriptions_per_connection,
+        )),
+        in_flight_max: state.limits.subscriptions_per_connection,
+        request_timeout: state.limits.request_timeout(),
         request_id: request_id.clone(),
         depth: state.limits.depth,
         complexity: state.limits.complexity,
