@@ -87,9 +87,14 @@ async fn search_numbers(app: &TestApp, token: &str, q: &str) -> Vec<String> {
         .collect()
 }
 
+/// How long the other tests give the index to catch up. The one-second promise itself is
+/// tested once, in `resolved_incidents_are_suggested_with_reasons`; elsewhere a loaded CI
+/// machine must not turn a slow moment into a failure of something else.
+const SETTLED: Duration = Duration::from_secs(10);
+
 /// Waits (bounded) until searching `q` finds exactly `number`.
-async fn searchable_within_a_second(app: &TestApp, token: &str, q: &str, number: &str) {
-    within(Duration::from_secs(1), || async {
+async fn searchable(app: &TestApp, token: &str, q: &str, number: &str) {
+    within(SETTLED, || async {
         search_numbers(app, token, q).await == [number]
     })
     .await;
@@ -220,7 +225,7 @@ async fn only_resolved_incidents_are_in_the_knowledge_base(backend: Backend) {
         "Increase max.poll.records",
     )
     .await;
-    searchable_within_a_second(&app, &lead, "kafka consumer lag", &a_number).await;
+    searchable(&app, &lead, "kafka consumer lag", &a_number).await;
 
     // Reopened: it leaves the suggestions until resolved again.
     app.ok(
@@ -229,14 +234,14 @@ async fn only_resolved_incidents_are_in_the_knowledge_base(backend: Backend) {
         json!({ "id": a }),
     )
     .await;
-    within(Duration::from_secs(1), || async {
+    within(SETTLED, || async {
         search_numbers(&app, &lead, "kafka consumer lag")
             .await
             .is_empty()
     })
     .await;
     app.ok(&lead, "mutation($id: ID!) { resolveIncident(input: { id: $id, resolution: { summary: \"Scaled the consumers\" } }) { id } }", json!({ "id": a })).await;
-    searchable_within_a_second(&app, &lead, "scaled consumers", &a_number).await;
+    searchable(&app, &lead, "scaled consumers", &a_number).await;
     // The edited resolution replaced the old document.
     assert!(
         search_numbers(&app, &lead, "\"max.poll.records\"")
@@ -325,7 +330,7 @@ async fn ratings_close_the_learning_loop(backend: Backend) {
         "catalog",
     )
     .await;
-    within(Duration::from_secs(1), || async {
+    within(SETTLED, || async {
         suggested_numbers(&app, &lead, &new).await.len() == 2
     })
     .await;
@@ -365,7 +370,7 @@ async fn ratings_close_the_learning_loop(backend: Backend) {
         "shown in the suggested incident's timeline too"
     );
     app.ok(&lead, RATE, rate(&new, second, true)).await;
-    within(Duration::from_secs(1), || async {
+    within(SETTLED, || async {
         let data = app.ok(&lead, SUGGEST, json!({ "id": new })).await;
         let top = &data["incident"]["suggestions"][0];
         top["incident"]["number"] == second_number.as_str()
@@ -452,7 +457,7 @@ async fn search_input_is_text_not_a_programme(backend: Backend) {
         "Automate renewal",
     )
     .await;
-    searchable_within_a_second(&app, &lead, "certificate", &a_number).await;
+    searchable(&app, &lead, "certificate", &a_number).await;
 
     // Phrases and exclusions work.
     assert_eq!(
@@ -590,7 +595,7 @@ async fn suggestions_work_for_an_incident_without_description(backend: Backend) 
         "Prune images nightly",
     )
     .await;
-    searchable_within_a_second(&app, &lead, "disk full", &a_number).await;
+    searchable(&app, &lead, "disk full", &a_number).await;
     let (empty, _) = report(&app, &lead, "Disk full", "", "ci").await;
     assert_eq!(suggested_numbers(&app, &lead, &empty).await, [a_number]);
     // Only stop words: no suggestions, no error.
