@@ -345,6 +345,10 @@ async fn update_bodies_cannot_inject_html(backend: Backend) {
     assert!(!html.contains("<b>tags"), "{html}");
     assert!(!html.contains(r#"href="javascript"#), "{html}");
     assert!(
+        html.contains("<strong>bold</strong>"),
+        "Markdown is rendered: {html}"
+    );
+    assert!(
         html.contains("&lt;script&gt;alert('x')&lt;/script&gt;"),
         "{html}"
     );

@@ -1,6 +1,6 @@
 //! `/status`: the status page for people. Server-rendered, no script, readable on a phone.
-//! maud escapes every interpolated value, so an update body is shown as the text it is
-//! (`<script>` included); its line breaks are kept by CSS (`white-space: pre-wrap`).
+//! maud escapes every interpolated value; update bodies are Markdown, rendered by
+//! `markdown.rs` with raw HTML shown as text and only web and mail links.
 
 use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -104,7 +104,7 @@ fn updates(list: &[PublicUpdate]) -> Markup {
                         }
                         (time(update.at))
                     }
-                    p.body { (update.body) }
+                    div.body { (PreEscaped(super::markdown::to_safe_html(&update.body))) }
                 }
             }
         }
@@ -175,7 +175,7 @@ header .muted{margin-top:4px}
 .updates li:first-child::before{background:#1f2328}
 .update-head{font-size:.85rem;color:#636c76}
 .update-head strong{color:#1f2328}
-.body{white-space:pre-wrap;overflow-wrap:anywhere;margin-top:2px}
+.body{overflow-wrap:anywhere;margin-top:2px}.body p{margin:0 0 6px}.body ul,.body ol{margin:0 0 6px;padding-left:20px}.body pre{white-space:pre-wrap}
 details{margin-top:10px}
 summary{cursor:pointer;color:#0969da;font-size:.9rem}
 footer{margin-top:32px;text-align:center}
@@ -214,8 +214,8 @@ mod tests {
         assert!(!out.contains("<script"), "{out}");
         assert!(out.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(
-            out.contains("line one\n&lt;script&gt;"),
-            "line breaks are kept"
+            out.contains("<p>line one</p>"),
+            "the body is Markdown: {out}"
         );
     }
 }

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod html;
 pub mod json;
+pub mod markdown;
 
 use axum::body::Bytes;
 use axum::extract::State;
