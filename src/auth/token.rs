@@ -72,14 +72,7 @@ impl TokenVerifier {
 
     /// Verifies an `Authorization` header value.
     pub fn verify_header(&self, header: Option<&str>) -> Result<Viewer, AuthError> {
-        let header = header.ok_or(AuthError::Missing)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(AuthError::Malformed)?;
-        self.verify(token)
+        self.verify_header_until(header).map(|(viewer, _)| viewer)
     }
 
     pub fn verify(&self, token: &str) -> Result<Viewer, AuthError> {

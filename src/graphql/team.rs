@@ -9,6 +9,7 @@ use super::error::{GqlResult, code, with_code};
 use super::inputs::incident_ref;
 use super::query::{page_size, services, viewer};
 use super::team_inputs::*;
+use super::types::enums::IncidentRoleKind;
 use super::types::team::OverdueUpdateObject;
 use super::types::{IncidentObject, StatusUpdateObject, TimelineEventObject, UserObject};
 use crate::domain::DomainError;
@@ -42,6 +43,21 @@ fn user_id(id: &ID) -> Result<String> {
         ));
     }
     Ok(trimmed.to_owned())
+}
+
+/// The incident and the change of `assignRole` and `relieveRole`, parsed.
+fn role_change(
+    incident_id: &ID,
+    user: &ID,
+    role: IncidentRoleKind,
+    expected_version: Option<i32>,
+) -> Result<(IncidentRef, RoleChange)> {
+    let change = RoleChange {
+        user_id: user_id(user)?,
+        role: role.into(),
+        expected_version,
+    };
+    Ok((target(incident_id)?, change))
 }
 
 #[derive(Default)]
@@ -121,13 +137,14 @@ impl TeamMutation {
         ctx: &Context<'_>,
         input: AssignRoleInput,
     ) -> Result<IncidentObject> {
-        let change = RoleChange {
-            user_id: user_id(&input.user_id)?,
-            role: input.role.into(),
-            expected_version: input.expected_version,
-        };
+        let (incident, change) = role_change(
+            &input.incident_id,
+            &input.user_id,
+            input.role,
+            input.expected_version,
+        )?;
         let incident = services(ctx)?
-            .assign_role(viewer(ctx)?, target(&input.incident_id)?, change)
+            .assign_role(viewer(ctx)?, incident, change)
             .await
             .gql(ctx)?;
         Ok(IncidentObject(incident))
@@ -139,13 +156,14 @@ impl TeamMutation {
         ctx: &Context<'_>,
         input: RelieveRoleInput,
     ) -> Result<IncidentObject> {
-        let change = RoleChange {
-            user_id: user_id(&input.user_id)?,
-            role: input.role.into(),
-            expected_version: input.expected_version,
-        };
+        let (incident, change) = role_change(
+            &input.incident_id,
+            &input.user_id,
+            input.role,
+            input.expected_version,
+        )?;
         let incident = services(ctx)?
-            .relieve_role(viewer(ctx)?, target(&input.incident_id)?, change)
+            .relieve_role(viewer(ctx)?, incident, change)
             .await
             .gql(ctx)?;
         Ok(IncidentObject(incident))

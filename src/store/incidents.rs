@@ -281,6 +281,15 @@ pub async fn count(conn: &impl ConnectionTrait, filter: &ListFilter) -> Result<u
     filtered(filter).count(conn).await
 }
 
+/// Not yet resolved, closed or cancelled.
+fn is_open() -> sea_orm::sea_query::SimpleExpr {
+    Column::Status.is_not_in([
+        Status::Resolved.as_str(),
+        Status::Closed.as_str(),
+        Status::Cancelled.as_str(),
+    ])
+}
+
 /// The open incidents on which `user` holds a role now, highest priority first (untriaged
 /// last), newest first within a priority; at most `limit`.
 pub async fn open_held_by(
@@ -297,11 +306,7 @@ pub async fn open_held_by(
         .to_owned();
     Entity::find()
         .filter(Column::Id.in_subquery(held))
-        .filter(Column::Status.is_not_in([
-            Status::Resolved.as_str(),
-            Status::Closed.as_str(),
-            Status::Cancelled.as_str(),
-        ]))
+        .filter(is_open())
         .order_by(priority_rank_expr(), sea_orm::Order::Asc)
         .order_by_desc(Column::Number)
         .limit(limit)
@@ -322,11 +327,7 @@ pub async fn open_with_priorities(
         return Ok(Vec::new());
     }
     Entity::find()
-        .filter(Column::Status.is_not_in([
-            Status::Resolved.as_str(),
-            Status::Closed.as_str(),
-            Status::Cancelled.as_str(),
-        ]))
+        .filter(is_open())
         .filter(Column::Priority.is_in(priorities.iter().map(|p| p.rank())))
         .order_by_asc(Column::Number)
         .all(conn)
