@@ -10,7 +10,7 @@ use tantivy::query::{
     TermQuery,
 };
 use tantivy::schema::{Field as TantivyField, IndexRecordOption};
-use tantivy::tokenizer::{SimpleTokenizer, TokenStream, Tokenizer};
+use tantivy::tokenizer::{SimpleTokenizer, TextAnalyzer, TokenStream, Tokenizer};
 use tantivy::{DateTime as TantivyDateTime, DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use crate::error::SearchError;
@@ -178,14 +178,14 @@ impl KnowledgeBase {
             searcher.search(&query, &(Count, FacetCounts, top))?
         };
 
-        let stems = parsed
-            .positive
-            .iter()
-            .flat_map(|c| c.words())
-            .map(|w| (w.stem.clone(), 1.0))
-            .collect();
-        let highlighter = Highlighter::new(stems, &analyzer, f);
-        let hits = self.hits(&searcher, &highlighter, page)?;
+        let highlighter = Highlighter::new(
+            parsed
+                .positive
+                .iter()
+                .flat_map(|c| c.words())
+                .map(|w| (w.stem.clone(), 1.0)),
+        );
+        let hits = self.hits(&searcher, &highlighter, &mut analyzer, page)?;
         Ok(SearchResults {
             hits,
             total,
@@ -222,6 +222,7 @@ impl KnowledgeBase {
         &self,
         searcher: &Searcher,
         highlighter: &Highlighter,
+        analyzer: &mut TextAnalyzer,
         page: Vec<(f32, DocAddress)>,
     ) -> Result<Vec<SearchHit>, SearchError> {
         page.into_iter()
@@ -229,7 +230,7 @@ impl KnowledgeBase {
                 let stored: TantivyDocument = searcher.doc(address)?;
                 let doc = self.fields.read_document(&stored);
                 Ok(SearchHit {
-                    highlights: highlighter.highlights(&doc),
+                    highlights: highlighter.highlight(analyzer, &doc).highlights,
                     id: doc.id,
                     number: doc.number,
                     score,
