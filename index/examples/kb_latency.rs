@@ -50,7 +50,11 @@ fn suggest(dir: &Path, queries: usize) -> Result<(), String> {
     let mut generator = Generator::new(7);
     let probes: Vec<Probe> = (0..200).map(|_| generator.probe()).collect();
     let opts = SuggestOptions::default();
-    for p in probes.iter().take(100) {
+    let warmup = std::env::var("KB_WARMUP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    for p in probes.iter().take(warmup) {
         kb.suggest(p, &opts).map_err(|e| e.to_string())?;
     }
     let mut times: Vec<Duration> = (0..queries)
@@ -72,7 +76,7 @@ fn suggest(dir: &Path, queries: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// `KB_MAX_TERMS` and `KB_MAX_DF_RATIO` override the defaults, to compare variants.
+/// `KB_MAX_TERMS`, `KB_MAX_DF_RATIO` and `KB_TITLE_BOOST` override the defaults, to compare variants.
 fn ranking_from_env() -> RankingConfig {
     let var = |name: &str| std::env::var(name).ok();
     let mut ranking = RankingConfig::default();
@@ -81,6 +85,9 @@ fn ranking_from_env() -> RankingConfig {
     }
     if let Some(r) = var("KB_MAX_DF_RATIO").and_then(|v| v.parse().ok()) {
         ranking.max_doc_freq_ratio = r;
+    }
+    if let Some(b) = var("KB_TITLE_BOOST").and_then(|v| v.parse().ok()) {
+        ranking.title_boost = b;
     }
     ranking
 }

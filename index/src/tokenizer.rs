@@ -131,10 +131,12 @@ fn word_char(text: &str, at: usize) -> (bool, usize) {
 }
 
 impl EnglishTokenStream<'_> {
-    /// The next raw word: its byte range. Advances the position as `SimpleTokenizer` does (every
-    /// word counts, even one a later step drops).
-    fn next_word(&mut self) -> Option<(usize, usize)> {
-        let len = self.text.len();
+    /// The next raw word: its byte range, whether it is all ASCII, and whether it is all ASCII
+    /// digits. Advances the position as `SimpleTokenizer` does (every word counts, even one a
+    /// later step drops).
+    fn next_word(&mut self) -> Option<Word> {
+        let bytes = self.text.as_bytes();
+        let len = bytes.len();
         let mut start = self.at;
         while start < len {
             let (is_word, width) = word_char(self.text, start);
@@ -147,24 +149,53 @@ impl EnglishTokenStream<'_> {
             self.at = len;
             return None;
         }
-        let mut end = start;
-        while end < len {
-            let (is_word, width) = word_char(self.text, end);
-            if !is_word {
-                break;
+        let mut word = Word {
+            start,
+            end: start,
+            ascii: true,
+            digits: true,
+        };
+        while word.end < len {
+            let b = bytes[word.end];
+            if b.is_ascii() {
+                if !b.is_ascii_alphanumeric() {
+                    break;
+                }
+                word.digits &= b.is_ascii_digit();
+                word.end += 1;
+            } else {
+                let (is_word, width) = word_char(self.text, word.end);
+                if !is_word {
+                    break;
+                }
+                word.ascii = false;
+                word.digits = false;
+                word.end += width;
             }
-            end += width;
         }
-        self.at = end;
+        self.at = word.end;
         let token = &mut self.tokenizer.token;
         token.position = token.position.wrapping_add(1);
-        Some((start, end))
+        Some(word)
     }
+}
+
+struct Word {
+    start: usize,
+    end: usize,
+    ascii: bool,
+    digits: bool,
 }
 
 impl TokenStream for EnglishTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        while let Some((start, end)) = self.next_word() {
+        while let Some(Word {
+            start,
+            end,
+            ascii,
+            digits,
+        }) = self.next_word()
+        {
             let raw = &self.text[start..end];
             let EnglishTokenizer {
                 stop_words,
@@ -180,7 +211,7 @@ impl TokenStream for EnglishTokenStream<'_> {
             token.offset_to = end;
             let text = &mut token.text;
             text.clear();
-            if raw.is_ascii() {
+            if ascii {
                 text.push_str(raw);
                 text.make_ascii_lowercase();
             } else {
@@ -191,7 +222,7 @@ impl TokenStream for EnglishTokenStream<'_> {
             }
             // Numbers are their own stems and never stop words; they are also most of the
             // one-off words (ports, counts, line numbers) that would crowd the memo.
-            if text.bytes().all(|b| b.is_ascii_digit()) {
+            if digits {
                 return true;
             }
             if let Some(known) = memo.get(text.as_str()) {
