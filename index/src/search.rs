@@ -4,6 +4,7 @@
 
 use std::ops::Bound;
 
+use tantivy::collector::sort_key::SortByStaticFastValue;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
@@ -18,7 +19,7 @@ use crate::facets::FacetCounts;
 use crate::highlight::Highlighter;
 use crate::kb::KnowledgeBase;
 use crate::model::{Facets, SearchHit, SearchQuery, SearchResults};
-use crate::schema::{RESOLVED_AT, to_tantivy_datetime};
+use crate::schema::{NUMBER, RESOLVED_AT, to_tantivy_datetime};
 use crate::user_query::{self, Clause};
 
 /// Longest search text, in characters.
@@ -162,9 +163,15 @@ impl KnowledgeBase {
             let (total, facets) = searcher.search(&query, &(Count, FacetCounts))?;
             (total, facets, Vec::new())
         } else if browse {
-            let top = TopDocs::with_limit(q.limit)
-                .and_offset(q.offset)
-                .order_by_fast_field::<TantivyDateTime>(RESOLVED_AT, Order::Desc);
+            // Ties (the same second) go to the higher number, so the order does not depend on
+            // which writer thread or segment a document landed in, and pages stay stable.
+            let top = TopDocs::with_limit(q.limit).and_offset(q.offset).order_by((
+                (
+                    SortByStaticFastValue::<TantivyDateTime>::for_field(RESOLVED_AT),
+                    Order::Desc,
+                ),
+                (SortByStaticFastValue::<i64>::for_field(NUMBER), Order::Desc),
+            ));
             let (total, facets, top) = searcher.search(&query, &(Count, FacetCounts, top))?;
             (
                 total,
