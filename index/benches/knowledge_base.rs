@@ -1,7 +1,8 @@
 //! Knowledge-base benchmarks on synthetic incidents (seeded, so every run indexes the same
 //! documents):
 //!
-//! - bulk indexing into an on-disk index with the default writer (1 thread, 64 MB heap):
+//! - bulk indexing into an on-disk index with the default writer (2 threads on a machine with
+//!   2 cores or more, 64 MB heap):
 //!   docs/s, index size on disk, peak process memory while indexing;
 //! - suggestion and free-text search latency on one core: p50/p99 over a fixed set of
 //!   queries, then criterion's own estimate;
@@ -9,8 +10,8 @@
 //!
 //! `cargo bench -p hindsight-index --bench knowledge_base` runs the 100k-document case (a
 //! couple of minutes). `KB_BENCH_1M=1` adds the 1M case (much longer on a small machine).
-//! `KB_BENCH_SIZES=20000,50000` picks other sizes; `KB_BENCH_WRITER_THREADS=2` indexes with two
-//! writer threads. Criterion's usual arguments (a filter, `--quick`) apply to the criterion
+//! `KB_BENCH_SIZES=20000,50000` picks other sizes; `KB_BENCH_WRITER_THREADS=1` indexes with one
+//! writer thread. Criterion's usual arguments (a filter, `--quick`) apply to the criterion
 //! part.
 
 use std::hint::black_box;
@@ -117,11 +118,12 @@ fn text_bytes(d: &IncidentDoc) -> usize {
         + d.fix.as_ref().map_or(0, String::len)
 }
 
+/// `KB_BENCH_WRITER_THREADS`, or the default writer's thread count.
 fn writer_threads() -> usize {
     std::env::var("KB_BENCH_WRITER_THREADS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1)
+        .unwrap_or(IndexOptions::default().writer_threads)
 }
 
 fn build(dir: &Path, n: usize) -> KnowledgeBase {

@@ -102,6 +102,29 @@ fn main() -> ExitCode {
             },
         ),
         (
+            "df ratio 0.05, no floor",
+            RankingConfig {
+                min_doc_freq_cutoff: 0,
+                ..d()
+            },
+        ),
+        (
+            "df ratio 0.02, no floor",
+            RankingConfig {
+                max_doc_freq_ratio: 0.02,
+                min_doc_freq_cutoff: 0,
+                ..d()
+            },
+        ),
+        (
+            "df ratio 0.01, no floor",
+            RankingConfig {
+                max_doc_freq_ratio: 0.01,
+                min_doc_freq_cutoff: 0,
+                ..d()
+            },
+        ),
+        (
             "rerank 50 candidates",
             RankingConfig {
                 rerank_candidates: 50,

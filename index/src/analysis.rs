@@ -2,11 +2,9 @@
 //! stop words, stemmed, very long tokens dropped), and the stable hash of exact-match values.
 
 use tantivy::Index;
-use tantivy::tokenizer::{
-    LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, TokenStream,
-};
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
-use crate::stem_cache::CachedEnglishStemmer;
+use crate::tokenizer::EnglishTokenizer;
 
 /// Name under which the English analyzer is registered with every index we open.
 pub(crate) const ENGLISH: &str = "hindsight_en";
@@ -21,7 +19,7 @@ pub(crate) const ANALYZER_VERSION: u64 = 1;
 /// prepositions) and the fragments of contractions that the word tokenizer leaves ("isn't" ->
 /// "isn", "t"). Unlike Snowball's list it keeps the words that mean something in an incident
 /// ("down", "out", "off", "up", "over", "under", "after", "before").
-const STOP_WORDS: &[&str] = &[
+pub(crate) const STOP_WORDS: &[&str] = &[
     "a",
     "about",
     "against",
@@ -163,13 +161,7 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 pub(crate) fn english_analyzer() -> TextAnalyzer {
-    let stop_words = StopWordFilter::remove(STOP_WORDS.iter().map(|w| (*w).to_owned()));
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(LowerCaser)
-        .filter(stop_words)
-        .filter(CachedEnglishStemmer)
-        .build()
+    TextAnalyzer::from(EnglishTokenizer::new(STOP_WORDS, MAX_TOKEN_BYTES))
 }
 
 /// Registers our analyzers; tantivy does not persist custom tokenizers, so this runs on every

@@ -23,9 +23,9 @@ mod model;
 mod ranking;
 mod schema;
 mod search;
-mod stem_cache;
 mod suggest;
 pub mod synthetic;
+mod tokenizer;
 mod top_k;
 mod user_query;
 

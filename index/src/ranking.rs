@@ -13,8 +13,12 @@ pub struct RankingConfig {
     pub max_query_terms: usize,
     /// In a large index, words found in more than this share of the incidents are left out of
     /// the query: they say little about which incident is alike and cost the most to score.
-    /// Never applied below [`MIN_DOC_FREQ_CUTOFF`] documents containing the word.
+    /// Never applied below `min_doc_freq_cutoff` documents containing the word.
     pub max_doc_freq_ratio: f32,
+    /// The document frequency below which no word is too common to query, whatever the ratio
+    /// ([`MIN_DOC_FREQ_CUTOFF`] by default; the backtest lowers it to see what the ratio costs
+    /// on a small corpus).
+    pub min_doc_freq_cutoff: u64,
     /// How much a probe word in the title counts, against once in the description, when
     /// picking and weighting the query words.
     pub probe_title_weight: f32,
@@ -46,6 +50,7 @@ impl Default for RankingConfig {
         RankingConfig {
             max_query_terms: 24,
             max_doc_freq_ratio: 0.05,
+            min_doc_freq_cutoff: MIN_DOC_FREQ_CUTOFF,
             probe_title_weight: 2.0,
             content_boost: 1.0,
             title_boost: 2.0,
@@ -62,7 +67,7 @@ impl RankingConfig {
     /// The largest document frequency a query word may have in an index of `num_docs`.
     pub fn max_doc_freq(&self, num_docs: u64) -> u64 {
         let by_ratio = (num_docs as f64 * f64::from(self.max_doc_freq_ratio.max(0.0))) as u64;
-        by_ratio.max(MIN_DOC_FREQ_CUTOFF)
+        by_ratio.max(self.min_doc_freq_cutoff)
     }
 
     /// The helpfulness factor, within `1 ± helpfulness_spread`.

@@ -4,13 +4,14 @@
 
 use std::ops::Bound;
 
+use tantivy::collector::sort_key::SortByStaticFastValue;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
     TermQuery,
 };
 use tantivy::schema::{Field as TantivyField, IndexRecordOption};
-use tantivy::tokenizer::{SimpleTokenizer, TokenStream, Tokenizer};
+use tantivy::tokenizer::{SimpleTokenizer, TextAnalyzer, TokenStream, Tokenizer};
 use tantivy::{DateTime as TantivyDateTime, DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use crate::error::SearchError;
@@ -18,7 +19,7 @@ use crate::facets::FacetCounts;
 use crate::highlight::Highlighter;
 use crate::kb::KnowledgeBase;
 use crate::model::{Facets, SearchHit, SearchQuery, SearchResults};
-use crate::schema::{RESOLVED_AT, to_tantivy_datetime};
+use crate::schema::{NUMBER, RESOLVED_AT, to_tantivy_datetime};
 use crate::user_query::{self, Clause};
 
 /// Longest search text, in characters.
@@ -162,9 +163,15 @@ impl KnowledgeBase {
             let (total, facets) = searcher.search(&query, &(Count, FacetCounts))?;
             (total, facets, Vec::new())
         } else if browse {
-            let top = TopDocs::with_limit(q.limit)
-                .and_offset(q.offset)
-                .order_by_fast_field::<TantivyDateTime>(RESOLVED_AT, Order::Desc);
+            // Ties (the same second) go to the higher number, so the order does not depend on
+            // which writer thread or segment a document landed in, and pages stay stable.
+            let top = TopDocs::with_limit(q.limit).and_offset(q.offset).order_by((
+                (
+                    SortByStaticFastValue::<TantivyDateTime>::for_field(RESOLVED_AT),
+                    Order::Desc,
+                ),
+                (SortByStaticFastValue::<i64>::for_field(NUMBER), Order::Desc),
+            ));
             let (total, facets, top) = searcher.search(&query, &(Count, FacetCounts, top))?;
             (
                 total,
@@ -178,14 +185,14 @@ impl KnowledgeBase {
             searcher.search(&query, &(Count, FacetCounts, top))?
         };
 
-        let stems = parsed
-            .positive
-            .iter()
-            .flat_map(|c| c.words())
-            .map(|w| (w.stem.clone(), 1.0))
-            .collect();
-        let highlighter = Highlighter::new(stems, &analyzer, f);
-        let hits = self.hits(&searcher, &highlighter, page)?;
+        let highlighter = Highlighter::new(
+            parsed
+                .positive
+                .iter()
+                .flat_map(|c| c.words())
+                .map(|w| (w.stem.clone(), 1.0)),
+        );
+        let hits = self.hits(&searcher, &highlighter, &mut analyzer, page)?;
         Ok(SearchResults {
             hits,
             total,
@@ -222,6 +229,7 @@ impl KnowledgeBase {
         &self,
         searcher: &Searcher,
         highlighter: &Highlighter,
+        analyzer: &mut TextAnalyzer,
         page: Vec<(f32, DocAddress)>,
     ) -> Result<Vec<SearchHit>, SearchError> {
         page.into_iter()
@@ -229,7 +237,7 @@ impl KnowledgeBase {
                 let stored: TantivyDocument = searcher.doc(address)?;
                 let doc = self.fields.read_document(&stored);
                 Ok(SearchHit {
-                    highlights: highlighter.highlights(&doc),
+                    highlights: highlighter.highlight(analyzer, &doc).highlights,
                     id: doc.id,
                     number: doc.number,
                     score,

@@ -10,7 +10,7 @@
 //! 4. Explain the survivors: matched words as the probe spelled them, and highlights.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{
@@ -403,34 +403,22 @@ impl KnowledgeBase {
         selected: &Selected,
         ranked: Vec<Ranked>,
     ) -> Result<Vec<Suggestion>, IndexError> {
-        let stems: BTreeMap<String, f32> = selected
-            .terms
-            .iter()
-            .map(|t| (t.stem.clone(), t.weight))
-            .collect();
-        let highlighter = Highlighter::new(stems, analyzer, &self.fields);
+        let highlighter =
+            Highlighter::new(selected.terms.iter().map(|t| (t.stem.clone(), t.weight)));
         let mut out = Vec::with_capacity(ranked.len());
         for r in ranked {
             let stored: TantivyDocument = searcher.doc(r.address)?;
             let doc = self.fields.read_document(&stored);
-            let mut doc_stems: HashSet<String> = HashSet::new();
-            for text in [
-                doc.title.as_str(),
-                doc.description.as_str(),
-                doc.resolution_summary.as_str(),
-                doc.root_cause.as_deref().unwrap_or(""),
-                doc.fix.as_deref().unwrap_or(""),
-            ] {
-                doc_stems.extend(analysis::stems(analyzer, text));
-            }
+            let found = highlighter.highlight(analyzer, &doc);
             let matched_terms = selected
                 .terms
                 .iter()
-                .filter(|t| doc_stems.contains(&t.stem))
-                .map(|t| t.original.clone())
+                .zip(&found.matched)
+                .filter(|(_, matched)| **matched)
+                .map(|(t, _)| t.original.clone())
                 .collect();
             out.push(Suggestion {
-                highlights: highlighter.highlights(&doc),
+                highlights: found.highlights,
                 id: doc.id,
                 number: doc.number,
                 score: r.score,
