@@ -295,9 +295,32 @@ pub fn backoff(attempts: u32, base: Duration, max: Duration) -> Duration {
     base.saturating_mul(1u32 << doublings.min(31)).min(max)
 }
 
+/// Spreads a wait over its upper half: `wait/2 + share × wait/2`, with `share` in [0, 1)
+/// drawn at random by the caller. Deliveries that failed together (a receiver down for an
+/// hour) then come back spread out, not all in the same second.
+pub fn jittered(wait: Duration, share: f64) -> Duration {
+    let share = if share.is_finite() {
+        share.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let half = wait / 2;
+    half + half.mul_f64(share)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jitter_keeps_at_least_half_the_wait() {
+        let wait = Duration::from_secs(60);
+        assert_eq!(jittered(wait, 0.0), Duration::from_secs(30));
+        assert_eq!(jittered(wait, 0.5), Duration::from_secs(45));
+        assert!(jittered(wait, 0.999) < wait);
+        assert_eq!(jittered(wait, 7.0), wait, "out-of-range shares are clamped");
+        assert_eq!(jittered(wait, f64::NAN), Duration::from_secs(30));
+    }
 
     fn rules(allowed: &[&str]) -> AddressRules {
         AddressRules::new(allowed.iter().map(|c| c.parse().expect("cidr")).collect())

@@ -17,7 +17,9 @@ use tokio::sync::{Notify, Semaphore};
 
 use super::bus::Bus;
 use super::{ServiceError, Services, now};
-use crate::domain::webhook::{AddressRules, DeliveryState, Target, WebhookUrl, backoff, sign};
+use crate::domain::webhook::{
+    AddressRules, DeliveryState, Target, WebhookUrl, backoff, jittered, sign,
+};
 use crate::store::Db;
 use crate::store::webhooks::{self, Delivery, Outcome, Webhook};
 
@@ -290,12 +292,8 @@ impl Worker {
         };
         let attempts = u32::try_from(delivery.attempts + 1).unwrap_or(u32::MAX);
         let deadline = delivery.created_at + delta(self.settings.max_age);
-        let next = at
-            + delta(backoff(
-                attempts,
-                self.settings.retry_base,
-                self.settings.retry_max,
-            ));
+        let wait = backoff(attempts, self.settings.retry_base, self.settings.retry_max);
+        let next = at + delta(jittered(wait, rand::random::<f64>()));
         let (state, next_attempt_at) = if at >= deadline {
             (DeliveryState::Failed, at)
         } else {

@@ -526,14 +526,17 @@ async fn a_failing_receiver_is_given_up_after_the_maximum_age(backend: Backend) 
         .find(|d| d["eventKind"] == "REPORTED")
         .expect("reported");
     let attempts = reported["attempts"].as_i64().expect("attempts");
-    // 0, 50, 150, 350, 750, 1150, 1550, 1950 ms, then the deadline at 2 s: about 9.
-    assert!((5..=12).contains(&attempts), "{attempts} attempts");
+    // Waits of 50, 100, 200, then 400 ms (the cap), each drawn between half and all of
+    // that, until the deadline at 2 s: 7 to 13 attempts, and a few more or fewer on a
+    // loaded machine.
+    assert!((5..=16).contains(&attempts), "{attempts} attempts");
     assert_eq!(reported["lastStatusCode"], 500);
     assert_eq!(reported["lastError"], "answered 500");
     assert_eq!(reported["nextAttemptAt"], Value::Null);
     assert_eq!(reported["deliveredAt"], Value::Null);
-    // The waits grew: 50 ms, then 100, 200 and 400 (the cap), each plus the time to notice
-    // (a poll, a loaded machine); compare the first with the fourth.
+    // The waits grew: 25–50 ms, then up to 100, 200 and 400 (the cap; at least half of each),
+    // each plus the time to notice (a poll, a loaded machine); compare the first with the
+    // longest after it.
     let at: Vec<Instant> = receiver
         .on("/down")
         .iter()
@@ -542,8 +545,9 @@ async fn a_failing_receiver_is_given_up_after_the_maximum_age(backend: Backend) 
         .collect();
     assert_eq!(at.len() as i64, attempts);
     let gaps: Vec<Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    let longest_later = gaps.iter().skip(3).max().copied().unwrap_or_default();
     assert!(
-        gaps[3] > gaps[0] + Duration::from_millis(150),
+        longest_later > gaps[0] + Duration::from_millis(100),
         "backoff grows: {gaps:?}"
     );
     // Once the earlier one has failed, the incident's next delivery goes ahead (and fails too).
