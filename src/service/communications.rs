@@ -216,26 +216,16 @@ impl Services {
         wanted: Option<Audience>,
         limit: u64,
     ) -> Result<HashMap<IncidentId, Vec<Update>>, ServiceError> {
-        authorize(viewer, Operation::ReadIncidents, None)?;
-        let conn = self.db.conn();
-        let mut groups: HashMap<bool, Vec<IncidentId>> = HashMap::new();
-        if crate::auth::policy::sees_internal(viewer) {
-            groups.insert(true, incidents.to_vec());
-        } else {
-            let held = team::roles_on_many(conn, incidents, &viewer.user_id).await?;
-            for id in incidents {
-                groups.entry(held.contains_key(id)).or_default().push(*id);
-            }
-        }
         let mut out = HashMap::new();
-        for (internal_too, ids) in groups {
+        for (scope, ids) in self.visibility_scopes(viewer, incidents).await? {
             let audiences: Vec<Audience> = Audience::ALL
                 .into_iter()
-                .filter(|a| internal_too || *a != Audience::Internal)
+                .filter(|a| scope == Scope::All || *a != Audience::Internal)
                 .filter(|a| wanted.is_none_or(|w| w == *a))
                 .collect();
             if !audiences.is_empty() {
-                out.extend(updates::latest_of_each(conn, &ids, &audiences, limit).await?);
+                let found = updates::latest_of_each(self.db.conn(), &ids, &audiences, limit);
+                out.extend(found.await?);
             }
         }
         Ok(out)

@@ -14,8 +14,9 @@ use crate::store::events::{self, Event, Scope};
 use crate::store::team;
 
 impl Services {
-    /// Splits `incidents` by what the caller may see of their timelines (one statement at most).
-    async fn timeline_scopes(
+    /// Splits `incidents` by what the caller may see of them: everything, or nothing meant for
+    /// the responders only (one statement at most). Timelines and status updates both use it.
+    pub(super) async fn visibility_scopes(
         &self,
         viewer: &Viewer,
         incidents: &[IncidentId],
@@ -46,7 +47,7 @@ impl Services {
         limit: u64,
     ) -> Result<HashMap<IncidentId, Vec<Event>>, ServiceError> {
         let mut out = HashMap::new();
-        for (scope, ids) in self.timeline_scopes(viewer, incidents).await? {
+        for (scope, ids) in self.visibility_scopes(viewer, incidents).await? {
             out.extend(events::first_page_of_each(self.db.conn(), &ids, limit, scope).await?);
         }
         Ok(out)
@@ -59,7 +60,7 @@ impl Services {
         after: i64,
         limit: u64,
     ) -> Result<Vec<Event>, ServiceError> {
-        let scopes = self.timeline_scopes(viewer, &[incident]).await?;
+        let scopes = self.visibility_scopes(viewer, &[incident]).await?;
         let scope = scopes.into_keys().next().unwrap_or(Scope::NotInternal);
         Ok(events::page_after(self.db.conn(), incident, after, limit, scope).await?)
     }
@@ -70,7 +71,7 @@ impl Services {
         incidents: &[IncidentId],
     ) -> Result<HashMap<IncidentId, i64>, ServiceError> {
         let mut out = HashMap::new();
-        for (scope, ids) in self.timeline_scopes(viewer, incidents).await? {
+        for (scope, ids) in self.visibility_scopes(viewer, incidents).await? {
             out.extend(events::counts(self.db.conn(), &ids, scope).await?);
         }
         Ok(out)

@@ -26,12 +26,6 @@ fn post(id: &str, audience: &str, body: &str) -> Value {
     json!({ "input": { "incidentId": id, "audience": audience, "body": body } })
 }
 
-async fn sign_in(app: &TestApp, sub: &str, roles: &[&str]) -> String {
-    let token = app.token(sub, roles);
-    app.ok(&token, "{ viewer { id } }", json!({})).await;
-    token
-}
-
 /// The update bodies and timeline kinds `token` sees on incident `id`.
 async fn seen_by(app: &TestApp, token: &str, id: &str) -> (Vec<String>, Vec<String>) {
     let data = app
@@ -62,7 +56,7 @@ async fn seen_by(app: &TestApp, token: &str, id: &str) -> (Vec<String>, Vec<Stri
 
 async fn updates_are_stored_in_the_timeline_and_shown_by_audience(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let comms = sign_in(&app, "comms", &["communicator"]).await;
+    let comms = app.sign_in("comms", &["communicator"]).await;
     let id = app.report(&app.admin(), "Payments fail").await;
     let mut variables = post(&id, "PUBLIC", "We are **investigating** failed payments.");
     variables["input"]["status"] = json!("INVESTIGATING");
@@ -104,7 +98,7 @@ async fn updates_are_stored_in_the_timeline_and_shown_by_audience(backend: Backe
 async fn bad_updates_are_refused_and_write_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin();
-    let specialist = sign_in(&app, "spec", &["specialist"]).await;
+    let specialist = app.sign_in("spec", &["specialist"]).await;
     let id = app.report(&admin, "Queue backlog").await;
     let before = app.timeline_len(&admin, &id).await;
     for (body, fragment) in [
@@ -168,8 +162,8 @@ async fn bad_updates_are_refused_and_write_nothing(backend: Backend) {
 async fn notes_and_internal_updates_stay_with_the_responders(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin();
-    let stakeholder = sign_in(&app, "stakeholder", &["viewer"]).await;
-    let scribe = sign_in(&app, "scribe", &["viewer"]).await;
+    let stakeholder = app.sign_in("stakeholder", &["viewer"]).await;
+    let scribe = app.sign_in("scribe", &["viewer"]).await;
     let id = app.report(&admin, "Latency spike").await;
     let data = app
         .ok(
@@ -213,7 +207,7 @@ async fn notes_and_internal_updates_stay_with_the_responders(backend: Backend) {
         ]
     );
     // Organisation responders see everything everywhere.
-    let specialist = sign_in(&app, "spec", &["specialist"]).await;
+    let specialist = app.sign_in("spec", &["specialist"]).await;
     let (bodies, kinds) = seen_by(&app, &specialist, &id).await;
     assert_eq!(bodies.len(), 2);
     assert_eq!(kinds.len(), 5);
@@ -221,8 +215,8 @@ async fn notes_and_internal_updates_stay_with_the_responders(backend: Backend) {
 
 async fn watching_is_idempotent_and_open_to_everyone(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let viewer = sign_in(&app, "vic", &["viewer"]).await;
-    sign_in(&app, "wendy", &["communicator"]).await;
+    let viewer = app.sign_in("vic", &["viewer"]).await;
+    app.sign_in("wendy", &["communicator"]).await;
     let wendy = app.token("wendy", &["communicator"]);
     let id = app.report(&app.admin(), "Email delays").await;
     let watch = "mutation($input: WatchIncidentInput!) { watchIncident(input: $input) { viewerIsWatching watchers { id } } }";
@@ -363,8 +357,8 @@ fn parse(value: &Value) -> chrono::DateTime<chrono::Utc> {
 async fn the_scribe_annotates_the_timeline_without_changing_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin();
-    let scribe = sign_in(&app, "scribe", &["viewer"]).await;
-    let specialist = sign_in(&app, "spec", &["specialist"]).await;
+    let scribe = app.sign_in("scribe", &["viewer"]).await;
+    let specialist = app.sign_in("spec", &["specialist"]).await;
     let id = app.report(&admin, "Disk full").await;
     let other = app.report(&admin, "Another incident").await;
     app.ok(

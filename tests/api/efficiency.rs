@@ -76,11 +76,9 @@ async fn people_and_updates_of_a_page_load_in_constant_statements(backend: Backe
     })
     .await;
     let admin = app.admin();
-    let people: Vec<String> = (0..10)
-        .map(|i| app.token(&format!("person-{i}"), &["viewer"]))
-        .collect();
-    for token in &people {
-        app.ok(token, "{ viewer { id } }", json!({})).await;
+    let mut people = Vec::new();
+    for i in 0..10 {
+        people.push(app.sign_in(&format!("person-{i}"), &["viewer"]).await);
     }
     for i in 0..40 {
         let id = app.report(&admin, &format!("incident {i}")).await;

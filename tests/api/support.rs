@@ -260,6 +260,14 @@ impl TestApp {
             .expect("sign")
     }
 
+    /// A token for `sub`, after one request with it: users are recorded the first time their
+    /// token is seen, and only then can roles be assigned to them.
+    pub async fn sign_in(&self, sub: &str, roles: &[&str]) -> String {
+        let token = self.token(sub, roles);
+        self.ok(&token, "{ viewer { id } }", json!({})).await;
+        token
+    }
+
     /// A valid token for `sub` with these organisation roles.
     pub fn token(&self, sub: &str, roles: &[&str]) -> String {
         let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();

@@ -21,14 +21,6 @@ on_both_databases!(
 const ASSIGN: &str = "mutation($input: AssignRoleInput!) { assignRole(input: $input) { id version roles { role user { id } } } }";
 const RELIEVE: &str = "mutation($input: RelieveRoleInput!) { relieveRole(input: $input) { id version roles { role user { id } } } }";
 
-/// Makes `sub` known to hindsight (users are recorded when their token is first seen) and
-/// returns a token for them.
-async fn sign_in(app: &TestApp, sub: &str, roles: &[&str]) -> String {
-    let token = app.token(sub, roles);
-    app.ok(&token, "{ viewer { id } }", json!({})).await;
-    token
-}
-
 fn role_input(incident: &str, user: &str, role: &str) -> Value {
     json!({ "input": { "incidentId": incident, "userId": user, "role": role } })
 }
@@ -45,9 +37,9 @@ async fn roles(app: &TestApp, id: &str) -> Value {
 
 async fn assigning_a_new_incident_manager_relieves_the_previous_one(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let manager = sign_in(&app, "mgr", &["manager"]).await;
-    let ada = sign_in(&app, "ada", &["specialist"]).await;
-    sign_in(&app, "bob", &["specialist"]).await;
+    let manager = app.sign_in("mgr", &["manager"]).await;
+    let ada = app.sign_in("ada", &["specialist"]).await;
+    app.sign_in("bob", &["specialist"]).await;
     let id = app.report(&manager, "Checkout is down").await;
 
     app.ok(&manager, ASSIGN, role_input(&id, "ada", "INCIDENT_MANAGER"))
@@ -130,7 +122,7 @@ async fn assigning_a_new_incident_manager_relieves_the_previous_one(backend: Bac
 async fn assigning_needs_a_known_user_and_an_incident_that_is_not_final(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin();
-    sign_in(&app, "ada", &["viewer"]).await;
+    app.sign_in("ada", &["viewer"]).await;
     let id = app.report(&admin, "Search is slow").await;
     let (code, message) = app
         .error_code(&admin, ASSIGN, role_input(&id, "nobody-knows-me", "SCRIBE"))
@@ -197,10 +189,10 @@ async fn incident_roles_grant_rights_on_that_incident_only(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin();
     // Organisation viewers: on their own they may read, report and watch, nothing more.
-    let im = sign_in(&app, "im", &["viewer"]).await;
-    let spec = sign_in(&app, "spec", &["viewer"]).await;
-    let comms = sign_in(&app, "comms", &["viewer"]).await;
-    let scribe = sign_in(&app, "scribe", &["viewer"]).await;
+    let im = app.sign_in("im", &["viewer"]).await;
+    let spec = app.sign_in("spec", &["viewer"]).await;
+    let comms = app.sign_in("comms", &["viewer"]).await;
+    let scribe = app.sign_in("scribe", &["viewer"]).await;
     let ours = app.report(&admin, "Ours").await;
     let other = app.report(&admin, "Someone else's").await;
     for (user, role) in [
@@ -314,7 +306,7 @@ async fn incident_roles_grant_rights_on_that_incident_only(backend: Backend) {
 async fn who_may_assign_roles(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin();
-    sign_in(&app, "ada", &["viewer"]).await;
+    app.sign_in("ada", &["viewer"]).await;
     let id = app.report(&admin, "Who decides").await;
     for (roles, expected) in [
         (&["admin"][..], None),
@@ -345,7 +337,7 @@ async fn two_incident_managers_assigned_at_once_exactly_one_wins(backend: Backen
     let admin = app.admin();
     let people: Vec<String> = (0..6).map(|i| format!("lead-{i}")).collect();
     for p in &people {
-        sign_in(&app, p, &["manager"]).await;
+        app.sign_in(p, &["manager"]).await;
     }
     let app = &app;
     // From the same version: exactly one assignment goes through, the others are CONFLICT.
@@ -397,8 +389,8 @@ async fn two_incident_managers_assigned_at_once_exactly_one_wins(backend: Backen
 async fn anyone_may_step_down_but_only_from_a_role_they_hold(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin();
-    let ada = sign_in(&app, "ada", &["viewer"]).await;
-    let bob = sign_in(&app, "bob", &["viewer"]).await;
+    let ada = app.sign_in("ada", &["viewer"]).await;
+    let bob = app.sign_in("bob", &["viewer"]).await;
     let id = app.report(&admin, "Stepping down").await;
     app.ok(&admin, ASSIGN, role_input(&id, "ada", "SCRIBE"))
         .await;
@@ -428,7 +420,7 @@ async fn anyone_may_step_down_but_only_from_a_role_they_hold(backend: Backend) {
 async fn users_are_found_by_name_email_or_id(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     for sub in ["alice", "alfred", "bob", "100%_sure"] {
-        sign_in(&app, sub, &["viewer"]).await;
+        app.sign_in(sub, &["viewer"]).await;
     }
     let token = app.token("alice", &["viewer"]);
     let query = "query($s: String, $after: String) { users(search: $s, first: 2, after: $after) { edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }";
