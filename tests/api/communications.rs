@@ -90,6 +90,18 @@ async fn updates_are_stored_in_the_timeline_and_shown_by_audience(backend: Backe
         incident["public"],
         json!([{ "body": "We are **investigating** failed payments." }])
     );
+    assert_eq!(
+        incident["newest"],
+        json!([{ "body": "Card payments are failing in the EU." }])
+    );
+    let (code, _) = app
+        .error_code(
+            &comms,
+            "query($id: ID!) { incident(id: $id) { updates(first: 101) { body } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
     let last = &incident["timeline"]["edges"][2]["node"];
     assert_eq!(last["kind"], "UPDATE_POSTED");
     assert_eq!(last["after"]["audience"], "STAKEHOLDERS");
@@ -232,6 +244,18 @@ async fn watching_is_idempotent_and_open_to_everyone(backend: Backend) {
         data["watchIncident"]["watchers"],
         json!([{ "id": "vic" }, { "id": "wendy" }])
     );
+    let first_only =
+        "query($id: ID!) { incident(id: $id) { watchers(first: 1) { id } viewerIsWatching } }";
+    let data = app.ok(&wendy, first_only, json!({ "id": id })).await;
+    assert_eq!(
+        data["incident"],
+        json!({ "watchers": [{ "id": "vic" }], "viewerIsWatching": true }),
+        "whether I watch does not depend on which watchers are listed"
+    );
+    let too_many = "query($id: ID!) { incident(id: $id) { watchers(first: 101) { id } } }";
+    let (code, message) = app.error_code(&wendy, too_many, json!({ "id": id })).await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    assert!(message.contains("first"), "{message}");
     for _ in 0..2 {
         let data = app.ok(&viewer, unwatch, input.clone()).await;
         assert_eq!(data["unwatchIncident"]["viewerIsWatching"], false);
