@@ -11,7 +11,7 @@ use crate::domain::incident::{Command, Incident, NewIncident};
 use crate::domain::lifecycle::{Action, Status};
 use crate::store::events::NewEvent;
 use crate::store::incidents::{self as rows, Keyset, ListFilter, ListOrder};
-use crate::store::{counters, index_changes, suggestions, team};
+use crate::store::{Reader, counters, index_changes, suggestions, team};
 
 /// One page of a keyset-paginated list.
 #[derive(Debug, Clone)]
@@ -45,12 +45,12 @@ pub(super) fn can_read(viewer: &Viewer, target: IncidentRef) -> Result<(), Servi
 }
 
 pub(super) async fn find(
-    conn: &impl sea_orm::ConnectionTrait,
+    reader: &impl Reader,
     target: IncidentRef,
 ) -> Result<Option<Incident>, ServiceError> {
     Ok(match target {
-        IncidentRef::Id(id) => rows::find(conn, id).await?,
-        IncidentRef::Number(n) => rows::find_by_number(conn, n).await?,
+        IncidentRef::Id(id) => rows::find(reader, id).await?,
+        IncidentRef::Number(n) => rows::find_by_number(reader, n).await?,
     })
 }
 
@@ -147,7 +147,7 @@ impl Services {
         target: IncidentRef,
     ) -> Result<Incident, ServiceError> {
         can_read(viewer, target)?;
-        find(self.db.conn(), target)
+        find(&self.db, target)
             .await?
             .ok_or_else(|| not_found(target))
     }
@@ -159,7 +159,7 @@ impl Services {
         ids: &[IncidentId],
     ) -> Result<HashMap<IncidentId, Incident>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
-        Ok(rows::find_many(self.db.conn(), ids).await?)
+        Ok(rows::find_many(&self.db, ids).await?)
     }
 
     pub async fn list_incidents(
@@ -172,7 +172,7 @@ impl Services {
     ) -> Result<Page<Incident>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
         // One extra row tells whether another page follows.
-        let mut items = rows::list(self.db.conn(), filter, order, after, first + 1).await?;
+        let mut items = rows::list(&self.db, filter, order, after, first + 1).await?;
         let has_next_page = items.len() as u64 > first;
         items.truncate(first as usize);
         Ok(Page {
@@ -187,7 +187,7 @@ impl Services {
         filter: &ListFilter,
     ) -> Result<u64, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
-        Ok(rows::count(self.db.conn(), filter).await?)
+        Ok(rows::count(&self.db, filter).await?)
     }
 }
 

@@ -99,7 +99,7 @@ pub async fn catch_up(services: &Services) -> Result<u64, ServiceError> {
         let mut ids: Vec<_> = batch.iter().map(|(_, id)| *id).collect();
         ids.sort();
         ids.dedup();
-        let incidents = rows::find_many(services.db.conn(), &ids).await?;
+        let incidents = rows::find_many(&services.db, &ids).await?;
         let counts = suggestions::counts_for(services.db.conn(), &ids).await?;
         // The log says which incidents changed; their current state says what to index.
         let changes: Vec<Change> = ids

@@ -65,6 +65,6 @@ impl UserDirectory {
         ids: &[String],
     ) -> Result<HashMap<String, User>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
-        Ok(users::find_many(self.db.conn(), ids).await?)
+        Ok(users::find_many(&self.db, ids).await?)
     }
 }

@@ -9,14 +9,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use sea_orm::sea_query::Expr;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, PaginatorTrait, QuerySelect, QueryTrait, Select, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use migrations::{Migrator, MigratorTrait};
+
+use super::sqlite_reads::{FromSqliteRow, SqliteReads};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -29,6 +33,8 @@ pub struct Db {
     conn: DatabaseConnection,
     backend: Backend,
     write_lock: Option<Arc<Mutex<()>>>,
+    /// On a SQLite file, the hot reads go through connections of our own (`sqlite_reads.rs`).
+    reads: Option<Arc<SqliteReads>>,
     statements: Arc<AtomicU64>,
 }
 
@@ -91,10 +97,18 @@ impl Db {
         conn.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
+        let reads = match backend {
+            Backend::Sqlite => sqlite_file(&conn)
+                .await?
+                .map(|path| SqliteReads::open(&path, statements.clone()).map(Arc::new))
+                .transpose()?,
+            Backend::Postgres => None,
+        };
         Ok(Self {
             conn,
             backend,
             write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            reads,
             statements,
         })
     }
@@ -147,5 +161,85 @@ impl Db {
 
     pub async fn close(self) -> Result<(), DbErr> {
         self.conn.close().await
+    }
+}
+
+/// The file behind a SQLite connection; `None` for an in-memory database, which other
+/// connections cannot see.
+async fn sqlite_file(conn: &DatabaseConnection) -> Result<Option<std::path::PathBuf>, DbErr> {
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT file FROM pragma_database_list WHERE name = 'main'",
+        ))
+        .await?;
+    let file: Option<String> = row.map(|r| r.try_get("", "file")).transpose()?;
+    Ok(file.filter(|f| !f.is_empty()).map(Into::into))
+}
+
+/// Where a read runs: the [`Db`] (its fastest path) or a transaction that must see its own
+/// writes. Store queries take `&impl Reader`, so one query serves both.
+pub trait Reader: Sync {
+    fn read_all<E>(
+        &self,
+        select: Select<E>,
+    ) -> impl Future<Output = Result<Vec<E::Model>, DbErr>> + Send
+    where
+        E: EntityTrait,
+        E::Model: FromSqliteRow + Sync;
+
+    fn read_count<E>(&self, select: Select<E>) -> impl Future<Output = Result<u64, DbErr>> + Send
+    where
+        E: EntityTrait,
+        E::Model: Sync;
+}
+
+impl<C: ConnectionTrait + Sync> Reader for C {
+    async fn read_all<E>(&self, select: Select<E>) -> Result<Vec<E::Model>, DbErr>
+    where
+        E: EntityTrait,
+        E::Model: FromSqliteRow + Sync,
+    {
+        select.all(self).await
+    }
+
+    async fn read_count<E>(&self, select: Select<E>) -> Result<u64, DbErr>
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+    {
+        PaginatorTrait::count(select, self).await
+    }
+}
+
+impl Reader for Db {
+    /// On a SQLite file, through our own connections; otherwise through sea-orm's pool.
+    async fn read_all<E>(&self, select: Select<E>) -> Result<Vec<E::Model>, DbErr>
+    where
+        E: EntityTrait,
+        E::Model: FromSqliteRow + Sync,
+    {
+        match &self.reads {
+            Some(reads) => reads.all(select.build(DbBackend::Sqlite)).await,
+            None => select.all(&self.conn).await,
+        }
+    }
+
+    async fn read_count<E>(&self, select: Select<E>) -> Result<u64, DbErr>
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+    {
+        match &self.reads {
+            Some(reads) => {
+                let counting = select
+                    .select_only()
+                    .column_as(Expr::cust("COUNT(*)"), "n")
+                    .build(DbBackend::Sqlite);
+                let n = reads.scalar_i64(counting).await?;
+                u64::try_from(n).map_err(|_| DbErr::Custom(format!("a negative count: {n}")))
+            }
+            None => PaginatorTrait::count(select, &self.conn).await,
+        }
     }
 }

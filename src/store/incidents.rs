@@ -8,6 +8,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
+use super::db::Reader;
 use super::entity::incident::{ActiveModel, Column, Entity, Model};
 use crate::domain::ids::{IncidentId, IncidentNumber};
 use crate::domain::incident::{Incident, Source, StoredResolution};
@@ -147,33 +148,34 @@ pub async fn update_if_version(
     Ok(result.rows_affected == 1)
 }
 
-pub async fn find(conn: &impl ConnectionTrait, id: IncidentId) -> Result<Option<Incident>, DbErr> {
-    Entity::find_by_id(id.0)
-        .one(conn)
+pub async fn find(reader: &impl Reader, id: IncidentId) -> Result<Option<Incident>, DbErr> {
+    first(reader, Entity::find_by_id(id.0)).await
+}
+
+/// The one row a lookup by a unique key finds, if any.
+async fn first(reader: &impl Reader, select: Select<Entity>) -> Result<Option<Incident>, DbErr> {
+    reader
+        .read_all(select.limit(1))
         .await?
+        .into_iter()
+        .next()
         .map(Incident::try_from)
         .transpose()
 }
 
 pub async fn find_by_number(
-    conn: &impl ConnectionTrait,
+    reader: &impl Reader,
     number: IncidentNumber,
 ) -> Result<Option<Incident>, DbErr> {
-    Entity::find()
-        .filter(Column::Number.eq(number.0))
-        .one(conn)
-        .await?
-        .map(Incident::try_from)
-        .transpose()
+    first(reader, Entity::find().filter(Column::Number.eq(number.0))).await
 }
 
 pub async fn find_many(
-    conn: &impl ConnectionTrait,
+    reader: &impl Reader,
     ids: &[IncidentId],
 ) -> Result<HashMap<IncidentId, Incident>, DbErr> {
-    let rows = Entity::find()
-        .filter(Column::Id.is_in(ids.iter().map(|i| i.0)))
-        .all(conn)
+    let rows = reader
+        .read_all(Entity::find().filter(Column::Id.is_in(ids.iter().map(|i| i.0))))
         .await?;
     rows.into_iter()
         .map(|m| Incident::try_from(m).map(|i| (i.id, i)))
@@ -234,7 +236,7 @@ fn filtered(filter: &ListFilter) -> Select<Entity> {
 
 /// One page in keyset order: `limit` rows after `after`.
 pub async fn list(
-    conn: &impl ConnectionTrait,
+    reader: &impl Reader,
     filter: &ListFilter,
     order: ListOrder,
     after: Option<Keyset>,
@@ -269,16 +271,16 @@ pub async fn list(
                 .order_by_desc(Column::Number)
         }
     };
-    q.limit(limit)
-        .all(conn)
+    reader
+        .read_all(q.limit(limit))
         .await?
         .into_iter()
         .map(Incident::try_from)
         .collect()
 }
 
-pub async fn count(conn: &impl ConnectionTrait, filter: &ListFilter) -> Result<u64, DbErr> {
-    filtered(filter).count(conn).await
+pub async fn count(reader: &impl Reader, filter: &ListFilter) -> Result<u64, DbErr> {
+    reader.read_count(filtered(filter)).await
 }
 
 /// Not yet resolved, closed or cancelled.

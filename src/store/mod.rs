@@ -8,6 +8,7 @@ pub mod events;
 pub mod imports;
 pub mod incidents;
 pub mod index_changes;
+pub mod sqlite_reads;
 pub mod status_page;
 pub mod suggestions;
 pub mod team;
@@ -16,4 +17,4 @@ pub mod users;
 pub mod webhooks;
 pub mod window;
 
-pub use db::{Backend, Db, WriteTxn};
+pub use db::{Backend, Db, Reader, WriteTxn};

@@ -9,6 +9,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use super::db::Reader;
 use super::entity::user::{ActiveModel, Column, Entity, Model};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,12 +54,11 @@ pub async fn upsert(
 }
 
 pub async fn find_many(
-    conn: &impl ConnectionTrait,
+    reader: &impl Reader,
     ids: &[String],
 ) -> Result<HashMap<String, User>, DbErr> {
-    let rows = Entity::find()
-        .filter(Column::Id.is_in(ids.iter().cloned()))
-        .all(conn)
+    let rows = reader
+        .read_all(Entity::find().filter(Column::Id.is_in(ids.iter().cloned())))
         .await?;
     Ok(rows
         .into_iter()

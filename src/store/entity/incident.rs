@@ -38,3 +38,69 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl crate::store::sqlite_reads::FromSqliteRow for Model {
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "number",
+        "title",
+        "description",
+        "service",
+        "category",
+        "source",
+        "status",
+        "impact",
+        "urgency",
+        "priority",
+        "resolution_summary",
+        "root_cause",
+        "fix",
+        "cancel_reason",
+        "duplicate_of",
+        "reporter_id",
+        "version",
+        "created_at",
+        "updated_at",
+        "triaged_at",
+        "investigating_at",
+        "mitigated_at",
+        "resolved_at",
+        "closed_at",
+        "cancelled_at",
+        "external_id",
+        "helped_by",
+    ];
+
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            number: row.get(1)?,
+            title: row.get(2)?,
+            description: row.get(3)?,
+            service: row.get(4)?,
+            category: row.get(5)?,
+            source: row.get(6)?,
+            status: row.get(7)?,
+            impact: row.get(8)?,
+            urgency: row.get(9)?,
+            priority: row.get(10)?,
+            resolution_summary: row.get(11)?,
+            root_cause: row.get(12)?,
+            fix: row.get(13)?,
+            cancel_reason: row.get(14)?,
+            duplicate_of: row.get(15)?,
+            reporter_id: row.get(16)?,
+            version: row.get(17)?,
+            created_at: row.get(18)?,
+            updated_at: row.get(19)?,
+            triaged_at: row.get(20)?,
+            investigating_at: row.get(21)?,
+            mitigated_at: row.get(22)?,
+            resolved_at: row.get(23)?,
+            closed_at: row.get(24)?,
+            cancelled_at: row.get(25)?,
+            external_id: row.get(26)?,
+            helped_by: row.get(27)?,
+        })
+    }
+}

@@ -15,3 +15,18 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl crate::store::sqlite_reads::FromSqliteRow for Model {
+    const COLUMNS: &'static [&'static str] =
+        &["id", "name", "email", "first_seen_at", "last_seen_at"];
+
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            email: row.get(2)?,
+            first_seen_at: row.get(3)?,
+            last_seen_at: row.get(4)?,
+        })
+    }
+}

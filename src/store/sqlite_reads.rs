@@ -1,0 +1,279 @@
+//! SQLite reads on connections of our own.
+//!
+//! sqlx runs each SQLite connection on a thread of its own and hands every row to the async
+//! side over a channel: on two cores, a 20-row page spent about a third of its time switching
+//! threads (README, Benchmarks). Here a read statement runs start to finish on one blocking
+//! thread and hands its whole result over once.
+//!
+//! Only reads come here. The connections are opened read-only with `query_only` on, so a write
+//! that strays here fails loudly instead of bypassing the write lock in `db.rs`. Statements are
+//! still built by sea-orm, so both backends run the same SQL; values are bound the way sqlx
+//! binds them (uuids as 16-byte blobs, timestamps as RFC 3339 text), so comparisons against
+//! rows that sqlx wrote hold.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::SecondsFormat;
+use rusqlite::types::Value as SqliteValue;
+use rusqlite::{Connection, OpenFlags};
+use sea_orm::sea_query::Value;
+use sea_orm::{DbErr, Statement};
+use tokio::sync::Semaphore;
+
+/// At most this many read statements run at once; each holds a connection and a blocking
+/// thread. More would only queue inside SQLite on two cores.
+const MAX_CONCURRENT_READS: usize = 8;
+
+/// A model read straight from a SQLite row.
+pub trait FromSqliteRow: Sized + Send + 'static {
+    /// The columns sea-orm selects for this model, in order. Checked against every statement,
+    /// so a column added to the entity but not here is an error, not a shifted read.
+    const COLUMNS: &'static [&'static str];
+
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+pub struct SqliteReads {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+    statements: Arc<AtomicU64>,
+}
+
+impl SqliteReads {
+    /// Opens one connection now, so a file that cannot be read fails at start.
+    pub fn open(path: &Path, statements: Arc<AtomicU64>) -> Result<Self, DbErr> {
+        let first = connect(path)?;
+        Ok(Self {
+            path: path.to_owned(),
+            idle: Mutex::new(vec![first]),
+            permits: Semaphore::new(MAX_CONCURRENT_READS),
+            statements,
+        })
+    }
+
+    /// Every row of a statement that selects `M::COLUMNS`.
+    pub async fn all<M: FromSqliteRow>(&self, statement: Statement) -> Result<Vec<M>, DbErr> {
+        self.run(move |conn| {
+            let mut prepared = prepare(conn, &statement)?;
+            let names = prepared.column_names();
+            if names != M::COLUMNS {
+                return Err(DbErr::Custom(format!(
+                    "the SQLite reader expected columns {:?} and the statement selects {names:?}",
+                    M::COLUMNS
+                )));
+            }
+            let params = bind(&statement)?;
+            let rows = prepared
+                .query_map(rusqlite::params_from_iter(params), |row| M::from_row(row))
+                .map_err(query_err)?;
+            rows.collect::<rusqlite::Result<Vec<M>>>()
+                .map_err(query_err)
+        })
+        .await
+    }
+
+    /// The single integer a statement such as `SELECT COUNT(*) ...` returns.
+    pub async fn scalar_i64(&self, statement: Statement) -> Result<i64, DbErr> {
+        self.run(move |conn| {
+            let mut prepared = prepare(conn, &statement)?;
+            let params = bind(&statement)?;
+            prepared
+                .query_row(rusqlite::params_from_iter(params), |row| row.get(0))
+                .map_err(query_err)
+        })
+        .await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, DbErr> + Send + 'static,
+    ) -> Result<T, DbErr> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| DbErr::Custom("the SQLite reader is closed".into()))?;
+        let conn = match self.lock_idle().pop() {
+            Some(conn) => conn,
+            None => connect(&self.path)?,
+        };
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let result = work(&conn);
+            (conn, result)
+        })
+        .await
+        .map_err(|e| DbErr::Custom(format!("a SQLite read did not finish: {e}")))?;
+        self.lock_idle().push(conn);
+        result
+    }
+
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        // A panic while holding the lock leaves a valid list of connections.
+        self.idle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, DbErr> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(conn_err)?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(conn_err)?;
+    conn.pragma_update(None, "query_only", true)
+        .map_err(conn_err)?;
+    // Statements differ only in the length of IN lists and in filters: a few dozen shapes.
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn prepare<'c>(
+    conn: &'c Connection,
+    statement: &Statement,
+) -> Result<rusqlite::CachedStatement<'c>, DbErr> {
+    conn.prepare_cached(&statement.sql).map_err(query_err)
+}
+
+fn bind(statement: &Statement) -> Result<Vec<SqliteValue>, DbErr> {
+    statement
+        .values
+        .iter()
+        .flat_map(|values| values.0.iter())
+        .map(to_sqlite)
+        .collect()
+}
+
+/// A sea-query value as sqlx would bind it for SQLite.
+fn to_sqlite(value: &Value) -> Result<SqliteValue, DbErr> {
+    fn int<T: Into<i64> + Copy>(v: &Option<T>) -> SqliteValue {
+        v.map_or(SqliteValue::Null, |v| SqliteValue::Integer(v.into()))
+    }
+    Ok(match value {
+        Value::Bool(v) => int(v),
+        Value::TinyInt(v) => int(v),
+        Value::SmallInt(v) => int(v),
+        Value::Int(v) => int(v),
+        Value::BigInt(v) => int(v),
+        Value::TinyUnsigned(v) => int(v),
+        Value::SmallUnsigned(v) => int(v),
+        Value::Unsigned(v) => int(v),
+        Value::BigUnsigned(v) => match v {
+            None => SqliteValue::Null,
+            Some(v) => SqliteValue::Integer(
+                i64::try_from(*v)
+                    .map_err(|_| DbErr::Custom(format!("{v} does not fit a SQLite integer")))?,
+            ),
+        },
+        Value::Float(v) => v.map_or(SqliteValue::Null, |v| SqliteValue::Real(v.into())),
+        Value::Double(v) => v.map_or(SqliteValue::Null, SqliteValue::Real),
+        Value::String(v) => v.clone().map_or(SqliteValue::Null, SqliteValue::Text),
+        Value::Char(v) => v.map_or(SqliteValue::Null, |c| SqliteValue::Text(c.to_string())),
+        Value::Bytes(v) => v.clone().map_or(SqliteValue::Null, SqliteValue::Blob),
+        Value::Uuid(v) => v.map_or(SqliteValue::Null, |u| {
+            SqliteValue::Blob(u.as_bytes().to_vec())
+        }),
+        Value::ChronoDateTimeUtc(v) => v.map_or(SqliteValue::Null, |t| {
+            SqliteValue::Text(t.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+        }),
+        Value::Json(v) => v
+            .as_ref()
+            .map_or(SqliteValue::Null, |j| SqliteValue::Text(j.to_string())),
+        other => {
+            return Err(DbErr::Custom(format!(
+                "the SQLite reader cannot bind {other:?}"
+            )));
+        }
+    })
+}
+
+fn conn_err(e: rusqlite::Error) -> DbErr {
+    DbErr::Custom(format!("opening a SQLite read connection: {e}"))
+}
+
+fn query_err(e: rusqlite::Error) -> DbErr {
+    DbErr::Custom(format!("a SQLite read failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn values_are_bound_as_sqlx_binds_them() {
+        let id = uuid::Uuid::from_u128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10);
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 27, 8, 30, 0)
+            .single()
+            .unwrap();
+        assert_eq!(
+            to_sqlite(&Value::Uuid(Some(id))).unwrap(),
+            SqliteValue::Blob(id.as_bytes().to_vec())
+        );
+        assert_eq!(
+            to_sqlite(&Value::ChronoDateTimeUtc(Some(at))).unwrap(),
+            SqliteValue::Text("2026-11-27T08:30:00+00:00".into())
+        );
+        assert_eq!(
+            to_sqlite(&Value::Bool(Some(true))).unwrap(),
+            SqliteValue::Integer(1)
+        );
+        assert_eq!(to_sqlite(&Value::String(None)).unwrap(), SqliteValue::Null);
+        assert!(to_sqlite(&Value::BigUnsigned(Some(u64::MAX))).is_err());
+    }
+
+    #[test]
+    fn models_name_the_columns_their_entities_select() {
+        use crate::store::entity::{incident, user};
+        use sea_orm::{IdenStatic, Iterable};
+        let incident_columns: Vec<&str> = incident::Column::iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            incident_columns,
+            <incident::Model as FromSqliteRow>::COLUMNS
+        );
+        let user_columns: Vec<&str> = user::Column::iter().map(|c| c.as_str()).collect();
+        assert_eq!(user_columns, <user::Model as FromSqliteRow>::COLUMNS);
+    }
+
+    #[tokio::test]
+    async fn reads_see_committed_rows_and_refuse_to_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);",
+            )
+            .unwrap();
+        let statements = Arc::new(AtomicU64::new(0));
+        let reads = SqliteReads::open(&path, statements.clone()).unwrap();
+        let count = |sql: &str| Statement::from_string(sea_orm::DbBackend::Sqlite, sql);
+
+        assert_eq!(
+            reads
+                .scalar_i64(count("SELECT COUNT(*) FROM t"))
+                .await
+                .unwrap(),
+            1
+        );
+        writer.execute("INSERT INTO t VALUES (2)", []).unwrap();
+        assert_eq!(
+            reads
+                .scalar_i64(count("SELECT COUNT(*) FROM t"))
+                .await
+                .unwrap(),
+            2
+        );
+
+        let refused = reads.scalar_i64(count("DELETE FROM t RETURNING x")).await;
+        assert!(refused.is_err(), "a read connection wrote: {refused:?}");
+        let left: i64 = writer
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 2);
+        assert_eq!(statements.load(Ordering::Relaxed), 3);
+    }
+}
