@@ -235,7 +235,8 @@ async fn execute(
                 body: serde_json::json!({ "errors": [{
                     "message": response::took_too_long(limit),
                     "extensions": { "code": code::INTERNAL },
-                }]}),
+                }]})
+                .to_string(),
             }
             .into_response()
         }

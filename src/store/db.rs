@@ -127,6 +127,11 @@ impl Db {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// Of those, the ones our own SQLite read connections ran (always 0 on PostgreSQL).
+    pub fn statements_on_sqlite_readers(&self) -> u64 {
+        self.reads.as_ref().map_or(0, |r| r.served())
+    }
+
     pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
         let writer = match &self.write_lock {
             Some(lock) => Some(lock.clone().lock_owned().await),
@@ -220,7 +225,7 @@ impl Reader for Db {
         E::Model: FromSqliteRow + Sync,
     {
         match &self.reads {
-            Some(reads) => reads.all(select.build(DbBackend::Sqlite)).await,
+            Some(reads) => reads.all(select.build(DbBackend::Sqlite)),
             None => select.all(&self.conn).await,
         }
     }
@@ -236,7 +241,7 @@ impl Reader for Db {
                     .select_only()
                     .column_as(Expr::cust("COUNT(*)"), "n")
                     .build(DbBackend::Sqlite);
-                let n = reads.scalar_i64(counting).await?;
+                let n = reads.scalar_i64(counting)?;
                 u64::try_from(n).map_err(|_| DbErr::Custom(format!("a negative count: {n}")))
             }
             None => PaginatorTrait::count(select, &self.conn).await,

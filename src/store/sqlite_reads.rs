@@ -2,8 +2,14 @@
 //!
 //! sqlx runs each SQLite connection on a thread of its own and hands every row to the async
 //! side over a channel: on two cores, a 20-row page spent about a third of its time switching
-//! threads (README, Benchmarks). Here a read statement runs start to finish on one blocking
-//! thread and hands its whole result over once.
+//! threads (README, Benchmarks). Here a read statement runs start to finish on the thread that
+//! asked for it, with no hand-off at all.
+//!
+//! That blocks an async worker for the length of the statement. The reads that come here are
+//! bounded (pages of at most 100 rows, lookups by key, counts over indexed filters) and take tens
+//! of microseconds on a 10,000-incident database; handing each one to a blocking thread instead
+//! cost 40% more CPU per typical read (bench/load.sh, profile in the README). Anything slow or
+//! unbounded stays on sea-orm's pool.
 //!
 //! Only reads come here. The connections are opened read-only with `query_only` on, so a write
 //! that strays here fails loudly instead of bypassing the write lock in `db.rs`. Statements are
@@ -21,12 +27,6 @@ use rusqlite::types::Value as SqliteValue;
 use rusqlite::{Connection, OpenFlags};
 use sea_orm::sea_query::Value;
 use sea_orm::{DbErr, Statement};
-use tokio::sync::Semaphore;
-
-/// At most this many read statements run at once; each holds a connection and a blocking
-/// thread. More would only queue inside SQLite on two cores.
-const MAX_CONCURRENT_READS: usize = 8;
-
 /// A model read straight from a SQLite row.
 pub trait FromSqliteRow: Sized + Send + 'static {
     /// The columns sea-orm selects for this model, in order. Checked against every statement,
@@ -38,9 +38,10 @@ pub trait FromSqliteRow: Sized + Send + 'static {
 
 pub struct SqliteReads {
     path: PathBuf,
+    /// Connections not in use: at most one per thread that reads at once.
     idle: Mutex<Vec<Connection>>,
-    permits: Semaphore,
     statements: Arc<AtomicU64>,
+    served: AtomicU64,
 }
 
 impl SqliteReads {
@@ -50,13 +51,13 @@ impl SqliteReads {
         Ok(Self {
             path: path.to_owned(),
             idle: Mutex::new(vec![first]),
-            permits: Semaphore::new(MAX_CONCURRENT_READS),
             statements,
+            served: AtomicU64::new(0),
         })
     }
 
     /// Every row of a statement that selects `M::COLUMNS`.
-    pub async fn all<M: FromSqliteRow>(&self, statement: Statement) -> Result<Vec<M>, DbErr> {
+    pub fn all<M: FromSqliteRow>(&self, statement: Statement) -> Result<Vec<M>, DbErr> {
         self.run(move |conn| {
             let mut prepared = prepare(conn, &statement)?;
             let names = prepared.column_names();
@@ -73,11 +74,10 @@ impl SqliteReads {
             rows.collect::<rusqlite::Result<Vec<M>>>()
                 .map_err(query_err)
         })
-        .await
     }
 
     /// The single integer a statement such as `SELECT COUNT(*) ...` returns.
-    pub async fn scalar_i64(&self, statement: Statement) -> Result<i64, DbErr> {
+    pub fn scalar_i64(&self, statement: Statement) -> Result<i64, DbErr> {
         self.run(move |conn| {
             let mut prepared = prepare(conn, &statement)?;
             let params = bind(&statement)?;
@@ -85,31 +85,24 @@ impl SqliteReads {
                 .query_row(rusqlite::params_from_iter(params), |row| row.get(0))
                 .map_err(query_err)
         })
-        .await
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Connection) -> Result<T, DbErr> + Send + 'static,
-    ) -> Result<T, DbErr> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| DbErr::Custom("the SQLite reader is closed".into()))?;
+    /// Runs `work` on an idle connection, here and now.
+    fn run<T>(&self, work: impl FnOnce(&Connection) -> Result<T, DbErr>) -> Result<T, DbErr> {
         let conn = match self.lock_idle().pop() {
             Some(conn) => conn,
             None => connect(&self.path)?,
         };
         self.statements.fetch_add(1, Ordering::Relaxed);
-        let (conn, result) = tokio::task::spawn_blocking(move || {
-            let result = work(&conn);
-            (conn, result)
-        })
-        .await
-        .map_err(|e| DbErr::Custom(format!("a SQLite read did not finish: {e}")))?;
+        self.served.fetch_add(1, Ordering::Relaxed);
+        let result = work(&conn);
         self.lock_idle().push(conn);
         result
+    }
+
+    /// Statements run here since start.
+    pub fn served(&self) -> u64 {
+        self.served.load(Ordering::Relaxed)
     }
 
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
@@ -238,8 +231,8 @@ mod tests {
         assert_eq!(user_columns, <user::Model as FromSqliteRow>::COLUMNS);
     }
 
-    #[tokio::test]
-    async fn reads_see_committed_rows_and_refuse_to_write() {
+    #[test]
+    fn reads_see_committed_rows_and_refuse_to_write() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let writer = Connection::open(&path).unwrap();
@@ -253,22 +246,16 @@ mod tests {
         let count = |sql: &str| Statement::from_string(sea_orm::DbBackend::Sqlite, sql);
 
         assert_eq!(
-            reads
-                .scalar_i64(count("SELECT COUNT(*) FROM t"))
-                .await
-                .unwrap(),
+            reads.scalar_i64(count("SELECT COUNT(*) FROM t")).unwrap(),
             1
         );
         writer.execute("INSERT INTO t VALUES (2)", []).unwrap();
         assert_eq!(
-            reads
-                .scalar_i64(count("SELECT COUNT(*) FROM t"))
-                .await
-                .unwrap(),
+            reads.scalar_i64(count("SELECT COUNT(*) FROM t")).unwrap(),
             2
         );
 
-        let refused = reads.scalar_i64(count("DELETE FROM t RETURNING x")).await;
+        let refused = reads.scalar_i64(count("DELETE FROM t RETURNING x"));
         assert!(refused.is_err(), "a read connection wrote: {refused:?}");
         let left: i64 = writer
             .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))

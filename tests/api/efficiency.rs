@@ -15,6 +15,36 @@ on_both_databases!(
 
 const TEAM_PAGE: &str = "query($first: Int!) { incidents(first: $first) { edges { node { id roles { role user { name } } responders { id } watchers { name } viewerIsWatching updates(first: 3) { body author { name } } nextUpdateDue } } } }";
 
+/// The typical read of a console (a page of incidents with their reporters and the total) runs
+/// entirely on the SQLite read connections, none of it on sea-orm's pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_typical_read_runs_on_the_sqlite_readers() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.knowledge.poll_interval_ms = 3_600_000;
+        s.webhooks.poll_interval_ms = 3_600_000;
+    })
+    .await;
+    let token = app.token("reader", &["specialist"]);
+    for i in 0..3 {
+        app.report(&token, &format!("incident {i}")).await;
+    }
+    let query = "{ incidents(first: 20) { totalCount edges { node { id number title status reporter { id name } } } } }";
+    let (all_before, readers_before) = (
+        app.services.db.statements_executed(),
+        app.services.db.statements_on_sqlite_readers(),
+    );
+    let data = app.ok(&token, query, json!({})).await;
+    let all = app.services.db.statements_executed() - all_before;
+    let on_readers = app.services.db.statements_on_sqlite_readers() - readers_before;
+    assert_eq!(data["incidents"]["totalCount"], 3);
+    assert_eq!(
+        data["incidents"]["edges"][0]["node"]["reporter"]["name"],
+        "User reader"
+    );
+    // The page, its total and its reporters.
+    assert_eq!((all, on_readers), (3, 3));
+}
+
 async fn statements_per_page_do_not_grow_with_page_size(backend: Backend) {
     // This page of 100 with nested timelines is over the default complexity limit; the limit
     // is tested elsewhere, here it would only hide the statement count.
