@@ -58,7 +58,6 @@ pub fn build_schema(services: Option<Services>, settings: &Settings) -> AppSchem
     .limit_complexity(limits.complexity)
     .limit_recursive_depth(limits.depth.max(32))
     .limit_directives(limits.aliases)
-    .extension(limits::AliasLimit(limits.aliases))
     .data(PageLimit(limits.page_size));
     if !settings.graphql.introspection {
         builder = builder.disable_introspection();

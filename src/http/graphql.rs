@@ -16,6 +16,7 @@ use super::negotiate::{self, MediaType};
 use super::response::{self, GraphqlHttpResponse};
 use crate::graphql::RequestId;
 use crate::graphql::error::{INTERNAL_MESSAGE, code};
+use crate::graphql::limits;
 use crate::graphql::loaders::Loaders;
 
 /// The parameters of a GraphQL-over-HTTP request, checked for shape.
@@ -289,6 +290,16 @@ async fn run(
     }
     if let Some(vars) = params.variables {
         request = request.variables(Variables::from_json(Value::Object(vars)));
+    }
+    if let Err(refused) = limits::check_aliases(&mut request, state.limits.aliases) {
+        let response = async_graphql::Response::from_errors(vec![refused]);
+        return response::from_graphql(
+            response,
+            media,
+            state.limits.depth,
+            state.limits.complexity,
+        )
+        .into_response();
     }
     let (loaders, driver) = Loaders::new(&state.services, &viewer);
     let request = request

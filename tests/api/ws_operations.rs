@@ -22,6 +22,58 @@ on_both_databases!(
     the_21st_operation_in_flight_is_refused_and_the_others_complete,
 );
 
+/// The alias limit holds over the websocket too, for queries and for subscriptions, on both
+/// protocols; the connection stays usable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_aliases_are_refused_over_the_websocket() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin();
+    let aliased = |n: usize, root: &str| {
+        let fields: Vec<String> = (0..n).map(|i| format!("a{i}: __typename")).collect();
+        format!("{root} {{ {} }}", fields.join(" "))
+    };
+    for protocol in PROTOCOLS {
+        let mut ws = WsClient::open(&app, protocol, &admin).await;
+        for (id, query) in [
+            ("query", aliased(31, "query")),
+            (
+                "subscription",
+                format!(
+                    "subscription {{ {} }}",
+                    (0..31)
+                        .map(|i| format!("a{i}: updatesPosted {{ id }}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+            ),
+        ] {
+            ws.subscribe(id, &query, json!({})).await;
+            let (answered, payload) = next_result(&mut ws).await;
+            assert_eq!(answered, id, "{protocol}: {payload}");
+            assert_eq!(
+                payload["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                "{protocol}: {payload}"
+            );
+            assert!(
+                payload["errors"][0]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("31 aliases"),
+                "{protocol}: {payload}"
+            );
+            assert!(
+                payload.get("data").is_none_or(Value::is_null),
+                "{protocol}: {payload}"
+            );
+        }
+        ws.subscribe("within", &aliased(30, "query"), json!({}))
+            .await;
+        let (answered, payload) = next_result(&mut ws).await;
+        assert_eq!(answered, "within");
+        assert_eq!(payload["data"]["a29"], "Query", "{protocol}: {payload}");
+    }
+}
+
 /// Another connection holding the lock every report needs, until the transaction ends.
 async fn hold_the_counter(app: &TestApp) -> (DatabaseConnection, DatabaseTransaction) {
     let url = app

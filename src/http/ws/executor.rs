@@ -14,11 +14,12 @@ use std::time::Duration;
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{Data, Executor, Request, Response, ServerError};
-use futures::StreamExt;
+use futures::{StreamExt, future};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::Viewer;
 use crate::graphql::error::code;
+use crate::graphql::limits::check_aliases;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::slots::SubscriptionSlots;
 use crate::graphql::{AppSchema, RequestId};
@@ -38,6 +39,7 @@ pub struct ConnectionExecutor {
     pub request_id: String,
     pub depth: usize,
     pub complexity: usize,
+    pub aliases: usize,
 }
 
 impl ConnectionExecutor {
@@ -142,8 +144,13 @@ fn with_codes(mut response: Response, depth: usize, complexity: usize) -> Respon
 }
 
 impl Executor for ConnectionExecutor {
-    fn execute(&self, request: Request) -> impl Future<Output = Response> + Send {
-        self.run_once(request, None)
+    fn execute(&self, mut request: Request) -> impl Future<Output = Response> + Send {
+        match check_aliases(&mut request, self.aliases) {
+            Ok(()) => future::Either::Left(self.run_once(request, None)),
+            Err(refused) => {
+                future::Either::Right(future::ready(Response::from_errors(vec![refused])))
+            }
+        }
     }
 
     fn execute_stream(
@@ -151,6 +158,10 @@ impl Executor for ConnectionExecutor {
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
+        if let Err(refused) = check_aliases(&mut request, self.aliases) {
+            return futures::stream::once(future::ready(Response::from_errors(vec![refused])))
+                .boxed();
+        }
         if !is_subscription(&mut request) {
             return futures::stream::once(self.run_once(request, session_data)).boxed();
         }

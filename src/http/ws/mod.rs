@@ -129,6 +129,7 @@ async fn serve(
         request_id: request_id.clone(),
         depth: state.limits.depth,
         complexity: state.limits.complexity,
+        aliases: state.limits.aliases,
     };
     let last_heard = Arc::new(LastHeard {
         start: Instant::now(),
