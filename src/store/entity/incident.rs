@@ -39,7 +39,9 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-impl crate::store::sqlite_reads::FromSqliteRow for Model {
+use crate::store::sqlite_reads::{FromSqliteRow, timestamp, timestamp_opt};
+
+impl FromSqliteRow for Model {
     const COLUMNS: &'static [&'static str] = &[
         "id",
         "number",
@@ -91,14 +93,14 @@ impl crate::store::sqlite_reads::FromSqliteRow for Model {
             duplicate_of: row.get(15)?,
             reporter_id: row.get(16)?,
             version: row.get(17)?,
-            created_at: row.get(18)?,
-            updated_at: row.get(19)?,
-            triaged_at: row.get(20)?,
-            investigating_at: row.get(21)?,
-            mitigated_at: row.get(22)?,
-            resolved_at: row.get(23)?,
-            closed_at: row.get(24)?,
-            cancelled_at: row.get(25)?,
+            created_at: timestamp(row, 18)?,
+            updated_at: timestamp(row, 19)?,
+            triaged_at: timestamp_opt(row, 20)?,
+            investigating_at: timestamp_opt(row, 21)?,
+            mitigated_at: timestamp_opt(row, 22)?,
+            resolved_at: timestamp_opt(row, 23)?,
+            closed_at: timestamp_opt(row, 24)?,
+            cancelled_at: timestamp_opt(row, 25)?,
             external_id: row.get(26)?,
             helped_by: row.get(27)?,
         })

@@ -16,7 +16,9 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-impl crate::store::sqlite_reads::FromSqliteRow for Model {
+use crate::store::sqlite_reads::{FromSqliteRow, timestamp};
+
+impl FromSqliteRow for Model {
     const COLUMNS: &'static [&'static str] =
         &["id", "name", "email", "first_seen_at", "last_seen_at"];
 
@@ -25,8 +27,8 @@ impl crate::store::sqlite_reads::FromSqliteRow for Model {
             id: row.get(0)?,
             name: row.get(1)?,
             email: row.get(2)?,
-            first_seen_at: row.get(3)?,
-            last_seen_at: row.get(4)?,
+            first_seen_at: timestamp(row, 3)?,
+            last_seen_at: timestamp(row, 4)?,
         })
     }
 }
