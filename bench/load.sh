@@ -18,7 +18,7 @@
 #                             (env BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432)
 #   --out FILE                where to write the table (env BENCH_OUT, default bench/results.md)
 #   --no-build                use the existing target/release/hindsight
-#                             (env HINDSIGHT_BIN=PATH: benchmark that binary, no build)
+#                             (env BENCH_BIN=PATH: benchmark that binary, no build)
 #
 # Traffic goes to 127.0.0.1 only; every run is bounded by --duration.
 set -euo pipefail
@@ -73,8 +73,8 @@ for tool in curl python3; do
   command -v "$tool" >/dev/null || die "$tool is required"
 done
 
-BIN="${HINDSIGHT_BIN:-$ROOT/target/release/hindsight}"
-if [[ $BUILD == yes && -z ${HINDSIGHT_BIN:-} ]]; then
+BIN="${BENCH_BIN:-$ROOT/target/release/hindsight}"
+if [[ $BUILD == yes && -z ${BENCH_BIN:-} ]]; then
   section "cargo build --release"
   (cd "$ROOT" && cargo build --release)
 fi

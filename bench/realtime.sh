@@ -9,7 +9,7 @@
 # Prints a Markdown table and writes it to bench/realtime.md.
 #
 # Usage: bench/realtime.sh [--no-build] [--samples N] [--duration SECS] [--connections N]
-#   env HINDSIGHT_BIN=PATH benchmarks that binary (no build).
+#   env BENCH_BIN=PATH benchmarks that binary (no build).
 # Traffic goes to 127.0.0.1 only; every run is bounded.
 set -euo pipefail
 export LC_ALL=C
@@ -36,8 +36,8 @@ die() { echo "ERROR: $*" >&2; exit 1; }
 command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
 command -v node >/dev/null || die "node is not installed"
 
-if [[ -n "${HINDSIGHT_BIN:-}" ]]; then
-  BIN="$HINDSIGHT_BIN"
+if [[ -n "${BENCH_BIN:-}" ]]; then
+  BIN="$BENCH_BIN"
 else
   if [[ $BUILD == yes ]]; then (cd "$ROOT" && cargo build --release); fi
   BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/hindsight"
