@@ -19,6 +19,7 @@ mod error;
 mod facets;
 mod highlight;
 mod kb;
+mod known_ids;
 mod model;
 mod ranking;
 mod schema;
