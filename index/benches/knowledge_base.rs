@@ -248,7 +248,8 @@ fn rebuild(dir: &Path, n: usize) {
     println!(
         "rebuild/{n}: {:.0} docs/s end to end ({:.1} s from clear to the end of the one commit, \
          pages of {PAGE}, {} writer thread(s), 64 MB heap; {:.1} s of it producing the documents \
-         on the calling thread); CPU time {:.1} s ({:.0} docs per CPU-second); then {:.1} s for \
+         on the calling thread); CPU time {:.1} s, all threads, generating included ({:.0} docs per \
+         CPU-second); then {:.1} s for \
          background merges to finish; {} segments",
         n as f64 / wall.as_secs_f64(),
         wall.as_secs_f64(),
