@@ -26,6 +26,7 @@ mod schema;
 mod search;
 mod suggest;
 pub mod synthetic;
+mod taat;
 mod tokenizer;
 mod top_k;
 mod user_query;
