@@ -22,6 +22,9 @@ use tantivy::{DocAddress, Score, Searcher, Term};
 
 use crate::top_k::Worst;
 
+/// Accumulators scanned at a time when picking the best.
+const CHUNK: usize = 64;
+
 /// The `k` best documents for the OR of `terms` (each with its boost), best first (ties:
 /// lower address first). Statistics (idf, average field length) come from `stats`, as with
 /// `top_k`.
@@ -75,23 +78,31 @@ pub(crate) fn top_k_exhaustive(
         } else {
             0.0
         };
-        for (doc, &score) in scores.iter().enumerate() {
-            if score <= threshold {
+        // Most chunks hold nothing above the threshold: one comparison of the whole chunk (a
+        // fold without early exit, which vectorizes) skips them; scanning element by element
+        // was half of this function's time at 1M.
+        for (c, chunk) in scores.chunks(CHUNK).enumerate() {
+            if !chunk.iter().fold(false, |any, &s| any | (s > threshold)) {
                 continue;
             }
-            let doc = doc as u32;
-            if alive.is_some_and(|a| a.is_deleted(doc)) {
-                continue;
-            }
-            heap.push(Worst {
-                score,
-                address: DocAddress::new(ord as u32, doc),
-            });
-            if heap.len() > k {
-                heap.pop();
-            }
-            if heap.len() == k {
-                threshold = heap.peek().map_or(threshold, |w| w.score);
+            for (i, &score) in chunk.iter().enumerate() {
+                if score <= threshold {
+                    continue;
+                }
+                let doc = (c * CHUNK + i) as u32;
+                if alive.is_some_and(|a| a.is_deleted(doc)) {
+                    continue;
+                }
+                heap.push(Worst {
+                    score,
+                    address: DocAddress::new(ord as u32, doc),
+                });
+                if heap.len() > k {
+                    heap.pop();
+                }
+                if heap.len() == k {
+                    threshold = heap.peek().map_or(threshold, |w| w.score);
+                }
             }
         }
     }
