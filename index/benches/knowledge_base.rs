@@ -1,9 +1,10 @@
 //! Knowledge-base benchmarks on synthetic incidents (seeded, so every run indexes the same
 //! documents):
 //!
+//! - a rebuild as the server does it (clear, stage pages of 1,000, one commit), timed end to end;
 //! - bulk indexing into an on-disk index with the default writer (2 threads on a machine with
-//!   2 cores or more, 64 MB heap):
-//!   docs/s, index size on disk, peak process memory while indexing;
+//!   2 cores or more, 64 MB heap), a commit every 10,000:
+//!   docs/s, CPU time, index size on disk, peak process memory while indexing;
 //! - suggestion and free-text search latency on one core: p50/p99 over a fixed set of
 //!   queries, then criterion's own estimate;
 //! - a criterion throughput bench of indexing 10k documents in memory.
@@ -11,8 +12,12 @@
 //! `cargo bench -p hindsight-index --bench knowledge_base` runs the 100k-document case (a
 //! couple of minutes). `KB_BENCH_1M=1` adds the 1M case (much longer on a small machine).
 //! `KB_BENCH_SIZES=20000,50000` picks other sizes; `KB_BENCH_WRITER_THREADS=1` indexes with one
-//! writer thread. Criterion's usual arguments (a filter, `--quick`) apply to the criterion
+//! writer thread; `KB_BENCH_INDEX_ONLY=1` stops after indexing. Criterion's usual arguments (a filter, `--quick`) apply to the criterion
 //! part.
+
+// The server binary's allocator: the engine runs under it in production.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::hint::black_box;
 use std::path::Path;
@@ -52,6 +57,18 @@ fn memory_kib() -> Option<(u64, u64)> {
             .and_then(|v| v.parse().ok())
     };
     Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// CPU time of the whole process so far (all threads, merges included), from /proc (Linux
+/// only; clock ticks of 10 ms). On a shared machine this moves much less than wall time.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok());
+    // utime and stime are the 14th and 15th fields, the 12th and 13th after the name.
+    Some(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
 }
 
 fn reset_peak_memory() {
@@ -134,6 +151,7 @@ fn build(dir: &Path, n: usize) -> KnowledgeBase {
     let (kb, _) = KnowledgeBase::open_or_create_with(dir, options).expect("create the index");
     let mut generator = Generator::new(42);
     let mut indexing = Duration::ZERO;
+    let mut cpu = Duration::ZERO;
     let (rss_before, _) = memory_kib().unwrap_or((0, 0));
     reset_peak_memory();
     let mut peak_kib = 0;
@@ -148,15 +166,19 @@ fn build(dir: &Path, n: usize) -> KnowledgeBase {
             .map(Change::Upsert)
             .collect();
         let start = Instant::now();
+        let cpu_start = cpu_time().unwrap_or_default();
         kb.apply(changes, done as i64 + batch as i64)
             .expect("apply");
         indexing += start.elapsed();
+        cpu += cpu_time().unwrap_or_default().saturating_sub(cpu_start);
         done += batch;
         peak_kib = peak_kib.max(memory_kib().map_or(0, |(_, hwm)| hwm));
     }
     let start = Instant::now();
+    let cpu_start = cpu_time().unwrap_or_default();
     kb.close().expect("wait for merges");
     let merging = start.elapsed();
+    let cpu_merging = cpu_time().unwrap_or_default().saturating_sub(cpu_start);
     peak_kib = peak_kib.max(memory_kib().map_or(0, |(_, hwm)| hwm));
     let (kb, _) = KnowledgeBase::open_or_create(dir).expect("reopen");
     assert_eq!(kb.doc_count(), n as u64);
@@ -173,6 +195,13 @@ fn build(dir: &Path, n: usize) -> KnowledgeBase {
         kb_segments(dir),
     );
     println!(
+        "index/{n}: CPU time {:.1} s while indexing ({:.0} docs per CPU-second) and {:.1} s \
+         for the last merges (all threads)",
+        cpu.as_secs_f64(),
+        n as f64 / cpu.as_secs_f64(),
+        cpu_merging.as_secs_f64(),
+    );
+    println!(
         "index/{n}: {:.1} MB on disk ({:.0} bytes/doc); peak process RSS while indexing \
          {:.0} MB ({:.0} MB above the {:.0} MB before; writer heap budget 64 MB)",
         dir_size(dir) as f64 / 1e6,
@@ -184,9 +213,65 @@ fn build(dir: &Path, n: usize) -> KnowledgeBase {
     kb
 }
 
+/// Rebuilds an index of `n` documents the way the server does (`hindsight reindex`, a missing
+/// index at start): clear, stage pages of 1,000, one commit. `stage` returns once the writer
+/// threads have the page, so they index while the next page is produced; the clock therefore
+/// runs from `clear` to the end of the commit and includes producing the documents (here the
+/// synthetic generator; in the server, reading the database), which is reported apart.
+fn rebuild(dir: &Path, n: usize) {
+    const PAGE: usize = 1_000;
+    let options = IndexOptions {
+        writer_threads: writer_threads(),
+        ..IndexOptions::default()
+    };
+    let (kb, _) = KnowledgeBase::open_or_create_with(dir, options).expect("create the index");
+    let mut generator = Generator::new(42);
+    let (start, cpu_start) = (Instant::now(), cpu_time().unwrap_or_default());
+    let mut generating = Duration::ZERO;
+    kb.clear().expect("clear");
+    let mut done = 0;
+    while done < n {
+        let page = PAGE.min(n - done);
+        let generated = Instant::now();
+        let changes: Vec<Change> = (&mut generator).take(page).map(Change::Upsert).collect();
+        generating += generated.elapsed();
+        kb.stage(changes).expect("stage");
+        done += page;
+    }
+    kb.commit(n as i64).expect("commit");
+    let (wall, cpu) = (
+        start.elapsed(),
+        cpu_time().unwrap_or_default().saturating_sub(cpu_start),
+    );
+    let merging = Instant::now();
+    kb.close().expect("wait for merges");
+    println!(
+        "rebuild/{n}: {:.0} docs/s end to end ({:.1} s from clear to the end of the one commit, \
+         pages of {PAGE}, {} writer thread(s), 64 MB heap; {:.1} s of it producing the documents \
+         on the calling thread); CPU time {:.1} s, all threads, generating included ({:.0} docs per \
+         CPU-second); then {:.1} s for \
+         background merges to finish; {} segments",
+        n as f64 / wall.as_secs_f64(),
+        wall.as_secs_f64(),
+        writer_threads(),
+        generating.as_secs_f64(),
+        cpu.as_secs_f64(),
+        n as f64 / cpu.as_secs_f64(),
+        merging.elapsed().as_secs_f64(),
+        kb_segments(dir),
+    );
+}
+
 fn bench_size(c: &mut Criterion, n: usize) {
+    {
+        let dir = tempfile::tempdir().expect("temp dir");
+        rebuild(dir.path(), n);
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let kb = build(dir.path(), n);
+    if std::env::var("KB_BENCH_INDEX_ONLY").is_ok_and(|v| !v.is_empty() && v != "0") {
+        return;
+    }
 
     let mut generator = Generator::new(7);
     let probes: Vec<Probe> = (0..200).map(|_| generator.probe()).collect();

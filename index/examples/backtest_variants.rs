@@ -125,6 +125,13 @@ fn main() -> ExitCode {
             },
         ),
         (
+            "block-max WAND",
+            RankingConfig {
+                exhaustive_scoring: false,
+                ..d()
+            },
+        ),
+        (
             "rerank 50 candidates",
             RankingConfig {
                 rerank_candidates: 50,

@@ -6,7 +6,9 @@
 //! cargo run --release -p hindsight-index --example kb_latency -- suggest <dir> [queries]
 //! ```
 //!
-//! `suggest` prints p50/p99/max over the same seeded probes the criterion bench uses.
+//! `suggest` prints p50/p99/max over the same seeded probes the criterion bench uses;
+//! `agree` compares the top-5 suggestions with those of block-max WAND (`KB_WAND=1` makes
+//! `suggest` use it).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -89,7 +91,66 @@ fn ranking_from_env() -> RankingConfig {
     if let Some(b) = var("KB_TITLE_BOOST").and_then(|v| v.parse().ok()) {
         ranking.title_boost = b;
     }
+    if var("KB_WAND").is_some_and(|v| !v.is_empty() && v != "0") {
+        ranking.exhaustive_scoring = false;
+    }
     ranking
+}
+
+/// Compares the suggestions of the ranking from the environment with those of block-max WAND
+/// (the exact ranking by tantivy's own top-k) over the same probes: identical top-5 lists, and
+/// how many of WAND's top 5 are in ours.
+fn agree(dir: &Path) -> Result<(), String> {
+    let (kb, _) = KnowledgeBase::open_or_create(dir).map_err(|e| e.to_string())?;
+    let ours = ranking_from_env();
+    let wand = RankingConfig {
+        exhaustive_scoring: false,
+        ..ours.clone()
+    };
+    let mut generator = Generator::new(7);
+    let probes: Vec<Probe> = (0..200).map(|_| generator.probe()).collect();
+    let opts = SuggestOptions::default();
+    let ids = |kb: &KnowledgeBase, p: &Probe| -> Result<Vec<String>, String> {
+        let found = kb.suggest(p, &opts).map_err(|e| e.to_string())?;
+        Ok(found
+            .into_iter()
+            .map(|s| format!("{} {:.7}", s.id, s.score))
+            .collect())
+    };
+    let kb = kb.with_ranking(ours);
+    let a: Vec<Vec<String>> = probes
+        .iter()
+        .map(|p| ids(&kb, p))
+        .collect::<Result<_, _>>()?;
+    let kb = kb.with_ranking(wand);
+    let b: Vec<Vec<String>> = probes
+        .iter()
+        .map(|p| ids(&kb, p))
+        .collect::<Result<_, _>>()?;
+    // Scores are compared to float rounding (the sums differ in the last bits), ids exactly.
+    let id = |s: &String| s.split(' ').next().unwrap_or_default().to_owned();
+    let a: Vec<Vec<String>> = a.iter().map(|l| l.iter().map(id).collect()).collect();
+    let wand_scored = b.clone();
+    let b: Vec<Vec<String>> = b.iter().map(|l| l.iter().map(id).collect()).collect();
+    for ((x, y), scored) in a.iter().zip(&b).zip(&wand_scored) {
+        if x != y {
+            println!("differs:\n  ours {x:?}\n  wand {scored:?}");
+        }
+    }
+    let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+    let shared: usize = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| y.iter().filter(|id| x.contains(id)).count())
+        .sum();
+    let total: usize = b.iter().map(Vec::len).sum();
+    println!(
+        "{} docs: {same} of {} probes have the same top-5 list as WAND; {shared} of WAND's \
+         {total} top-5 suggestions are in ours",
+        kb.doc_count(),
+        probes.len()
+    );
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -105,7 +166,11 @@ fn main() -> ExitCode {
             Path::new(dir),
             arg(2).and_then(|n| n.parse().ok()).unwrap_or(1_000),
         ),
-        _ => Err("usage: kb_latency build <dir> <docs> [threads] | suggest <dir> [queries]".into()),
+        (Some("agree"), Some(dir)) => agree(Path::new(dir)),
+        _ => Err(
+            "usage: kb_latency build <dir> <docs> [threads] | suggest <dir> [queries] | agree <dir>"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

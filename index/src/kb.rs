@@ -14,6 +14,7 @@ use tantivy::{
 
 use crate::analysis;
 use crate::error::IndexError;
+use crate::known_ids::KnownIds;
 use crate::model::{Change, IncidentDoc};
 use crate::ranking::RankingConfig;
 use crate::schema::{self, Fields};
@@ -54,7 +55,7 @@ pub enum Opened {
 /// and call it from blocking threads.
 pub struct KnowledgeBase {
     pub(crate) reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    writer: Mutex<Writer>,
     pub(crate) fields: Fields,
     /// A prototype; every use clones it (analyzers need `&mut`).
     analyzer: TextAnalyzer,
@@ -69,6 +70,30 @@ impl std::fmt::Debug for KnowledgeBase {
             .field("last_seq", &self.last_applied_seq())
             .finish_non_exhaustive()
     }
+}
+
+/// The one writer, and which ids the index may hold while that is known (`None`: unknown, so
+/// every upsert deletes first).
+struct Writer {
+    index: IndexWriter,
+    known_ids: Option<KnownIds>,
+}
+
+impl Writer {
+    /// After a failed batch: back to the last commit, which may hold any id unless it is empty.
+    fn rollback(&mut self) {
+        // If rollback fails too, the original error is the one worth reporting.
+        let _ = self.index.rollback();
+        self.known_ids = committed_is_empty(self.index.index()).then(KnownIds::empty);
+    }
+}
+
+/// Whether the last commit holds no document (deleted ones count: a delete is not known to
+/// be applied until a merge drops it, and an empty answer here is only an optimisation).
+fn committed_is_empty(index: &Index) -> bool {
+    index
+        .searchable_segment_metas()
+        .is_ok_and(|metas| metas.iter().all(|m| m.max_doc() == 0))
 }
 
 const SEQ_KEY: &str = "through_seq";
@@ -173,11 +198,15 @@ impl KnowledgeBase {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let known_ids = committed_is_empty(&index).then(KnownIds::empty);
         let writer = index
             .writer_with_num_threads(options.writer_threads.max(1), options.writer_heap_bytes)?;
         Ok(KnowledgeBase {
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Writer {
+                index: writer,
+                known_ids,
+            }),
             fields,
             analyzer: analysis::english_analyzer(),
             last_seq: Mutex::new(last_seq),
@@ -200,7 +229,7 @@ impl KnowledgeBase {
         self.reader.searcher()
     }
 
-    fn writer(&self) -> Result<MutexGuard<'_, IndexWriter>, IndexError> {
+    fn writer(&self) -> Result<MutexGuard<'_, Writer>, IndexError> {
         self.writer.lock().map_err(|_| IndexError::Poisoned)
     }
 
@@ -215,12 +244,11 @@ impl KnowledgeBase {
     pub fn apply(&self, changes: Vec<Change>, through_seq: i64) -> Result<(), IndexError> {
         let mut writer = self.writer()?;
         let result = self
-            .stage_locked(&writer, changes)
-            .and_then(|()| self.commit_locked(&mut writer, through_seq));
+            .stage_locked(&mut writer, changes)
+            .and_then(|()| self.commit_locked(&mut writer.index, through_seq));
         if result.is_err() {
-            // Drop the half-applied batch so the next call starts from the last commit. If
-            // rollback fails too, the original error is the one worth reporting.
-            let _ = writer.rollback();
+            // Drop the half-applied batch so the next call starts from the last commit.
+            writer.rollback();
         }
         result
     }
@@ -231,9 +259,9 @@ impl KnowledgeBase {
     /// error, everything staged since the last commit is dropped.
     pub fn stage(&self, changes: Vec<Change>) -> Result<(), IndexError> {
         let mut writer = self.writer()?;
-        let result = self.stage_locked(&writer, changes);
+        let result = self.stage_locked(&mut writer, changes);
         if result.is_err() {
-            let _ = writer.rollback();
+            writer.rollback();
         }
         result
     }
@@ -242,23 +270,30 @@ impl KnowledgeBase {
     /// it visible.
     pub fn commit(&self, through_seq: i64) -> Result<(), IndexError> {
         let mut writer = self.writer()?;
-        let result = self.commit_locked(&mut writer, through_seq);
+        let result = self.commit_locked(&mut writer.index, through_seq);
         if result.is_err() {
-            let _ = writer.rollback();
+            writer.rollback();
         }
         result
     }
 
-    fn stage_locked(&self, writer: &IndexWriter, changes: Vec<Change>) -> Result<(), IndexError> {
+    fn stage_locked(&self, writer: &mut Writer, changes: Vec<Change>) -> Result<(), IndexError> {
         for change in changes {
             match change {
                 Change::Upsert(doc) => {
                     let document = self.fields.build_document(&doc)?;
-                    writer.delete_term(self.id_term(&doc.id));
-                    writer.add_document(document)?;
+                    // An id the index cannot hold needs no delete (see `known_ids.rs`).
+                    let may_exist = writer
+                        .known_ids
+                        .as_mut()
+                        .is_none_or(|known| known.insert(&doc.id));
+                    if may_exist {
+                        writer.index.delete_term(self.id_term(&doc.id));
+                    }
+                    writer.index.add_document(document)?;
                 }
                 Change::Remove { id } => {
-                    writer.delete_term(self.id_term(&id));
+                    writer.index.delete_term(self.id_term(&id));
                 }
             }
         }
@@ -279,7 +314,7 @@ impl KnowledgeBase {
     /// merges in progress; they are redone later, nothing is lost).
     pub fn close(self) -> Result<(), IndexError> {
         let writer = self.writer.into_inner().map_err(|_| IndexError::Poisoned)?;
-        writer.wait_merging_threads()?;
+        writer.index.wait_merging_threads()?;
         Ok(())
     }
 
@@ -292,9 +327,20 @@ impl KnowledgeBase {
     /// [`apply`](Self::apply) or [`commit`](Self::commit); a crash before that leaves the old
     /// index in place.
     pub fn clear(&self) -> Result<(), IndexError> {
-        let writer = self.writer()?;
-        writer.delete_all_documents()?;
+        let mut writer = self.writer()?;
+        writer.index.delete_all_documents()?;
+        // From here the index holds only what is added next: rebuilds skip their deletes.
+        writer.known_ids = Some(KnownIds::empty());
         Ok(())
+    }
+
+    /// Forgets which ids the index holds, so every upsert deletes first: the path the skipped
+    /// deletes are compared with in tests.
+    #[cfg(test)]
+    pub(crate) fn forget_known_ids(&self) {
+        if let Ok(mut writer) = self.writer() {
+            writer.known_ids = None;
+        }
     }
 
     /// Documents visible to queries (committed and not deleted).

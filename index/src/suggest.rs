@@ -27,6 +27,7 @@ use crate::highlight::Highlighter;
 use crate::kb::KnowledgeBase;
 use crate::model::{Probe, SuggestOptions, Suggestion};
 use crate::schema::ID;
+use crate::taat::top_k_exhaustive;
 use crate::top_k::top_k;
 
 /// The most suggestions one call returns.
@@ -166,7 +167,6 @@ impl KnowledgeBase {
             return Ok(None);
         }
         let excluded = self.addresses(&searcher, &opts.exclude_ids)?;
-        let query = self.suggestion_query(&selected, opts);
         let stats = CachedStats {
             searcher: &searcher,
             df: selected
@@ -180,7 +180,14 @@ impl KnowledgeBase {
             .rerank_candidates
             .max(limit)
             .saturating_add(excluded.len());
-        let top = top_k(&searcher, query.as_ref(), &stats, pool)?;
+        let top =
+            if self.ranking.exhaustive_scoring && opts.service.is_none() && opts.category.is_none()
+            {
+                top_k_exhaustive(&searcher, &self.weighted_terms(&selected), &stats, pool)?
+            } else {
+                let query = self.suggestion_query(&selected, opts);
+                top_k(&searcher, query.as_ref(), &stats, pool)?
+            };
         let ranked = self.rerank(&searcher, top, probe, &excluded, limit)?;
         Ok(Some(Ranking {
             searcher,
@@ -305,26 +312,36 @@ impl KnowledgeBase {
         Ok(Selected { terms })
     }
 
-    fn suggestion_query(&self, selected: &Selected, opts: &SuggestOptions) -> Box<dyn Query> {
+    /// The query's terms, each with its boost: every selected word in the title and in the
+    /// whole text.
+    fn weighted_terms(&self, selected: &Selected) -> Vec<(Term, f32)> {
         let cfg = &self.ranking;
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut terms = Vec::new();
         for t in &selected.terms {
             for (field, field_boost) in [(f.title, cfg.title_boost), (f.content, cfg.content_boost)]
             {
-                if field_boost <= 0.0 {
-                    continue;
+                if field_boost > 0.0 {
+                    terms.push((Term::from_field_text(field, &t.stem), field_boost * t.boost));
                 }
-                let term = TermQuery::new(
-                    Term::from_field_text(field, &t.stem),
-                    IndexRecordOption::WithFreqs,
-                );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(term), field_boost * t.boost)),
-                ));
             }
         }
+        terms
+    }
+
+    fn suggestion_query(&self, selected: &Selected, opts: &SuggestOptions) -> Box<dyn Query> {
+        let f = &self.fields;
+        let clauses: Vec<(Occur, Box<dyn Query>)> = self
+            .weighted_terms(selected)
+            .into_iter()
+            .map(|(term, boost)| -> (Occur, Box<dyn Query>) {
+                let term = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term), boost)),
+                )
+            })
+            .collect();
         // A flat OR of term queries is what block-max WAND accelerates; filters wrap it.
         let text: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
         let filters: Vec<(Occur, Box<dyn Query>)> =

@@ -12,9 +12,9 @@ use tantivy::{DocAddress, Score, Searcher};
 
 /// Heap entry; "greater" means worse, so the binary heap's top is the k-th best.
 #[derive(Debug, Clone, Copy)]
-struct Worst {
-    score: Score,
-    address: DocAddress,
+pub(crate) struct Worst {
+    pub(crate) score: Score,
+    pub(crate) address: DocAddress,
 }
 
 impl PartialEq for Worst {

@@ -1,6 +1,7 @@
 //! Unit tests of the knowledge base through its public API, on in-memory indexes (and temp
 //! folders where persistence is the point).
 
+mod bulk;
 mod kb;
 mod search;
 mod suggest;
