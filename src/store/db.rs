@@ -1,4 +1,5 @@
-//! The database handle: one pool, the backend it talks to, and write transactions.
+//! The database handle: sea-orm's pool, the backend it talks to, write transactions, and where
+//! reads run ([`Reader`]: on a SQLite file the hot ones go to `sqlite_reads.rs`).
 //!
 //! SQLite allows one writer at a time; a write transaction that starts as a reader and later
 //! upgrades can fail with SQLITE_BUSY without waiting. So on SQLite every write transaction
@@ -74,7 +75,8 @@ impl Db {
             Backend::Sqlite => {
                 // Readers run concurrently under WAL; writers queue on `write_lock`. Each pooled
                 // connection is a thread of sqlx's: on two cores, 4 read faster than 8 or 2
-                // (bench/load.sh, 1,860 against 1,770 and 1,700 requests/s).
+                // (bench/load.sh, 1,860 against 1,770 and 1,700 requests/s, measured when this
+                // pool served every read).
                 // synchronous=FULL: a commit acknowledged to a client survives power loss.
                 options
                     .max_connections(4)
