@@ -10,6 +10,10 @@
 //! `agree` compares the top-5 suggestions with those of block-max WAND (`KB_WAND=1` makes
 //! `suggest` use it).
 
+// The server binary's allocator, as in the criterion bench.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -59,23 +63,41 @@ fn suggest(dir: &Path, queries: usize) -> Result<(), String> {
     for p in probes.iter().take(warmup) {
         kb.suggest(p, &opts).map_err(|e| e.to_string())?;
     }
-    let mut times: Vec<Duration> = (0..queries)
+    let (mut times, mut cpu): (Vec<Duration>, Vec<Duration>) = (0..queries)
         .map(|i| {
-            let start = Instant::now();
+            let (start, cpu_start) = (Instant::now(), thread_cpu_time());
             let _ = kb.suggest(&probes[i % probes.len()], &opts);
-            start.elapsed()
+            (start.elapsed(), thread_cpu_time().saturating_sub(cpu_start))
         })
-        .collect();
-    times.sort();
-    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        .unzip();
+    let summary = |times: &mut Vec<Duration>| {
+        times.sort();
+        let at =
+            |p: f64| times[((times.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
+        format!(
+            "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            at(0.5),
+            at(0.99),
+            at(1.0)
+        )
+    };
     println!(
-        "{} docs: suggest p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({queries} queries)",
+        "{} docs: suggest {}; thread CPU time {} ({queries} queries)",
         kb.doc_count(),
-        at(0.5).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3,
-        at(1.0).as_secs_f64() * 1e3
+        summary(&mut times),
+        summary(&mut cpu),
     );
     Ok(())
+}
+
+/// CPU time of the calling thread: unlike wall time, not stretched by other work on the
+/// machine (still disturbed by cache misses it causes).
+fn thread_cpu_time() -> Duration {
+    let ts = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
 }
 
 /// `KB_MAX_TERMS`, `KB_MAX_DF_RATIO` and `KB_TITLE_BOOST` override the defaults, to compare variants.
