@@ -175,6 +175,52 @@ fn agree(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Prints every suggestion of the 200 probes with everything it explains (scores to the
+/// bit), to compare two builds with `diff`.
+fn dump(dir: &Path) -> Result<(), String> {
+    let (kb, _) = KnowledgeBase::open_or_create(dir).map_err(|e| e.to_string())?;
+    let kb = kb.with_ranking(ranking_from_env());
+    let mut generator = Generator::new(7);
+    let opts = SuggestOptions::default();
+    for i in 0..200 {
+        let probe = generator.probe();
+        for s in kb.suggest(&probe, &opts).map_err(|e| e.to_string())? {
+            println!(
+                "{i} {} {:08x} {:?} {} {} {} {} {:?}",
+                s.id,
+                s.score.to_bits(),
+                s.matched_terms,
+                s.same_service,
+                s.same_category,
+                s.helpful,
+                s.unhelpful,
+                s.highlights
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Merges all segments of the index into one, timing it (what a final merge after a rebuild
+/// would cost).
+fn merge(dir: &Path) -> Result<(), String> {
+    let index = tantivy::Index::open_in_dir(dir).map_err(|e| e.to_string())?;
+    let mut writer: tantivy::IndexWriter = index
+        .writer_with_num_threads(1, 64 * 1024 * 1024)
+        .map_err(|e| e.to_string())?;
+    let ids = index.searchable_segment_ids().map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let merged = writer.merge(&ids).wait().map_err(|e| e.to_string())?;
+    println!(
+        "merged {} segments into one of {} docs in {:.1} s",
+        ids.len(),
+        merged.map_or(0, |m| m.max_doc()),
+        start.elapsed().as_secs_f64()
+    );
+    writer.wait_merging_threads().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).map(String::as_str);
@@ -189,8 +235,11 @@ fn main() -> ExitCode {
             arg(2).and_then(|n| n.parse().ok()).unwrap_or(1_000),
         ),
         (Some("agree"), Some(dir)) => agree(Path::new(dir)),
+        (Some("merge"), Some(dir)) => merge(Path::new(dir)),
+        (Some("dump"), Some(dir)) => dump(Path::new(dir)),
         _ => Err(
-            "usage: kb_latency build <dir> <docs> [threads] | suggest <dir> [queries] | agree <dir>"
+            "usage: kb_latency build <dir> <docs> [threads] | suggest <dir> [queries] | agree <dir> \
+             | dump <dir> | merge <dir>"
                 .into(),
         ),
     };
