@@ -231,7 +231,7 @@ pub(crate) fn top_k_exhaustive(
             };
             // Most chunks hold nothing above the threshold: one comparison of the whole
             // chunk (a fold without early exit, which vectorizes) skips them.
-            for (c, chunk) in scores.chunks_mut(CHUNK).enumerate() {
+            for (c, chunk) in scores.chunks(CHUNK).enumerate() {
                 if chunk.iter().fold(false, |any, &s| any | (s > threshold)) {
                     for (i, &score) in chunk.iter().enumerate() {
                         if score <= threshold {
@@ -253,9 +253,10 @@ pub(crate) fn top_k_exhaustive(
                         }
                     }
                 }
-                // The tile is zero again for the next range.
-                chunk.fill(0.0);
             }
+            // Zero again for the next range: one fill of the whole tile (a fill per chunk was
+            // 16,000 calls to memset per suggestion at 1M, 6% of the time).
+            scores.fill(0.0);
             lo = hi;
         }
     }
