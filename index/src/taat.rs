@@ -23,7 +23,7 @@
 use std::collections::BinaryHeap;
 
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::BlockSegmentPostings;
+use tantivy::postings::{BlockSegmentPostings, TermInfo};
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, Score, Searcher, Term};
@@ -154,12 +154,19 @@ impl Cursor<'_> {
     }
 }
 
+/// A term's info in each segment of a searcher, in segment order (`None`: not in that
+/// segment).
+pub(crate) type SegmentTermInfos<'a> = &'a [Option<TermInfo>];
+
 /// The `k` best documents for the OR of `terms` (each with its boost), best first (ties:
 /// lower address first). Statistics (idf, average field length) come from `stats`, as with
-/// `top_k`.
+/// `top_k`. `known` may give, beside a term (same position), its term info in each segment of
+/// `searcher` (`None` where it is absent), already looked up by the caller; the others are
+/// looked up here.
 pub(crate) fn top_k_exhaustive(
     searcher: &Searcher,
     terms: &[(Term, Score)],
+    known: &[Option<SegmentTermInfos<'_>>],
     stats: &dyn Bm25StatisticsProvider,
     k: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
@@ -197,11 +204,17 @@ pub(crate) fn top_k_exhaustive(
     };
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
         let mut cursors = Vec::with_capacity(weights.len());
-        for w in &weights {
+        for (i, w) in weights.iter().enumerate() {
             let inverted = reader.inverted_index(w.term.field())?;
-            if let Some(postings) =
-                inverted.read_block_postings(w.term, IndexRecordOption::WithFreqs)?
-            {
+            let postings = match known.get(i).copied().flatten().map(|infos| infos.get(ord)) {
+                Some(Some(None)) => None,
+                Some(Some(Some(info))) => Some(
+                    inverted
+                        .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
+                ),
+                _ => inverted.read_block_postings(w.term, IndexRecordOption::WithFreqs)?,
+            };
+            if let Some(postings) = postings {
                 let fieldnorms = reader.get_fieldnorms_reader(w.term.field())?;
                 cursors.push(Cursor {
                     weight: w,
@@ -360,7 +373,7 @@ mod tests {
                 .collect(),
         );
         for k in [1, 5, 37, 5_000] {
-            let ours = top_k_exhaustive(&searcher, &terms, &searcher, k).expect("exhaustive");
+            let ours = top_k_exhaustive(&searcher, &terms, &[], &searcher, k).expect("exhaustive");
             let wand = top_k(&searcher, &query, &searcher, k).expect("wand");
             assert_eq!(ours.len(), wand.len(), "k = {k}");
             assert!(!ours.is_empty());
@@ -384,8 +397,31 @@ mod tests {
             };
             assert_eq!(above(&ours), above(&wand), "k = {k}");
         }
+        // Term infos given by the caller (every term here, none for the missing word's) read
+        // the same postings as those looked up.
+        let infos: Vec<Vec<Option<TermInfo>>> = terms
+            .iter()
+            .map(|(term, _)| {
+                searcher
+                    .segment_readers()
+                    .iter()
+                    .map(|r| {
+                        r.inverted_index(term.field())
+                            .expect("inverted index")
+                            .get_term_info(term)
+                            .expect("term info")
+                    })
+                    .collect()
+            })
+            .collect();
+        let known: Vec<Option<SegmentTermInfos<'_>>> =
+            infos.iter().map(|i| Some(i.as_slice())).collect();
+        assert_eq!(
+            top_k_exhaustive(&searcher, &terms, &known, &searcher, 37).expect("known"),
+            top_k_exhaustive(&searcher, &terms, &[], &searcher, 37).expect("looked up")
+        );
         // The deleted documents (all with "eta") never come back.
-        let all = top_k_exhaustive(&searcher, &terms, &searcher, 100_000).expect("all");
+        let all = top_k_exhaustive(&searcher, &terms, &[], &searcher, 100_000).expect("all");
         assert_eq!(
             all.len(),
             top_k(&searcher, &query, &searcher, 100_000)
@@ -393,7 +429,7 @@ mod tests {
                 .len()
         );
         assert!(
-            top_k_exhaustive(&searcher, &terms, &searcher, 0)
+            top_k_exhaustive(&searcher, &terms, &[], &searcher, 0)
                 .expect("k 0")
                 .is_empty()
         );
