@@ -4,11 +4,14 @@
 //! ```text
 //! cargo run --release -p hindsight-index --example kb_latency -- build <dir> <docs> [threads]
 //! cargo run --release -p hindsight-index --example kb_latency -- suggest <dir> [queries]
+//! cargo run --release -p hindsight-index --example kb_latency -- dump <dir> > a.txt
+//! cargo run --release -p hindsight-index --example kb_latency -- merge <dir>
 //! ```
 //!
-//! `suggest` prints p50/p99/max over the same seeded probes the criterion bench uses;
-//! `agree` compares the top-5 suggestions with those of block-max WAND (`KB_WAND=1` makes
-//! `suggest` use it).
+//! `suggest` prints p50/p99/max over the same seeded probes the criterion bench uses (wall
+//! time and the thread's CPU time); `agree` compares the top-5 suggestions with those of
+//! block-max WAND (`KB_WAND=1` makes `suggest` use it); `dump` prints every suggestion, scores
+//! to the bit, to `diff` two builds; `merge` merges the index into one segment and times it.
 
 // The server binary's allocator, as in the criterion bench.
 #[global_allocator]
