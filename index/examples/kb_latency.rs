@@ -4,11 +4,18 @@
 //! ```text
 //! cargo run --release -p hindsight-index --example kb_latency -- build <dir> <docs> [threads]
 //! cargo run --release -p hindsight-index --example kb_latency -- suggest <dir> [queries]
+//! cargo run --release -p hindsight-index --example kb_latency -- dump <dir> > a.txt
+//! cargo run --release -p hindsight-index --example kb_latency -- merge <dir>
 //! ```
 //!
-//! `suggest` prints p50/p99/max over the same seeded probes the criterion bench uses;
-//! `agree` compares the top-5 suggestions with those of block-max WAND (`KB_WAND=1` makes
-//! `suggest` use it).
+//! `suggest` prints p50/p99/max over the same seeded probes the criterion bench uses (wall
+//! time and the thread's CPU time); `agree` compares the top-5 suggestions with those of
+//! block-max WAND (`KB_WAND=1` makes `suggest` use it); `dump` prints every suggestion, scores
+//! to the bit, to `diff` two builds; `merge` merges the index into one segment and times it.
+
+// The server binary's allocator, as in the criterion bench.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -59,23 +66,41 @@ fn suggest(dir: &Path, queries: usize) -> Result<(), String> {
     for p in probes.iter().take(warmup) {
         kb.suggest(p, &opts).map_err(|e| e.to_string())?;
     }
-    let mut times: Vec<Duration> = (0..queries)
+    let (mut times, mut cpu): (Vec<Duration>, Vec<Duration>) = (0..queries)
         .map(|i| {
-            let start = Instant::now();
+            let (start, cpu_start) = (Instant::now(), thread_cpu_time());
             let _ = kb.suggest(&probes[i % probes.len()], &opts);
-            start.elapsed()
+            (start.elapsed(), thread_cpu_time().saturating_sub(cpu_start))
         })
-        .collect();
-    times.sort();
-    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        .unzip();
+    let summary = |times: &mut Vec<Duration>| {
+        times.sort();
+        let at =
+            |p: f64| times[((times.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
+        format!(
+            "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            at(0.5),
+            at(0.99),
+            at(1.0)
+        )
+    };
     println!(
-        "{} docs: suggest p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({queries} queries)",
+        "{} docs: suggest {}; thread CPU time {} ({queries} queries)",
         kb.doc_count(),
-        at(0.5).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3,
-        at(1.0).as_secs_f64() * 1e3
+        summary(&mut times),
+        summary(&mut cpu),
     );
     Ok(())
+}
+
+/// CPU time of the calling thread: unlike wall time, not stretched by other work on the
+/// machine (still disturbed by cache misses it causes).
+fn thread_cpu_time() -> Duration {
+    let ts = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
 }
 
 /// `KB_MAX_TERMS`, `KB_MAX_DF_RATIO` and `KB_TITLE_BOOST` override the defaults, to compare variants.
@@ -153,6 +178,52 @@ fn agree(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Prints every suggestion of the 200 probes with everything it explains (scores to the
+/// bit), to compare two builds with `diff`.
+fn dump(dir: &Path) -> Result<(), String> {
+    let (kb, _) = KnowledgeBase::open_or_create(dir).map_err(|e| e.to_string())?;
+    let kb = kb.with_ranking(ranking_from_env());
+    let mut generator = Generator::new(7);
+    let opts = SuggestOptions::default();
+    for i in 0..200 {
+        let probe = generator.probe();
+        for s in kb.suggest(&probe, &opts).map_err(|e| e.to_string())? {
+            println!(
+                "{i} {} {:08x} {:?} {} {} {} {} {:?}",
+                s.id,
+                s.score.to_bits(),
+                s.matched_terms,
+                s.same_service,
+                s.same_category,
+                s.helpful,
+                s.unhelpful,
+                s.highlights
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Merges all segments of the index into one, timing it (what a final merge after a rebuild
+/// would cost).
+fn merge(dir: &Path) -> Result<(), String> {
+    let index = tantivy::Index::open_in_dir(dir).map_err(|e| e.to_string())?;
+    let mut writer: tantivy::IndexWriter = index
+        .writer_with_num_threads(1, 64 * 1024 * 1024)
+        .map_err(|e| e.to_string())?;
+    let ids = index.searchable_segment_ids().map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let merged = writer.merge(&ids).wait().map_err(|e| e.to_string())?;
+    println!(
+        "merged {} segments into one of {} docs in {:.1} s",
+        ids.len(),
+        merged.map_or(0, |m| m.max_doc()),
+        start.elapsed().as_secs_f64()
+    );
+    writer.wait_merging_threads().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).map(String::as_str);
@@ -167,8 +238,11 @@ fn main() -> ExitCode {
             arg(2).and_then(|n| n.parse().ok()).unwrap_or(1_000),
         ),
         (Some("agree"), Some(dir)) => agree(Path::new(dir)),
+        (Some("merge"), Some(dir)) => merge(Path::new(dir)),
+        (Some("dump"), Some(dir)) => dump(Path::new(dir)),
         _ => Err(
-            "usage: kb_latency build <dir> <docs> [threads] | suggest <dir> [queries] | agree <dir>"
+            "usage: kb_latency build <dir> <docs> [threads] | suggest <dir> [queries] | agree <dir> \
+             | dump <dir> | merge <dir>"
                 .into(),
         ),
     };

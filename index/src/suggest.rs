@@ -13,6 +13,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
+use tantivy::postings::TermInfo;
 use tantivy::query::{
     Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery,
 };
@@ -27,7 +28,7 @@ use crate::highlight::Highlighter;
 use crate::kb::KnowledgeBase;
 use crate::model::{Probe, SuggestOptions, Suggestion};
 use crate::schema::ID;
-use crate::taat::top_k_exhaustive;
+use crate::taat::{SegmentTermInfos, top_k_exhaustive};
 use crate::top_k::top_k;
 
 /// The most suggestions one call returns.
@@ -49,6 +50,9 @@ struct ProbeTerm {
     /// Order of first appearance, to break ties.
     first_seen: usize,
     df: u64,
+    /// The word's term info in the whole text of each segment (`None`: not there), looked up
+    /// once for its document frequency and again used to read its postings.
+    content_infos: Vec<Option<TermInfo>>,
     /// tf-idf, used to pick and order the terms.
     weight: f32,
     /// Query-side boost from the probe's use of the word.
@@ -122,8 +126,16 @@ impl KnowledgeBase {
         probe: &Probe,
         opts: &SuggestOptions,
     ) -> Result<Vec<Suggestion>, IndexError> {
-        match self.rank(probe, opts, opts.limit.min(MAX_SUGGEST_LIMIT))? {
-            Some(r) => self.explain(&r.searcher, &mut self.analyzer(), &r.selected, r.ranked),
+        // One analyzer for the probe and the explanations: its stem memo, warmed by the
+        // probe's words, serves the suggested incidents' texts, which share many of them.
+        let mut analyzer = self.analyzer();
+        match self.rank(
+            probe,
+            opts,
+            opts.limit.min(MAX_SUGGEST_LIMIT),
+            &mut analyzer,
+        )? {
+            Some(r) => self.explain(&r.searcher, &mut analyzer, &r.selected, r.ranked),
             None => Ok(Vec::new()),
         }
     }
@@ -135,7 +147,7 @@ impl KnowledgeBase {
         opts: &SuggestOptions,
         limit: usize,
     ) -> Result<Vec<String>, IndexError> {
-        let Some(r) = self.rank(probe, opts, limit)? else {
+        let Some(r) = self.rank(probe, opts, limit, &mut self.analyzer())? else {
             return Ok(Vec::new());
         };
         r.ranked
@@ -157,12 +169,13 @@ impl KnowledgeBase {
         probe: &Probe,
         opts: &SuggestOptions,
         limit: usize,
+        analyzer: &mut TextAnalyzer,
     ) -> Result<Option<Ranking>, IndexError> {
         let searcher = self.searcher();
         if limit == 0 || searcher.num_docs() == 0 {
             return Ok(None);
         }
-        let selected = self.select(&searcher, &mut self.analyzer(), probe)?;
+        let selected = self.select(&searcher, analyzer, probe)?;
         if selected.terms.is_empty() {
             return Ok(None);
         }
@@ -183,7 +196,8 @@ impl KnowledgeBase {
         let top =
             if self.ranking.exhaustive_scoring && opts.service.is_none() && opts.category.is_none()
             {
-                top_k_exhaustive(&searcher, &self.weighted_terms(&selected), &stats, pool)?
+                let (terms, known) = self.weighted_terms_with_infos(&selected);
+                top_k_exhaustive(&searcher, &terms, &known, &stats, pool)?
             } else {
                 let query = self.suggestion_query(&selected, opts);
                 top_k(&searcher, query.as_ref(), &stats, pool)?
@@ -256,6 +270,7 @@ impl KnowledgeBase {
                         tf_body: 0,
                         first_seen: terms.len(),
                         df: 0,
+                        content_infos: Vec::new(),
                         weight: 0.0,
                         boost: 0.0,
                     });
@@ -280,7 +295,21 @@ impl KnowledgeBase {
         let num_docs = searcher.num_docs();
         let max_df = cfg.max_doc_freq(num_docs);
         for t in &mut terms {
-            t.df = searcher.doc_freq(&Term::from_field_text(f.content, &t.stem))?;
+            // `Searcher::doc_freq`, keeping each segment's term info.
+            let term = Term::from_field_text(f.content, &t.stem);
+            t.content_infos = searcher
+                .segment_readers()
+                .iter()
+                .map(|reader| -> Result<_, IndexError> {
+                    Ok(reader.inverted_index(f.content)?.get_term_info(&term)?)
+                })
+                .collect::<Result<_, _>>()?;
+            t.df = t
+                .content_infos
+                .iter()
+                .flatten()
+                .map(|info| u64::from(info.doc_freq))
+                .sum();
             let title_part = if t.in_title {
                 cfg.probe_title_weight
             } else {
@@ -312,21 +341,50 @@ impl KnowledgeBase {
         Ok(Selected { terms })
     }
 
+    fn field_boost(&self, field: TantivyField) -> f32 {
+        if field == self.fields.title {
+            self.ranking.title_boost
+        } else {
+            self.ranking.content_boost
+        }
+    }
+
     /// The query's terms, each with its boost: every selected word in the title and in the
     /// whole text.
     fn weighted_terms(&self, selected: &Selected) -> Vec<(Term, f32)> {
-        let cfg = &self.ranking;
         let f = &self.fields;
         let mut terms = Vec::new();
         for t in &selected.terms {
-            for (field, field_boost) in [(f.title, cfg.title_boost), (f.content, cfg.content_boost)]
-            {
+            // The order `weighted_terms_with_infos` follows.
+            for field in [f.title, f.content] {
+                let field_boost = self.field_boost(field);
                 if field_boost > 0.0 {
                     terms.push((Term::from_field_text(field, &t.stem), field_boost * t.boost));
                 }
             }
         }
         terms
+    }
+
+    /// `weighted_terms`, each beside the term infos already looked up for it (those of the
+    /// whole text).
+    fn weighted_terms_with_infos<'a>(
+        &self,
+        selected: &'a Selected,
+    ) -> (Vec<(Term, f32)>, Vec<Option<SegmentTermInfos<'a>>>) {
+        let known = selected
+            .terms
+            .iter()
+            .flat_map(|t| {
+                [
+                    (self.fields.title, None),
+                    (self.fields.content, Some(t.content_infos.as_slice())),
+                ]
+            })
+            .filter(|(field, _)| self.field_boost(*field) > 0.0)
+            .map(|(_, infos)| infos)
+            .collect();
+        (self.weighted_terms(selected), known)
     }
 
     fn suggestion_query(&self, selected: &Selected, opts: &SuggestOptions) -> Box<dyn Query> {
