@@ -161,6 +161,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     let keys = keys(settings)?;
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
+    db.limit_read_time(settings.limits.request_timeout());
     let (base, needs_rebuild) = index_worker::open(&settings.index_dir())?;
     let networks = settings
         .allowed_networks()

@@ -129,6 +129,14 @@ impl Db {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// The longest one statement on the SQLite readers may run: they run on the calling
+    /// thread, where the request's own timeout cannot cancel them.
+    pub fn limit_read_time(&self, limit: Duration) {
+        if let Some(reads) = &self.reads {
+            reads.set_time_limit(limit);
+        }
+    }
+
     /// Of those, the ones our own SQLite read connections ran (always 0 on PostgreSQL).
     pub fn statements_on_sqlite_readers(&self) -> u64 {
         self.reads.as_ref().map_or(0, |r| r.served())

@@ -9,7 +9,9 @@
 //! bounded (pages of at most 100 rows, lookups by key, counts over indexed filters) and take tens
 //! of microseconds on a 10,000-incident database; handing each one to a blocking thread instead
 //! cost 40% more CPU per typical read (bench/load.sh, profile in the README). Anything slow or
-//! unbounded stays on sea-orm's pool.
+//! unbounded stays on sea-orm's pool. Because a statement here cannot be cancelled by the
+//! request's timeout, SQLite itself stops one that runs past the time limit (a progress
+//! handler), so a pathological read on a huge database holds a worker for a bounded time.
 //!
 //! Only reads come here. The connections are opened read-only with `query_only` on, so a write
 //! that strays here fails loudly instead of bypassing the write lock in `db.rs`. Statements are
@@ -20,7 +22,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::types::Value as SqliteValue;
@@ -36,21 +38,37 @@ pub trait FromSqliteRow: Sized + Send + 'static {
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
 }
 
+/// How often (in SQLite virtual-machine steps) a running statement checks its deadline:
+/// about every 50 to 100 µs of work.
+const STEPS_BETWEEN_CHECKS: i32 = 10_000;
+
 pub struct SqliteReads {
     path: PathBuf,
     /// Connections not in use: at most one per thread that reads at once.
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<ReadConnection>>,
+    /// What every statement's deadline is measured from.
+    epoch: Instant,
+    time_limit_ms: AtomicU64,
     statements: Arc<AtomicU64>,
     served: AtomicU64,
+}
+
+/// A connection and the deadline its progress handler checks, in ms after `epoch`.
+struct ReadConnection {
+    conn: Connection,
+    deadline_ms: Arc<AtomicU64>,
 }
 
 impl SqliteReads {
     /// Opens one connection now, so a file that cannot be read fails at start.
     pub fn open(path: &Path, statements: Arc<AtomicU64>) -> Result<Self, DbErr> {
-        let first = connect(path)?;
+        let epoch = Instant::now();
+        let first = connect(path, epoch)?;
         Ok(Self {
             path: path.to_owned(),
             idle: Mutex::new(vec![first]),
+            epoch,
+            time_limit_ms: AtomicU64::new(10_000),
             statements,
             served: AtomicU64::new(0),
         })
@@ -87,17 +105,34 @@ impl SqliteReads {
         })
     }
 
-    /// Runs `work` on an idle connection, here and now.
+    /// The longest a statement may run before SQLite stops it (the request time limit).
+    pub fn set_time_limit(&self, limit: Duration) {
+        let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+        self.time_limit_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Runs `work` on an idle connection, here and now, under the time limit.
     fn run<T>(&self, work: impl FnOnce(&Connection) -> Result<T, DbErr>) -> Result<T, DbErr> {
-        let conn = match self.lock_idle().pop() {
-            Some(conn) => conn,
-            None => connect(&self.path)?,
+        let read = match self.lock_idle().pop() {
+            Some(read) => read,
+            None => connect(&self.path, self.epoch)?,
         };
         self.statements.fetch_add(1, Ordering::Relaxed);
         self.served.fetch_add(1, Ordering::Relaxed);
-        let result = work(&conn);
-        self.lock_idle().push(conn);
-        result
+        let limit = self.time_limit_ms.load(Ordering::Relaxed);
+        let deadline = millis_since(self.epoch).saturating_add(limit);
+        read.deadline_ms.store(deadline, Ordering::Relaxed);
+        let result = work(&read.conn);
+        self.lock_idle().push(read);
+        result.map_err(|e| {
+            if millis_since(self.epoch) > deadline {
+                DbErr::Custom(format!(
+                    "a SQLite read ran longer than the limit of {limit} ms and was stopped"
+                ))
+            } else {
+                e
+            }
+        })
     }
 
     /// Statements run here since start.
@@ -105,7 +140,7 @@ impl SqliteReads {
         self.served.load(Ordering::Relaxed)
     }
 
-    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<ReadConnection>> {
         // A panic while holding the lock leaves a valid list of connections.
         self.idle.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -136,7 +171,11 @@ pub fn timestamp_opt(
     }
 }
 
-fn connect(path: &Path) -> Result<Connection, DbErr> {
+fn millis_since(epoch: Instant) -> u64 {
+    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+fn connect(path: &Path, epoch: Instant) -> Result<ReadConnection, DbErr> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(conn_err)?;
     conn.busy_timeout(Duration::from_secs(5))
@@ -145,7 +184,15 @@ fn connect(path: &Path) -> Result<Connection, DbErr> {
         .map_err(conn_err)?;
     // Statements differ only in the length of IN lists and in filters: a few dozen shapes.
     conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
+    let deadline_ms = Arc::new(AtomicU64::new(u64::MAX));
+    let deadline = deadline_ms.clone();
+    // Returning true interrupts the running statement (SQLITE_INTERRUPT).
+    conn.progress_handler(
+        STEPS_BETWEEN_CHECKS,
+        Some(move || millis_since(epoch) > deadline.load(Ordering::Relaxed)),
+    )
+    .map_err(conn_err)?;
+    Ok(ReadConnection { conn, deadline_ms })
 }
 
 fn prepare<'c>(
@@ -241,6 +288,40 @@ mod tests {
         );
         assert_eq!(to_sqlite(&Value::String(None)).unwrap(), SqliteValue::Null);
         assert!(to_sqlite(&Value::BigUnsigned(Some(u64::MAX))).is_err());
+    }
+
+    #[test]
+    fn a_statement_past_the_time_limit_is_stopped_and_the_connection_stays_usable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER);")
+            .unwrap();
+        let reads = SqliteReads::open(&path, Arc::default()).unwrap();
+        reads.set_time_limit(Duration::from_millis(100));
+        let statement = |sql: &str| Statement::from_string(sea_orm::DbBackend::Sqlite, sql);
+        // Counts to ten billion: minutes of work unless it is stopped.
+        let endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n \
+                       WHERE i < 10000000000) SELECT COUNT(*) FROM n";
+        let started = Instant::now();
+        let stopped = reads.scalar_i64(statement(endless));
+        let took = started.elapsed();
+        let message = format!("{stopped:?}");
+        assert!(
+            message.contains("longer than the limit of 100 ms"),
+            "{message}"
+        );
+        assert!(
+            took < Duration::from_secs(30),
+            "stopped only after {took:?}"
+        );
+        assert_eq!(
+            reads
+                .scalar_i64(statement("SELECT COUNT(*) FROM t"))
+                .unwrap(),
+            0
+        );
     }
 
     #[test]
