@@ -29,6 +29,7 @@ use rusqlite::types::Value as SqliteValue;
 use rusqlite::{Connection, OpenFlags};
 use sea_orm::sea_query::Value;
 use sea_orm::{DbErr, Statement};
+
 /// A model read straight from a SQLite row.
 pub trait FromSqliteRow: Sized + Send + 'static {
     /// The columns sea-orm selects for this model, in order. Checked against every statement,
@@ -41,6 +42,10 @@ pub trait FromSqliteRow: Sized + Send + 'static {
 /// How often (in SQLite virtual-machine steps) a running statement checks its deadline:
 /// about every 50 to 100 µs of work.
 const STEPS_BETWEEN_CHECKS: i32 = 10_000;
+
+/// Until the server sets the configured request time limit (`Db::limit_read_time`): the
+/// default of `limits.request_timeout_seconds`.
+const DEFAULT_TIME_LIMIT_MS: u64 = 10_000;
 
 pub struct SqliteReads {
     path: PathBuf,
@@ -68,7 +73,7 @@ impl SqliteReads {
             path: path.to_owned(),
             idle: Mutex::new(vec![first]),
             epoch,
-            time_limit_ms: AtomicU64::new(10_000),
+            time_limit_ms: AtomicU64::new(DEFAULT_TIME_LIMIT_MS),
             statements,
             served: AtomicU64::new(0),
         })

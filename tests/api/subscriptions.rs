@@ -40,6 +40,15 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
+
+    /// Waits until no subscription is live; `what` says which failure a timeout means.
+    pub async fn wait_for_no_subscribers(&self, what: &str) {
+        let deadline = Instant::now() + WAIT;
+        while self.services.bus.subscriber_count() > 0 {
+            assert!(Instant::now() < deadline, "{what}");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
 }
 
 fn event_id(event: &Value) -> i64 {
@@ -247,14 +256,8 @@ async fn bad_arguments_fail_before_the_stream_starts(backend: Backend) {
         assert_eq!(payload["data"]["incidentUpdated"]["status"], "TRIAGED");
         assert_eq!(payload["data"]["incidentUpdated"]["version"], 2);
         ws.close().await;
-        let deadline = Instant::now() + WAIT;
-        while app.services.bus.subscriber_count() > 0 {
-            assert!(
-                Instant::now() < deadline,
-                "a closed connection kept its subscription"
-            );
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
+        app.wait_for_no_subscribers("a closed connection kept its subscription")
+            .await;
     }
 }
 
@@ -516,14 +519,8 @@ async fn a_silent_connection_is_closed_at_the_keepalive(backend: Backend) {
     // server's pings) past two keep-alive intervals; waiting is the test.
     tokio::time::sleep(Duration::from_millis(3_500)).await;
     assert_eq!(ws.close_code().await, Some(3008));
-    let deadline = Instant::now() + WAIT;
-    while app.services.bus.subscriber_count() > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the closed connection kept its subscription"
-        );
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    app.wait_for_no_subscribers("the closed connection kept its subscription")
+        .await;
 }
 
 async fn the_connection_ends_when_its_token_expires(backend: Backend) {
@@ -541,14 +538,8 @@ async fn the_connection_ends_when_its_token_expires(backend: Backend) {
     );
     // ...then the server closes the connection as unauthenticated, and drops its subscriptions.
     assert_eq!(ws.close_code().await, Some(4401));
-    let deadline = Instant::now() + WAIT;
-    while app.services.bus.subscriber_count() > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the closed connection kept its subscription"
-        );
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    app.wait_for_no_subscribers("the closed connection kept its subscription")
+        .await;
 }
 
 async fn incident_updated_delivers_new_versions_only(backend: Backend) {
