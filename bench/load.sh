@@ -179,25 +179,38 @@ load_incidents() {
   fi
 }
 
-# run_wrk BACKEND OP CONNECTIONS: one wrk run, appends a row to the results.
+# server_cpu_ticks: CPU time the server process has used so far (user + system, all
+# threads), in clock ticks, from /proc.
+server_cpu_ticks() {
+  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$SERVER_PID/stat"
+}
+
+# run_wrk BACKEND OP CONNECTIONS: one wrk run, appends a row to the results. Besides wrk's
+# numbers it records the server's CPU time per request: it moves much less than req/s when
+# other work shares the machine, so it is what compares two builds.
 run_wrk() {
-  local backend=$1 op=$2 conns=$3 threads=2 line log="$WORK/wrk.log"
+  local backend=$1 op=$2 conns=$3 threads=2 line log="$WORK/wrk.log" ticks_before ticks_after
   ((conns < threads)) && threads=$conns
+  ticks_before=$(server_cpu_ticks)
   BENCH_OP=$op HINDSIGHT_TOKEN=$TOKEN \
     wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 10s -s "$BENCH_DIR/graphql.lua" "$URL" >"$log" 2>&1 \
     || { cat "$log" >&2; die "wrk failed"; }
+  ticks_after=$(server_cpu_ticks)
   line=$(grep '^RESULT ' "$log") || { cat "$log" >&2; die "wrk printed no RESULT line"; }
   # RESULT op=.. requests=.. duration_s=.. rps=.. p50_ms=.. p99_ms=.. non2xx=.. graphql_errors=.. socket_errors=..
-  local rps p50 p99 non2xx gql sock
+  local rps p50 p99 non2xx gql sock requests cpu_us
+  requests=$(sed -E 's/.* requests=([^ ]+).*/\1/' <<<"$line")
+  cpu_us=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+    'BEGIN { printf "%.0f", n > 0 ? t * 1e6 / hz / n : 0 }')
   rps=$(sed -E 's/.* rps=([^ ]+).*/\1/' <<<"$line")
   p50=$(sed -E 's/.* p50_ms=([^ ]+).*/\1/' <<<"$line")
   p99=$(sed -E 's/.* p99_ms=([^ ]+).*/\1/' <<<"$line")
   non2xx=$(sed -E 's/.* non2xx=([^ ]+).*/\1/' <<<"$line")
   gql=$(sed -E 's/.* graphql_errors=([^ ]+).*/\1/' <<<"$line")
   sock=$(sed -E 's/.* socket_errors=([^ ]+).*/\1/' <<<"$line")
-  printf '%-8s %-6s c=%-3s %10s req/s  p50 %8s ms  p99 %8s ms  errors: http %s, graphql %s, socket %s\n' \
-    "$backend" "$op" "$conns" "$rps" "$p50" "$p99" "$non2xx" "$gql" "$sock"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$op" "$conns" "$rps" "$p50" "$p99" >>"$RESULTS"
+  printf '%-8s %-6s c=%-3s %10s req/s  p50 %8s ms  p99 %8s ms  server CPU %5s us/req  errors: http %s, graphql %s, socket %s\n' \
+    "$backend" "$op" "$conns" "$rps" "$p50" "$p99" "$cpu_us" "$non2xx" "$gql" "$sock"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$op" "$conns" "$rps" "$p50" "$p99" "$cpu_us" >>"$RESULTS"
   if [[ $non2xx != 0 || $gql != 0 || $sock != 0 ]]; then
     echo "- $backend $op c=$conns: $non2xx HTTP errors, $gql GraphQL errors, $sock socket errors" >>"$NOTES"
     grep -m3 '^graphql error' "$log" >&2 || true
@@ -252,11 +265,11 @@ section "results"
   echo "\`read\` is POST \`incidents(first: 20) { totalCount edges { node { id number title status reporter { id name } } } }\`"
   echo "over $INCIDENTS+ incidents; \`reportIncident\` creates one incident per request."
   echo
-  echo "| backend | operation | connections | req/s | p50 ms | p99 ms |"
-  echo "|---|---|---:|---:|---:|---:|"
-  while IFS=$'\t' read -r backend op conns rps p50 p99; do
+  echo "| backend | operation | connections | req/s | p50 ms | p99 ms | server CPU µs/request |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
+  while IFS=$'\t' read -r backend op conns rps p50 p99 cpu_us; do
     [[ $op == read ]] && op='incidents(first: 20)' || op='reportIncident'
-    printf '| %s | %s | %s | %.0f | %.2f | %.2f |\n' "$backend" "$op" "$conns" "$rps" "$p50" "$p99"
+    printf '| %s | %s | %s | %.0f | %.2f | %.2f | %s |\n' "$backend" "$op" "$conns" "$rps" "$p50" "$p99" "$cpu_us"
   done <"$RESULTS"
   if [[ -s $NOTES ]]; then
     echo

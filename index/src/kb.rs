@@ -233,8 +233,8 @@ impl KnowledgeBase {
         self.writer.lock().map_err(|_| IndexError::Poisoned)
     }
 
-    fn id_term(&self, id: &str) -> Term {
-        Term::from_field_text(self.fields.id, id)
+    pub(crate) fn id_term(&self, id: &str) -> Term {
+        Term::from_field_bytes(self.fields.key, &schema::id_key(id))
     }
 
     /// Applies `changes` in order (an upsert deletes any document with the same id, then

@@ -219,7 +219,7 @@ impl KnowledgeBase {
     ) -> Result<HashSet<DocAddress>, IndexError> {
         let mut out = HashSet::new();
         for id in ids {
-            let term = Term::from_field_text(self.fields.id, id);
+            let term = self.id_term(id);
             if searcher.doc_freq(&term)? == 0 {
                 continue;
             }

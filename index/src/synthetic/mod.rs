@@ -88,12 +88,17 @@ impl Generator {
         }
     }
 
-    fn uuid(&mut self) -> String {
+    /// An id as the server makes them (`IncidentId::new`, UUIDv7): the creation time in
+    /// milliseconds, then random bits. Incidents are created in number order, about one a
+    /// minute from the epoch.
+    fn uuid_v7(&mut self, number: i64) -> String {
         let (a, b) = (self.rng.next_u64(), self.rng.next_u64());
+        let jitter = ((a >> 32) % 60_000) as i64;
+        let millis = (self.epoch.timestamp_millis() + number * 60_000 + jitter) as u64;
         format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
+            "{:08x}-{:04x}-7{:03x}-{:04x}-{:012x}",
+            (millis >> 16) & 0xffff_ffff,
+            millis & 0xffff,
             a & 0x0fff,
             0x8000 | ((b >> 48) & 0x3fff),
             b & 0xffff_ffff_ffff
@@ -365,7 +370,7 @@ impl Generator {
         let number = self.next_number;
         self.next_number += 1;
         IncidentDoc {
-            id: self.uuid(),
+            id: self.uuid_v7(number),
             number,
             title,
             description,

@@ -311,3 +311,27 @@ fn a_failed_stage_drops_everything_staged_since_the_last_commit() {
     assert!(!kb.contains("inc-10"));
     assert_eq!(kb.doc_count(), 4);
 }
+
+#[test]
+fn uuid_ids_are_replaced_removed_and_found_by_their_own_spelling() {
+    let lower = "0193a6f2-7c1e-7d3a-9f00-00000000002a";
+    let upper = "0193A6F2-7C1E-7D3A-9F00-00000000002A";
+    let kb = kb_with(vec![
+        doc(lower, "Checkout failing", "x"),
+        doc(upper, "Search timing out", "y"),
+    ]);
+    assert_eq!(kb.doc_count(), 2, "two spellings are two ids, as text");
+
+    let mut changed = doc(lower, "Checkout failing: replica lag", "x");
+    changed.helpful = 2;
+    kb.apply(vec![Change::Upsert(changed.clone())], 2)
+        .expect("apply");
+    assert_eq!(kb.doc_count(), 2);
+    assert_eq!(kb.get(lower).expect("get"), Some(changed));
+
+    kb.apply(vec![Change::Remove { id: upper.into() }], 3)
+        .expect("remove");
+    assert_eq!(kb.doc_count(), 1);
+    assert_eq!(kb.get(upper).expect("get"), None);
+    assert!(kb.contains(lower));
+}
