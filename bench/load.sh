@@ -201,7 +201,7 @@ run_wrk() {
   local rps p50 p99 non2xx gql sock requests cpu_us
   requests=$(sed -E 's/.* requests=([^ ]+).*/\1/' <<<"$line")
   cpu_us=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
-    'BEGIN { printf "%.0f", n > 0 ? t * 1e6 / hz / n : 0 }')
+    'BEGIN { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }')
   rps=$(sed -E 's/.* rps=([^ ]+).*/\1/' <<<"$line")
   p50=$(sed -E 's/.* p50_ms=([^ ]+).*/\1/' <<<"$line")
   p99=$(sed -E 's/.* p99_ms=([^ ]+).*/\1/' <<<"$line")
