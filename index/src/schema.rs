@@ -104,13 +104,13 @@ pub(crate) fn build() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-/// The indexed form of an id. Every document has one unique key, so each costs a term in
-/// every segment's term dictionary, built at each flush and again at each merge: as the
-/// 36-character text of a UUID that was about a sixth of the CPU time of bulk indexing. A UUID
-/// in its canonical form (lower-case, hyphenated, as the server writes ids) becomes a tag byte
-/// and its 16 bytes, which also share their leading time bytes between neighbours for the
-/// server's time-ordered (v7) ids; any other id is another tag byte and its text. Distinct ids
-/// give distinct keys: the tags differ between the two forms, and each form is one-to-one.
+/// The indexed form of an id. Every document has one unique key, and a unique term costs work
+/// in the term dictionary at every segment flush and again at every merge, more the longer it
+/// is (the README's fourth indexing pass measures it). A UUID in its canonical form
+/// (lower-case, hyphenated, as the server writes ids) becomes a tag byte and its 16 bytes
+/// instead of 36 characters, and the server's time-ordered (v7) ids share their leading bytes
+/// with their neighbours; any other id is another tag byte and its text. Distinct ids give
+/// distinct keys: the tags differ between the two forms, and each form is one-to-one.
 pub(crate) fn id_key(id: &str) -> Vec<u8> {
     const UUID_TAG: u8 = 1;
     const TEXT_TAG: u8 = 0;
