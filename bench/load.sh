@@ -180,7 +180,8 @@ load_incidents() {
 }
 
 # server_cpu_ticks: CPU time the server process has used so far (user + system, all
-# threads), in clock ticks, from /proc.
+# threads), in clock ticks, from /proc. The hindsight process only: on PostgreSQL the
+# database's own CPU is not in it.
 server_cpu_ticks() {
   awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$SERVER_PID/stat"
 }
@@ -264,6 +265,7 @@ section "results"
   echo "Machine: $MACHINE. Server and wrk share the machine; wrk uses min(2, connections) threads."
   echo "\`read\` is POST \`incidents(first: 20) { totalCount edges { node { id number title status reporter { id name } } } }\`"
   echo "over $INCIDENTS+ incidents; \`reportIncident\` creates one incident per request."
+  echo "Server CPU is the hindsight process's CPU time over the run divided by its requests (PostgreSQL's own CPU not included)."
   echo
   echo "| backend | operation | connections | req/s | p50 ms | p99 ms | server CPU µs/request |"
   echo "|---|---|---:|---:|---:|---:|---:|"
