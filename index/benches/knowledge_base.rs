@@ -32,6 +32,8 @@ use hindsight_index::{
 };
 
 const BATCH: usize = 10_000;
+/// Documents staged at a time by `bulk` and `rebuild`, as the server's rebuild reads them.
+const PAGE: usize = 1_000;
 const LATENCY_QUERIES: usize = 1_000;
 
 fn sizes() -> Vec<usize> {
@@ -145,12 +147,18 @@ fn writer_threads() -> usize {
         .unwrap_or(IndexOptions::default().writer_threads)
 }
 
-fn build(dir: &Path, n: usize) -> KnowledgeBase {
+/// An index in `dir` with the default writer, or `KB_BENCH_WRITER_THREADS` threads.
+fn open_index(dir: &Path) -> KnowledgeBase {
     let options = IndexOptions {
         writer_threads: writer_threads(),
         ..IndexOptions::default()
     };
     let (kb, _) = KnowledgeBase::open_or_create_with(dir, options).expect("create the index");
+    kb
+}
+
+fn build(dir: &Path, n: usize) -> KnowledgeBase {
+    let kb = open_index(dir);
     let mut generator = Generator::new(42);
     let mut indexing = Duration::ZERO;
     let mut cpu = Duration::ZERO;
@@ -221,12 +229,7 @@ fn build(dir: &Path, n: usize) -> KnowledgeBase {
 /// runs from `clear` to the end of the commit and includes producing the documents (here the
 /// synthetic generator; in the server, reading the database), which is reported apart.
 fn rebuild(dir: &Path, n: usize) {
-    const PAGE: usize = 1_000;
-    let options = IndexOptions {
-        writer_threads: writer_threads(),
-        ..IndexOptions::default()
-    };
-    let (kb, _) = KnowledgeBase::open_or_create_with(dir, options).expect("create the index");
+    let kb = open_index(dir);
     let mut generator = Generator::new(42);
     let (start, cpu_start) = (Instant::now(), cpu_time().unwrap_or_default());
     let mut generating = Duration::ZERO;
@@ -268,20 +271,17 @@ fn rebuild(dir: &Path, n: usize) {
 /// (outside the clock), then the index is cleared, staged in pages of 1,000 and committed
 /// once, as in a rebuild. The clock runs from `clear` to the end of the commit.
 fn bulk(dir: &Path, n: usize) {
-    const PAGE: usize = 1_000;
-    let options = IndexOptions {
-        writer_threads: writer_threads(),
-        ..IndexOptions::default()
-    };
-    let (kb, _) = KnowledgeBase::open_or_create_with(dir, options).expect("create the index");
+    let kb = open_index(dir);
     let mut generator = Generator::new(42);
-    let mut pages: Vec<Vec<Change>> = Vec::with_capacity(n.div_ceil(PAGE));
-    let mut done = 0;
-    while done < n {
-        let page = PAGE.min(n - done);
-        pages.push((&mut generator).take(page).map(Change::Upsert).collect());
-        done += page;
-    }
+    let pages: Vec<Vec<Change>> = (0..n)
+        .step_by(PAGE)
+        .map(|done| {
+            (&mut generator)
+                .take(PAGE.min(n - done))
+                .map(Change::Upsert)
+                .collect()
+        })
+        .collect();
     let (rss_before, _) = memory_kib().unwrap_or((0, 0));
     reset_peak_memory();
     let (start, cpu_start) = (Instant::now(), cpu_time().unwrap_or_default());

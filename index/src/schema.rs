@@ -130,35 +130,13 @@ pub(crate) fn id_key(id: &str) -> Vec<u8> {
     }
 }
 
-/// The 16 bytes of `8-4-4-4-12` lower-case hex; `None` for any other text (upper case too, so
-/// that two spellings of one UUID stay two ids, as they are as text).
+/// The 16 bytes of a UUID written in its canonical form (`8-4-4-4-12` lower-case hex); `None`
+/// for any other text, upper case and the other forms uuid parses included, so that two
+/// spellings of one UUID stay two ids, as they are as text.
 fn canonical_uuid_bytes(id: &str) -> Option<[u8; 16]> {
-    let text = id.as_bytes();
-    if text.len() != 36 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    let mut nibbles = text
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| !matches!(i, 8 | 13 | 18 | 23));
-    if [8, 13, 18, 23].iter().any(|&i| text[i] != b'-') {
-        return None;
-    }
-    for byte in &mut out {
-        let (_, &hi) = nibbles.next()?;
-        let (_, &lo) = nibbles.next()?;
-        *byte = (hex_value(hi)? << 4) | hex_value(lo)?;
-    }
-    Some(out)
-}
-
-fn hex_value(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    }
+    let uuid = uuid::Uuid::try_parse(id).ok()?;
+    let mut canonical = uuid::Uuid::encode_buffer();
+    (uuid.hyphenated().encode_lower(&mut canonical) == id).then(|| *uuid.as_bytes())
 }
 
 pub(crate) fn to_tantivy_datetime(at: DateTime<Utc>) -> TantivyDateTime {
