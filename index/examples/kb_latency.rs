@@ -103,8 +103,7 @@ fn thread_cpu_time() -> Duration {
     )
 }
 
-/// `KB_MAX_TERMS`, `KB_MAX_DF_RATIO` and `KB_TITLE_BOOST` override the defaults, `KB_WAND=1`
-/// scores with block-max WAND and `KB_NO_SKIP=1` scores every posting, to compare variants.
+/// `KB_MAX_TERMS`, `KB_MAX_DF_RATIO` and `KB_TITLE_BOOST` override the defaults, to compare variants.
 fn ranking_from_env() -> RankingConfig {
     let var = |name: &str| std::env::var(name).ok();
     let mut ranking = RankingConfig::default();
@@ -119,9 +118,6 @@ fn ranking_from_env() -> RankingConfig {
     }
     if var("KB_WAND").is_some_and(|v| !v.is_empty() && v != "0") {
         ranking.exhaustive_scoring = false;
-    }
-    if var("KB_NO_SKIP").is_some_and(|v| !v.is_empty() && v != "0") {
-        ranking.skip_hopeless_postings = false;
     }
     ranking
 }

@@ -49,10 +49,6 @@ pub struct RankingConfig {
     /// incidents WAND prunes little and its per-posting bookkeeping over 48 lists costs more
     /// than scoring everything.
     pub exhaustive_scoring: bool,
-    /// In term-at-a-time scoring, let the lightest words skip the documents that can no longer
-    /// reach the re-ranked candidates (MaxScore, `taat.rs`). Same candidates, same scores;
-    /// `false` scores every posting, to compare.
-    pub skip_hopeless_postings: bool,
 }
 
 impl Default for RankingConfig {
@@ -70,7 +66,6 @@ impl Default for RankingConfig {
             helpfulness_spread: 0.25,
             rerank_candidates: 10,
             exhaustive_scoring: true,
-            skip_hopeless_postings: true,
         }
     }
 }

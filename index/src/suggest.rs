@@ -197,14 +197,7 @@ impl KnowledgeBase {
             if self.ranking.exhaustive_scoring && opts.service.is_none() && opts.category.is_none()
             {
                 let (terms, known) = self.weighted_terms_with_infos(&selected);
-                top_k_exhaustive(
-                    &searcher,
-                    &terms,
-                    &known,
-                    &stats,
-                    pool,
-                    self.ranking.skip_hopeless_postings,
-                )?
+                top_k_exhaustive(&searcher, &terms, &known, &stats, pool)?
             } else {
                 let query = self.suggestion_query(&selected, opts);
                 top_k(&searcher, query.as_ref(), &stats, pool)?

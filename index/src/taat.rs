@@ -8,23 +8,14 @@
 //! re-sums the 48 cursors: at 1M documents 73% of a suggestion's time was that loop and 2%
 //! decoding postings. Scoring every posting in a tight loop does more additions and much less
 //! bookkeeping. The scores are the ones tantivy computes (`Bm25Weight`'s formula, boosted the
-//! same way, to the bit), summed heaviest term first, so they can differ from WAND's sums in
-//! the last bit.
+//! same way, to the bit), summed in term order, so they can differ from WAND's sums in the last
+//! bit.
 //!
-//! Documents are scored in ranges of 16,384 (a tile): all terms' postings in the range, then
-//! the pick, so the accumulators (64 KB) stay in the core's cache whatever the segment size.
-//! Accumulators for a whole segment did while segments had 320,000 documents (1.3 MB, in the
-//! 2 MB L2 of the bench machine), but one merged segment of 1M documents (4 MB) took
-//! suggestions from 1.55 to 2.25 ms (p50).
-//!
-//! Terms are added heaviest first, and the light ones only where they can still matter
-//! (MaxScore, per tile): a term's score is below its weight, so once the k-th best score so far
-//! (the bar) exceeds the sum of the weights of the terms still to add, a document whose partial
-//! sum is at most the bar minus that sum can never pass it, and those terms skip it: no field
-//! length, no division, no store. The light terms are the common words, which carry most of the
-//! postings: over the 1M bench's probes, 62% of the postings are read by terms that skip, and
-//! 8% of those are scored. A document that passes is scored in full, so the scores are the
-//! same as without skipping.
+//! Documents are scored in ranges of 16,384 (a tile): all terms' postings in the range, in
+//! term order, then the pick, so the accumulators (64 KB) stay in the core's cache whatever the
+//! segment size. Accumulators for a whole segment did while segments had 320,000 documents
+//! (1.3 MB, in the 2 MB L2 of the bench machine), but one merged segment of 1M documents (4 MB)
+//! took suggestions from 1.55 to 2.25 ms (p50).
 //!
 //! Cost: 64 KB of accumulators, and time linear in the postings of the query words, which the
 //! suggestion's document-frequency cutoff bounds.
@@ -49,9 +40,6 @@ const TILE: usize = 16_384;
 /// tantivy's BM25 parameters (`tantivy::query::bm25`).
 const K1: Score = 1.2;
 const B: Score = 0.75;
-/// Relative margin on the bounds that decide a skip: far above float rounding in sums of 48
-/// terms (about 1e-6), far below any difference a skip could use.
-const SAFETY: Score = 1e-4;
 
 /// One field's length normalisation, `K1 * (1 - B + B * length / average length)` for each of
 /// the 256 field-length codes: tantivy's `Bm25Weight` cache, computed with the same operations
@@ -103,8 +91,6 @@ fn field_tables(
 struct Scratch {
     norms: [Score; BLOCK],
     adds: [Score; BLOCK],
-    /// Positions in the block of the postings whose document is above the cut.
-    above: [u8; BLOCK],
 }
 
 /// One term's postings in one segment, read a block at a time; `pos` is the next posting of
@@ -118,16 +104,9 @@ struct Cursor<'a> {
 
 impl Cursor<'_> {
     /// Adds the scores of this term's postings below `hi` to `scores` (the accumulators of
-    /// the documents from `lo`); when `cut` is positive, only to the documents whose partial
-    /// sum is above it (the others cannot reach the bar).
-    fn add_until(
-        &mut self,
-        hi: DocId,
-        lo: DocId,
-        cut: Score,
-        scores: &mut [Score],
-        scratch: &mut Scratch,
-    ) {
+    /// the documents from `lo`).
+    fn add_until(&mut self, hi: DocId, lo: DocId, scores: &mut [Score], scratch: &mut Scratch) {
+        let w = self.weight;
         loop {
             let docs = self.postings.docs();
             if self.pos >= docs.len() {
@@ -147,84 +126,29 @@ impl Cursor<'_> {
                 rest.partition_point(|&d| d < hi)
             };
             let tfs = self.postings.freqs().get(self.pos..).unwrap_or_default();
-            if cut > 0.0 {
-                self.add_above(cut, &rest[..n], tfs, lo, scores, scratch);
-            } else {
-                self.add_all(&rest[..n], tfs, lo, scores, scratch);
+            for (docs, tfs) in rest[..n].chunks(BLOCK).zip(tfs.chunks(BLOCK)) {
+                // Three passes: the field-length factors, the scores (the divisions
+                // vectorize), the additions.
+                let m = docs.len().min(tfs.len());
+                let (norms, adds) = (&mut scratch.norms[..m], &mut scratch.adds[..m]);
+                for (norm, &doc) in norms.iter_mut().zip(docs) {
+                    *norm = w.norms[usize::from(self.fieldnorms.fieldnorm_id(doc))];
+                }
+                for ((add, &tf), &norm) in adds.iter_mut().zip(tfs).zip(norms.iter()) {
+                    // `Bm25Weight::score`: weight * (tf / (tf + norm)).
+                    let tf = tf as Score;
+                    *add = w.weight * (tf / (tf + norm));
+                }
+                for (&doc, &add) in docs.iter().zip(adds.iter()) {
+                    if let Some(score) = scores.get_mut(doc.wrapping_sub(lo) as usize) {
+                        *score += add;
+                    }
+                }
             }
             self.pos += n;
             if self.pos < docs.len() {
                 // The next posting is past this range.
                 return;
-            }
-        }
-    }
-
-    /// Adds the scores of these postings (documents and term frequencies).
-    fn add_all(
-        &self,
-        docs: &[DocId],
-        tfs: &[u32],
-        lo: DocId,
-        scores: &mut [Score],
-        scratch: &mut Scratch,
-    ) {
-        let w = self.weight;
-        for (docs, tfs) in docs.chunks(BLOCK).zip(tfs.chunks(BLOCK)) {
-            // Three passes: the field-length factors, the scores (the divisions
-            // vectorize), the additions.
-            let m = docs.len().min(tfs.len());
-            let (norms, adds) = (&mut scratch.norms[..m], &mut scratch.adds[..m]);
-            for (norm, &doc) in norms.iter_mut().zip(docs) {
-                *norm = w.norms[usize::from(self.fieldnorms.fieldnorm_id(doc))];
-            }
-            for ((add, &tf), &norm) in adds.iter_mut().zip(tfs).zip(norms.iter()) {
-                // `Bm25Weight::score`: weight * (tf / (tf + norm)).
-                let tf = tf as Score;
-                *add = w.weight * (tf / (tf + norm));
-            }
-            for (&doc, &add) in docs.iter().zip(adds.iter()) {
-                if let Some(score) = scores.get_mut(doc.wrapping_sub(lo) as usize) {
-                    *score += add;
-                }
-            }
-        }
-    }
-
-    /// Adds the scores of these postings to the documents whose partial sum is above `cut`.
-    /// Few are (under a tenth of the postings on the bench), and a branch on each posting's
-    /// accumulator mispredicts often enough to cost more than scoring it, so each block is done
-    /// in two passes: note the postings above the cut (no branch), then score those.
-    fn add_above(
-        &self,
-        cut: Score,
-        docs: &[DocId],
-        tfs: &[u32],
-        lo: DocId,
-        scores: &mut [Score],
-        scratch: &mut Scratch,
-    ) {
-        let w = self.weight;
-        for (docs, tfs) in docs.chunks(BLOCK).zip(tfs.chunks(BLOCK)) {
-            let mut n = 0;
-            for (i, &doc) in docs.iter().enumerate() {
-                let at = doc.wrapping_sub(lo) as usize;
-                let above = scores.get(at).is_some_and(|&score| score > cut);
-                if let Some(slot) = scratch.above.get_mut(n) {
-                    *slot = i as u8;
-                }
-                n += usize::from(above);
-            }
-            for &i in scratch.above.get(..n).unwrap_or_default() {
-                let i = usize::from(i);
-                let (Some(&doc), Some(&tf)) = (docs.get(i), tfs.get(i)) else {
-                    continue;
-                };
-                if let Some(score) = scores.get_mut(doc.wrapping_sub(lo) as usize) {
-                    let tf = tf as Score;
-                    let norm = w.norms[usize::from(self.fieldnorms.fieldnorm_id(doc))];
-                    *score += w.weight * (tf / (tf + norm));
-                }
             }
         }
     }
@@ -238,15 +162,13 @@ pub(crate) type SegmentTermInfos<'a> = &'a [Option<TermInfo>];
 /// lower address first). Statistics (idf, average field length) come from `stats`, as with
 /// `top_k`. `known` may give, beside a term (same position), its term info in each segment of
 /// `searcher` (`None` where it is absent), already looked up by the caller; the others are
-/// looked up here. `skip_hopeless` lets light terms skip the documents that cannot reach the
-/// k-th best (see the module's comment); the same documents and scores come out either way.
+/// looked up here.
 pub(crate) fn top_k_exhaustive(
     searcher: &Searcher,
     terms: &[(Term, Score)],
     known: &[Option<SegmentTermInfos<'_>>],
     stats: &dyn Bm25StatisticsProvider,
     k: usize,
-    skip_hopeless: bool,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     if k == 0 || terms.is_empty() {
         return Ok(Vec::new());
@@ -274,14 +196,11 @@ pub(crate) fn top_k_exhaustive(
             })
         })
         .collect::<tantivy::Result<Vec<_>>>()?;
-    // The bounds below need every score to be at least 0 (a boost above 0).
-    let skip_hopeless = skip_hopeless && weights.iter().all(|w| w.weight > 0.0);
     let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(k + 1);
     let mut tile = vec![0.0 as Score; TILE];
     let mut scratch = Scratch {
         norms: [0.0; BLOCK],
         adds: [0.0; BLOCK],
-        above: [0; BLOCK],
     };
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
         let mut cursors = Vec::with_capacity(weights.len());
@@ -305,19 +224,6 @@ pub(crate) fn top_k_exhaustive(
                 });
             }
         }
-        // Heaviest first; `still_to_add[i]` bounds what the terms from `i` on can add to a
-        // document (a score, `weight * tf / (tf + norm)`, is at most its term's weight),
-        // padded so that rounding in the sums can never make a skip wrong.
-        cursors.sort_by(|a, b| b.weight.weight.total_cmp(&a.weight.weight));
-        let mut still_to_add: Vec<Score> = cursors
-            .iter()
-            .rev()
-            .scan(0.0, |sum: &mut Score, c| {
-                *sum += c.weight.weight;
-                Some(*sum * (1.0 + SAFETY))
-            })
-            .collect();
-        still_to_add.reverse();
         let alive = reader.alive_bitset();
         let max_doc = reader.max_doc();
         let mut lo: DocId = 0;
@@ -326,20 +232,16 @@ pub(crate) fn top_k_exhaustive(
             let Some(scores) = tile.get_mut(..(hi - lo) as usize) else {
                 break;
             };
+            // Every term in order, so each document's sum is added up in term order.
+            for cursor in &mut cursors {
+                cursor.add_until(hi, lo, scores, &mut scratch);
+            }
             // A document must beat the k-th best so far, as in `top_k`; 0 means no match.
             let mut threshold = if heap.len() == k {
                 heap.peek().map_or(0.0, |w| w.score)
             } else {
                 0.0
             };
-            // Every term in the same order, so each document's sum is added up in one order.
-            // A term skips the documents at or below `cut`: even with every term from it on,
-            // they stay at or below the bar. A cut of 0 or less skips nothing.
-            let bar = threshold * (1.0 - SAFETY);
-            for (cursor, &rest) in cursors.iter_mut().zip(&still_to_add) {
-                let cut = if skip_hopeless { bar - rest } else { 0.0 };
-                cursor.add_until(hi, lo, cut, scores, &mut scratch);
-            }
             // Most chunks hold nothing above the threshold: one comparison of the whole
             // chunk (a fold without early exit, which vectorizes) skips them.
             for (c, chunk) in scores.chunks(CHUNK).enumerate() {
@@ -419,70 +321,6 @@ mod tests {
         }
     }
 
-    /// Skipping must never lose a document that belongs in the top k: on a corpus with common
-    /// and rare words (the common ones are the terms that skip), many queries and cut-offs
-    /// give exactly what scoring every posting gives.
-    #[test]
-    fn skipping_hopeless_documents_keeps_the_top_k_exact() {
-        let mut b = Schema::builder();
-        let text = b.add_text_field("text", TEXT);
-        let index = Index::create_in_ram(b.build());
-        let mut writer: IndexWriter = index
-            .writer_with_num_threads(1, 15_000_000)
-            .expect("writer");
-        // A fixed linear congruential sequence: the same corpus every run.
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move |n: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % n
-        };
-        // Word w is in about 1 / (w + 1) of the documents: a few common, many rare.
-        let vocabulary: Vec<String> = (0..60).map(|w| format!("w{w}")).collect();
-        for _segment in 0..3 {
-            for _ in 0..2_000 {
-                let mut words: Vec<&str> = Vec::new();
-                for (w, word) in vocabulary.iter().enumerate() {
-                    if next(w as u64 + 1) == 0 {
-                        let tf = next(3) as usize + 1;
-                        words.extend(std::iter::repeat_n(word.as_str(), tf));
-                    }
-                }
-                // Varied lengths, so the length normalisation varies too.
-                let filler = next(40) as usize;
-                words.extend(std::iter::repeat_n("filler", filler));
-                writer
-                    .add_document(doc!(text => words.join(" ")))
-                    .expect("add");
-            }
-            writer.commit().expect("commit");
-        }
-        let searcher = index.reader().expect("reader").searcher();
-        let mut filled_a_top_k = false;
-        for query in 0..30 {
-            let terms: Vec<(Term, Score)> = (0..(4 + query % 12))
-                .map(|_| {
-                    let word = &vocabulary[next(vocabulary.len() as u64) as usize];
-                    let boost = 0.25 + next(8) as Score / 4.0;
-                    (Term::from_field_text(text, word), boost)
-                })
-                .collect();
-            for k in [1, 3, 10, 50] {
-                let skipping =
-                    top_k_exhaustive(&searcher, &terms, &[], &searcher, k, true).expect("skip");
-                let every =
-                    top_k_exhaustive(&searcher, &terms, &[], &searcher, k, false).expect("all");
-                assert_eq!(skipping, every, "query {query}, k = {k}");
-                filled_a_top_k |= skipping.len() == k;
-            }
-        }
-        assert!(
-            filled_a_top_k,
-            "no query filled its top k: nothing could be skipped"
-        );
-    }
-
     #[test]
     fn same_documents_and_scores_as_block_max_wand_across_segments_and_deletes() {
         let mut b = Schema::builder();
@@ -535,8 +373,7 @@ mod tests {
                 .collect(),
         );
         for k in [1, 5, 37, 5_000] {
-            let ours =
-                top_k_exhaustive(&searcher, &terms, &[], &searcher, k, true).expect("exhaustive");
+            let ours = top_k_exhaustive(&searcher, &terms, &[], &searcher, k).expect("exhaustive");
             let wand = top_k(&searcher, &query, &searcher, k).expect("wand");
             assert_eq!(ours.len(), wand.len(), "k = {k}");
             assert!(!ours.is_empty());
@@ -559,11 +396,6 @@ mod tests {
                 a
             };
             assert_eq!(above(&ours), above(&wand), "k = {k}");
-            // Skipping hopeless documents changes nothing: every document that comes out is
-            // scored in full, in the same order of terms, so to the bit.
-            let every_posting =
-                top_k_exhaustive(&searcher, &terms, &[], &searcher, k, false).expect("all");
-            assert_eq!(ours, every_posting, "k = {k}");
         }
         // Term infos given by the caller (every term here, none for the missing word's) read
         // the same postings as those looked up.
@@ -585,11 +417,11 @@ mod tests {
         let known: Vec<Option<SegmentTermInfos<'_>>> =
             infos.iter().map(|i| Some(i.as_slice())).collect();
         assert_eq!(
-            top_k_exhaustive(&searcher, &terms, &known, &searcher, 37, true).expect("known"),
-            top_k_exhaustive(&searcher, &terms, &[], &searcher, 37, true).expect("looked up")
+            top_k_exhaustive(&searcher, &terms, &known, &searcher, 37).expect("known"),
+            top_k_exhaustive(&searcher, &terms, &[], &searcher, 37).expect("looked up")
         );
         // The deleted documents (all with "eta") never come back.
-        let all = top_k_exhaustive(&searcher, &terms, &[], &searcher, 100_000, true).expect("all");
+        let all = top_k_exhaustive(&searcher, &terms, &[], &searcher, 100_000).expect("all");
         assert_eq!(
             all.len(),
             top_k(&searcher, &query, &searcher, 100_000)
@@ -597,7 +429,7 @@ mod tests {
                 .len()
         );
         assert!(
-            top_k_exhaustive(&searcher, &terms, &[], &searcher, 0, true)
+            top_k_exhaustive(&searcher, &terms, &[], &searcher, 0)
                 .expect("k 0")
                 .is_empty()
         );
