@@ -217,7 +217,7 @@ fn dir_size(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Builds the on-disk index in `dir` with the default writer (1 thread, 64 MB heap), a commit
+/// Builds the on-disk index in `dir` with the default writer, a commit
 /// per batch, then waits for merges and reopens it.
 fn tantivy_build(dir: &Path, docs: &[IncidentDoc]) -> (KnowledgeBase, Load) {
     let (kb, _) = KnowledgeBase::open_or_create(dir).expect("create the index");

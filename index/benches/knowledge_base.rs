@@ -5,7 +5,7 @@
 //!   of 1,000, one commit;
 //! - a rebuild as the server does it (clear, stage pages of 1,000, one commit), timed end to end;
 //! - bulk indexing into an on-disk index with the default writer (2 threads on a machine with
-//!   2 cores or more, 64 MB heap), a commit every 10,000:
+//!   2 cores or more, 128 MB heap), a commit every 10,000:
 //!   docs/s, CPU time, index size on disk, peak process memory while indexing;
 //! - suggestion and free-text search latency on one core: p50/p99 over a fixed set of
 //!   queries, then criterion's own estimate;
@@ -147,6 +147,11 @@ fn writer_threads() -> usize {
         .unwrap_or(IndexOptions::default().writer_threads)
 }
 
+/// The default writer's heap, in MB, for the printed lines.
+fn heap_mb() -> usize {
+    IndexOptions::default().writer_heap_bytes / (1024 * 1024)
+}
+
 /// An index in `dir` with the default writer, or `KB_BENCH_WRITER_THREADS` threads.
 fn open_index(dir: &Path) -> KnowledgeBase {
     let options = IndexOptions {
@@ -194,13 +199,14 @@ fn build(dir: &Path, n: usize) -> KnowledgeBase {
     assert_eq!(kb.doc_count(), n as u64);
     println!(
         "index/{n}: {:.0} docs/s, {:.1} MB/s of text ({n} docs, {:.0} bytes of text each, in \
-         {:.1} s; {} writer thread(s), 64 MB heap, a commit every {BATCH}); then {:.1} s for \
+         {:.1} s; {} writer thread(s), {} MB heap, a commit every {BATCH}); then {:.1} s for \
          background merges to finish; {} segments",
         n as f64 / indexing.as_secs_f64(),
         bytes as f64 / 1e6 / indexing.as_secs_f64(),
         bytes as f64 / n as f64,
         indexing.as_secs_f64(),
         writer_threads(),
+        heap_mb(),
         merging.as_secs_f64(),
         kb_segments(dir),
     );
@@ -213,12 +219,13 @@ fn build(dir: &Path, n: usize) -> KnowledgeBase {
     );
     println!(
         "index/{n}: {:.1} MB on disk ({:.0} bytes/doc); peak process RSS while indexing \
-         {:.0} MB ({:.0} MB above the {:.0} MB before; writer heap budget 64 MB)",
+         {:.0} MB ({:.0} MB above the {:.0} MB before; writer heap budget {} MB)",
         dir_size(dir) as f64 / 1e6,
         dir_size(dir) as f64 / n as f64,
         peak_kib as f64 / 1024.0,
         peak_kib.saturating_sub(rss_before) as f64 / 1024.0,
-        rss_before as f64 / 1024.0
+        rss_before as f64 / 1024.0,
+        heap_mb(),
     );
     kb
 }
@@ -252,13 +259,14 @@ fn rebuild(dir: &Path, n: usize) {
     kb.close().expect("wait for merges");
     println!(
         "rebuild/{n}: {:.0} docs/s end to end ({:.1} s from clear to the end of the one commit, \
-         pages of {PAGE}, {} writer thread(s), 64 MB heap; {:.1} s of it producing the documents \
+         pages of {PAGE}, {} writer thread(s), {} MB heap; {:.1} s of it producing the documents \
          on the calling thread); CPU time {:.1} s, all threads, generating included ({:.0} docs per \
          CPU-second); then {:.1} s for \
          background merges to finish; {} segments",
         n as f64 / wall.as_secs_f64(),
         wall.as_secs_f64(),
         writer_threads(),
+        heap_mb(),
         generating.as_secs_f64(),
         cpu.as_secs_f64(),
         n as f64 / cpu.as_secs_f64(),
@@ -299,13 +307,14 @@ fn bulk(dir: &Path, n: usize) {
     kb.close().expect("wait for merges");
     println!(
         "bulk/{n}: {:.0} docs/s ({:.1} s from clear to the end of the one commit, documents \
-         produced beforehand, pages of {PAGE}, {} writer thread(s), 64 MB heap); CPU time {:.1} \
+         produced beforehand, pages of {PAGE}, {} writer thread(s), {} MB heap); CPU time {:.1} \
          s, all threads ({:.0} docs per CPU-second); peak process RSS {:.0} MB, {:.0} MB above \
          the {:.0} MB before (which holds the documents); then {:.1} s for background merges \
          to finish; {} segments",
         n as f64 / wall.as_secs_f64(),
         wall.as_secs_f64(),
         writer_threads(),
+        heap_mb(),
         cpu.as_secs_f64(),
         n as f64 / cpu.as_secs_f64(),
         peak_kib as f64 / 1024.0,
