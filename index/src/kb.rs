@@ -23,10 +23,11 @@ use crate::schema::{self, Fields};
 /// has two cores or more (a rebuild is CPU-bound: tokenizing and building postings; a second
 /// thread took bulk indexing from about 15,800 to 18,800 documents/s on two cores, with merges
 /// sharing them), one otherwise, and a 128 MB heap shared between them, so indexing memory
-/// stays bounded however large a rebuild is. 128 MB rather than 64: a rebuild flushes half as
-/// many segments, so fewer documents are merged again while it runs (at 1M documents, 43.6–44.6
-/// CPU-seconds instead of 47.8–56.0 in interleaved runs; the README's fifth indexing pass).
-/// Small commits, as the change log makes them, flush at each commit and do not fill it.
+/// stays bounded however large a rebuild is. 128 MB rather than 64: a rebuild flushes fewer,
+/// larger segments and took less CPU (at 1M documents, interleaved runs: 43.6–44.6 CPU-seconds
+/// in three of four, 52.8 in the one where a second round of merges ran, against 47.8–56.0;
+/// the README's fifth indexing pass). Small commits, as the change log makes them, flush at
+/// each commit and never fill it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexOptions {
     /// Total writer heap, split between the threads (at least 15 MB per thread).
