@@ -4,12 +4,14 @@
 //! ```text
 //! cargo run --release -p hindsight-index --example kb_latency -- build <dir> <docs> [threads]
 //! cargo run --release -p hindsight-index --example kb_latency -- suggest <dir> [queries]
+//! cargo run --release -p hindsight-index --example kb_latency -- probes <dir>
 //! cargo run --release -p hindsight-index --example kb_latency -- dump <dir> > a.txt
 //! cargo run --release -p hindsight-index --example kb_latency -- merge <dir>
 //! ```
 //!
 //! `suggest` prints p50/p99/max over the same seeded probes the criterion bench uses (wall
-//! time and the thread's CPU time); `agree` compares the top-5 suggestions with those of
+//! time and the thread's CPU time); `probes` times each probe alone (the least and the most
+//! CPU time of 10 runs), to see which probes make the tail; `agree` compares the top-5 suggestions with those of
 //! block-max WAND (`KB_WAND=1` makes `suggest` use it); `dump` prints every suggestion, scores
 //! to the bit, to `diff` two builds; `merge` merges the index into one segment and times it.
 
@@ -89,6 +91,43 @@ fn suggest(dir: &Path, queries: usize) -> Result<(), String> {
         kb.doc_count(),
         summary(&mut times),
         summary(&mut cpu),
+    );
+    Ok(())
+}
+
+/// Each bench probe timed alone: the least and the most thread CPU time of 10 runs, one line
+/// per probe, then p50/p99/max of the least (the probe's own cost, without the machine's noise).
+fn probes(dir: &Path) -> Result<(), String> {
+    let (kb, _) = KnowledgeBase::open_or_create(dir).map_err(|e| e.to_string())?;
+    let kb = kb.with_ranking(ranking_from_env());
+    let mut generator = Generator::new(7);
+    let probes: Vec<Probe> = (0..200).map(|_| generator.probe()).collect();
+    let opts = SuggestOptions::default();
+    let mut least: Vec<Duration> = Vec::with_capacity(probes.len());
+    for (i, probe) in probes.iter().enumerate() {
+        let (mut best, mut worst) = (Duration::MAX, Duration::ZERO);
+        for _ in 0..10 {
+            let start = thread_cpu_time();
+            kb.suggest(probe, &opts).map_err(|e| e.to_string())?;
+            let took = thread_cpu_time().saturating_sub(start);
+            (best, worst) = (best.min(took), worst.max(took));
+        }
+        println!(
+            "probe {i}: least {:.3} ms, most {:.3} ms",
+            best.as_secs_f64() * 1e3,
+            worst.as_secs_f64() * 1e3
+        );
+        least.push(best);
+    }
+    least.sort();
+    let at = |p: f64| least[((least.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
+    println!(
+        "{} docs, {} probes, least of 10 runs each: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        kb.doc_count(),
+        least.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
     );
     Ok(())
 }
@@ -237,12 +276,13 @@ fn main() -> ExitCode {
             Path::new(dir),
             arg(2).and_then(|n| n.parse().ok()).unwrap_or(1_000),
         ),
+        (Some("probes"), Some(dir)) => probes(Path::new(dir)),
         (Some("agree"), Some(dir)) => agree(Path::new(dir)),
         (Some("merge"), Some(dir)) => merge(Path::new(dir)),
         (Some("dump"), Some(dir)) => dump(Path::new(dir)),
         _ => Err(
-            "usage: kb_latency build <dir> <docs> [threads] | suggest <dir> [queries] | agree <dir> \
-             | dump <dir> | merge <dir>"
+            "usage: kb_latency build <dir> <docs> [threads] | suggest <dir> [queries] | probes <dir> \
+             | agree <dir> | dump <dir> | merge <dir>"
                 .into(),
         ),
     };
