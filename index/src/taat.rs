@@ -20,15 +20,13 @@
 //! Cost: 64 KB of accumulators, and time linear in the postings of the query words, which the
 //! suggestion's document-frequency cutoff bounds.
 
-use std::collections::BinaryHeap;
-
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{BlockSegmentPostings, TermInfo};
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, Score, Searcher, Term};
 
-use crate::top_k::Worst;
+use crate::top_k::Best;
 
 /// Accumulators scanned at a time when picking the best.
 const CHUNK: usize = 64;
@@ -196,7 +194,7 @@ pub(crate) fn top_k_exhaustive(
             })
         })
         .collect::<tantivy::Result<Vec<_>>>()?;
-    let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(k + 1);
+    let mut best = Best::new(k);
     let mut tile = vec![0.0 as Score; TILE];
     let mut scratch = Scratch {
         norms: [0.0; BLOCK],
@@ -237,11 +235,7 @@ pub(crate) fn top_k_exhaustive(
                 cursor.add_until(hi, lo, scores, &mut scratch);
             }
             // A document must beat the k-th best so far, as in `top_k`; 0 means no match.
-            let mut threshold = if heap.len() == k {
-                heap.peek().map_or(0.0, |w| w.score)
-            } else {
-                0.0
-            };
+            let mut threshold = best.kth().unwrap_or(0.0);
             // Most chunks hold nothing above the threshold: one comparison of the whole
             // chunk (a fold without early exit, which vectorizes) skips them.
             for (c, chunk) in scores.chunks(CHUNK).enumerate() {
@@ -254,15 +248,8 @@ pub(crate) fn top_k_exhaustive(
                         if alive.is_some_and(|a| a.is_deleted(doc)) {
                             continue;
                         }
-                        heap.push(Worst {
-                            score,
-                            address: DocAddress::new(ord as u32, doc),
-                        });
-                        if heap.len() > k {
-                            heap.pop();
-                        }
-                        if heap.len() == k {
-                            threshold = heap.peek().map_or(threshold, |w| w.score);
+                        if let Some(kth) = best.offer(score, DocAddress::new(ord as u32, doc)) {
+                            threshold = kth;
                         }
                     }
                 }
@@ -273,12 +260,7 @@ pub(crate) fn top_k_exhaustive(
             lo = hi;
         }
     }
-    // Ascending in "worse" order is best first.
-    Ok(heap
-        .into_sorted_vec()
-        .into_iter()
-        .map(|w| (w.score, w.address))
-        .collect())
+    Ok(best.into_sorted())
 }
 
 #[cfg(test)]

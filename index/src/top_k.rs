@@ -12,9 +12,9 @@ use tantivy::{DocAddress, Score, Searcher};
 
 /// Heap entry; "greater" means worse, so the binary heap's top is the k-th best.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Worst {
-    pub(crate) score: Score,
-    pub(crate) address: DocAddress,
+struct Worst {
+    score: Score,
+    address: DocAddress,
 }
 
 impl PartialEq for Worst {
@@ -40,6 +40,49 @@ impl Ord for Worst {
     }
 }
 
+/// The `k` best documents offered so far, for both ways of scoring (`top_k` here, `taat.rs`).
+pub(crate) struct Best {
+    heap: BinaryHeap<Worst>,
+    k: usize,
+}
+
+impl Best {
+    pub(crate) fn new(k: usize) -> Self {
+        Best {
+            heap: BinaryHeap::with_capacity(k + 1),
+            k,
+        }
+    }
+
+    /// The k-th best score, once `k` documents have been offered: what a document must beat.
+    pub(crate) fn kth(&self) -> Option<Score> {
+        if self.heap.len() == self.k {
+            self.heap.peek().map(|w| w.score)
+        } else {
+            None
+        }
+    }
+
+    /// Keeps the document if it is among the `k` best so far; returns the new k-th best score.
+    pub(crate) fn offer(&mut self, score: Score, address: DocAddress) -> Option<Score> {
+        self.heap.push(Worst { score, address });
+        if self.heap.len() > self.k {
+            self.heap.pop();
+        }
+        self.kth()
+    }
+
+    /// Best first (ties: lower address first).
+    pub(crate) fn into_sorted(self) -> Vec<(Score, DocAddress)> {
+        // Ascending in "worse" order is best first.
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|w| (w.score, w.address))
+            .collect()
+    }
+}
+
 /// The `k` best documents for `query`, best first (ties: lower address first).
 pub(crate) fn top_k(
     searcher: &Searcher,
@@ -55,7 +98,7 @@ pub(crate) fn top_k(
     ))?;
     let mut segments: Vec<u32> = (0..searcher.segment_readers().len() as u32).collect();
     segments.sort_by_key(|&ord| Reverse(searcher.segment_reader(ord).num_docs()));
-    let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(k + 1);
+    let mut best = Best::new(k);
     let mut threshold = Score::MIN;
     for ord in segments {
         let reader = searcher.segment_reader(ord);
@@ -65,25 +108,13 @@ pub(crate) fn top_k(
             if alive.is_some_and(|a| a.is_deleted(doc)) {
                 return threshold;
             }
-            heap.push(Worst {
-                score,
-                address: DocAddress::new(ord, doc),
-            });
-            if heap.len() > k {
-                heap.pop();
-            }
-            if heap.len() == k {
-                threshold = heap.peek().map_or(threshold, |w| w.score);
-            }
+            threshold = best
+                .offer(score, DocAddress::new(ord, doc))
+                .unwrap_or(threshold);
             threshold
         })?;
     }
-    // Ascending in "worse" order is best first.
-    Ok(heap
-        .into_sorted_vec()
-        .into_iter()
-        .map(|w| (w.score, w.address))
-        .collect())
+    Ok(best.into_sorted())
 }
 
 #[cfg(test)]
