@@ -6,13 +6,16 @@
 //! loses the oldest events and is told how many it missed, so a client can re-sync by querying.
 //!
 //! On PostgreSQL the bus also carries the changes other nodes commit (see `fanout`); the
-//! node id tells this node's announcements from theirs.
+//! node id tells this node's announcements from theirs. While this node listens, its own
+//! changes wait in `echo` until it hears them announced, so every node publishes all changes
+//! in commit order.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
+use super::echo::{Echo, Ticket};
 use crate::domain::incident::Incident;
 use crate::store::events::Event;
 
@@ -34,6 +37,35 @@ pub struct Bus {
     deliveries_queued: Arc<Notify>,
     /// This node, chosen at random when it starts.
     node_id: Uuid,
+    /// This node's own changes until it hears them announced. Every publication happens
+    /// under this lock, so the order decided here is the order subscribers hear.
+    echo: Arc<Mutex<Echo>>,
+}
+
+/// A committer's changes between `Bus::stage` and the outcome of its commit. Dropped without
+/// an outcome (the request was cancelled mid-commit), it forgets them.
+pub(super) struct Staged<'a> {
+    bus: &'a Bus,
+    ticket: Option<Ticket>,
+}
+
+impl Staged<'_> {
+    /// The commit succeeded.
+    pub fn committed(mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            let mut echo = self.bus.echo();
+            let now = echo.committed(ticket);
+            self.bus.send(&echo, now);
+        }
+    }
+}
+
+impl Drop for Staged<'_> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            self.bus.echo().abandoned(ticket);
+        }
+    }
 }
 
 impl Default for Bus {
@@ -49,6 +81,7 @@ impl Bus {
             tx,
             deliveries_queued: Arc::new(Notify::new()),
             node_id: Uuid::new_v4(),
+            echo: Arc::default(),
         }
     }
 
@@ -56,11 +89,54 @@ impl Bus {
         self.node_id
     }
 
-    /// Only `Journal::commit` calls this, after the commit succeeded, and the fan-out
-    /// listener, for changes another node committed.
+    /// Only `Journal::commit` calls this, before it commits `recorded`; it then reports the
+    /// commit's outcome on the `Staged` it gets back.
+    pub(super) fn stage(&self, recorded: Vec<Published>) -> Staged<'_> {
+        let ticket = self.echo().stage(recorded);
+        Staged {
+            bus: self,
+            ticket: Some(ticket),
+        }
+    }
+
+    /// The fan-out listener: another node committed `published`.
     pub(super) fn publish(&self, published: Published) {
-        // No subscriber is not an error: nobody is listening right now.
-        let _ = self.tx.send(Arc::new(published));
+        let echo = self.echo();
+        self.send(&echo, vec![published]);
+    }
+
+    /// The fan-out listener: it heard this node announce the changes `ids`.
+    pub(super) fn heard_own(&self, ids: &[i64]) {
+        let mut echo = self.echo();
+        let now = echo.heard(ids);
+        self.send(&echo, now);
+    }
+
+    /// The fan-out listener: it is connected and hears every announcement from now on.
+    pub(super) fn listener_connected(&self) {
+        self.echo().connected();
+    }
+
+    /// The fan-out listener lost its connection; it calls `listener_connected` again once
+    /// it has a new one.
+    pub(super) fn listener_lost(&self) {
+        let mut echo = self.echo();
+        let now = echo.lost();
+        self.send(&echo, now);
+    }
+
+    fn echo(&self) -> MutexGuard<'_, Echo> {
+        // Nothing in `Echo` can leave it half-changed if a holder panics.
+        self.echo.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Publishes while the caller holds the lock (the guard proves it), so publications
+    /// never interleave.
+    fn send(&self, _held: &MutexGuard<'_, Echo>, published: Vec<Published>) {
+        for published in published {
+            // No subscriber is not an error: nobody is listening right now.
+            let _ = self.tx.send(Arc::new(published));
+        }
     }
 
     /// Only `Journal::commit` calls this, after the commit succeeded.

@@ -5,8 +5,12 @@
 //! nodes committed on its own bus, so a subscriber hears of every change whichever node made
 //! it. SQLite has a single node and no fan-out.
 //!
+//! A node hears its own announcements too, and publishes its own changes only then (see
+//! `echo`), so the subscribers of every node hear all changes in one order: commit order.
+//!
 //! A payload is `<node id> <event id> <event id> ...`: only ids travel (PostgreSQL refuses
-//! payloads of 8000 bytes or more), and the listener reads the events and incidents back.
+//! payloads of 8000 bytes or more), and the listener reads other nodes' events and incidents
+//! back.
 //! The incident read back is the incident as it is then, which may already be newer than the
 //! event if it changed again in between; `incidentUpdated` never goes back a version anyway.
 
@@ -108,16 +112,24 @@ async fn listen(
             }
         };
         tracing::info!(node.id = %services.bus.node_id(), "listening for other nodes' changes");
+        services.bus.listener_connected();
         backoff = Duration::from_secs(1);
         attempt = loop {
             match listener.try_recv().await {
                 Ok(Some(notification)) => relay(&services, notification.payload()).await,
-                // The connection dropped and the listener reconnected at once.
-                Ok(None) => tracing::warn!(
-                    "the connection listening for other nodes' changes dropped and was reopened; subscribers here missed the changes other nodes made in between"
-                ),
+                // The connection dropped. sqlx would reconnect inside the next `try_recv`,
+                // but this node must know when it listens again (see `echo`): reconnect here.
+                Ok(None) => {
+                    tracing::warn!(
+                        "the connection listening for other nodes' changes dropped; reopening it, subscribers here miss the changes other nodes make in between"
+                    );
+                    services.bus.listener_lost();
+                    drop(listener);
+                    break connect(&url).await;
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "lost the connection listening for other nodes' changes");
+                    services.bus.listener_lost();
                     drop(listener);
                     tokio::time::sleep(backoff).await;
                     break connect(&url).await;
@@ -133,8 +145,8 @@ async fn connect(url: &str) -> Result<PgListener, sea_orm::sqlx::Error> {
     Ok(listener)
 }
 
-/// Publishes the changes a payload announces, unless this node made them (it published them
-/// when it committed).
+/// Publishes the changes a payload announces: this node's own from what its committers left
+/// on the bus, other nodes' read back from the database.
 async fn relay(services: &Services, payload: &str) {
     let Some((node, ids)) = parse(payload) else {
         tracing::warn!(
@@ -144,6 +156,7 @@ async fn relay(services: &Services, payload: &str) {
         return;
     };
     if node == services.bus.node_id() {
+        services.bus.heard_own(&ids);
         return;
     }
     if let Err(e) = load_and_publish(services, &ids).await {

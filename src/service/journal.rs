@@ -53,18 +53,18 @@ impl Journal {
     }
 
     /// Announces what was recorded to the other nodes (delivered only if the commit
-    /// succeeds), commits, then publishes it here, in order.
+    /// succeeds), commits, then has it published here, in order (see `echo`).
     pub async fn commit(self, bus: &Bus) -> Result<(), DbErr> {
         if !self.recorded.is_empty() {
             let ids: Vec<i64> = self.recorded.iter().map(|p| p.event.id).collect();
             super::fanout::announce(&*self.txn, bus.node_id(), &ids).await?;
         }
+        let staged = bus.stage(self.recorded);
+        // On an error `staged` is dropped: nothing is published.
         self.txn.commit().await?;
+        staged.committed();
         if self.queued_deliveries {
             bus.ring_deliveries();
-        }
-        for published in self.recorded {
-            bus.publish(published);
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 pub mod bus;
 pub mod communications;
+mod echo;
 pub mod error;
 pub mod fanout;
 pub mod import;

@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::support::{Backend, TestApp, skip_postgres, transition};
@@ -29,115 +30,217 @@ fn event(payload: &Value) -> &Value {
     &payload["data"]["incidentEvents"]
 }
 
+#[derive(Clone, Copy)]
+enum Node {
+    A,
+    B,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_subscriber_hears_changes_made_on_another_node_in_order_and_once() {
+async fn subscribers_on_every_node_hear_every_change_in_commit_order_and_once() {
     let Some((a, b)) = two_nodes(concat!(
         module_path!(),
-        "::a_subscriber_hears_changes_made_on_another_node_in_order_and_once"
+        "::subscribers_on_every_node_hear_every_change_in_commit_order_and_once"
     ))
     .await
     else {
         return;
     };
     let admin = a.admin();
+    // Everything, on both nodes, from before the first change.
+    let mut on_a = WsClient::open(&a, LEGACY_WS, &admin).await;
+    on_a.subscribe("ev", EVENTS, json!({})).await;
+    a.wait_for_subscribers(1).await;
     let mut on_b = WsClient::open(&b, TRANSPORT_WS, &admin).await;
     on_b.subscribe("ev", EVENTS, json!({})).await;
     b.wait_for_subscribers(1).await;
 
-    // Changes on A reach B in order, with nested fields as they stand after each change.
     let id = a.report(&admin, "checkout is down").await;
+    let reported = on_b.next_for("ev").await;
+    assert_eq!(event(&reported)["kind"], "REPORTED", "{reported}");
+    assert_eq!(event(&reported)["actor"]["id"], "test-admin");
+    assert_eq!(event(&reported)["incident"]["id"], id.as_str());
+    assert_eq!(event(&reported)["incident"]["status"], "NEW");
+    let mut heard_on_b = vec![reported];
+
+    // From here B also follows this incident: its versions, and its events alone.
     on_b.subscribe(
         "inc",
         "subscription($id: ID!) { incidentUpdated(id: $id) { status version } }",
         json!({ "id": id }),
     )
     .await;
-    b.wait_for_subscribers(2).await;
-    let first = on_b.next_for("ev").await;
-    assert_eq!(event(&first)["kind"], "REPORTED", "{first}");
-    assert_eq!(event(&first)["actor"]["id"], "test-admin");
-    assert_eq!(event(&first)["incident"]["id"], id.as_str());
-    assert_eq!(event(&first)["incident"]["status"], "NEW");
-    let mut last_event_id: i64 = event(&first)["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("id");
-    for (action, status) in [("triage", "TRIAGED"), ("investigate", "INVESTIGATING")] {
+    on_b.subscribe("mine", EVENTS, json!({ "filter": { "incidentId": id } }))
+        .await;
+    b.wait_for_subscribers(3).await;
+
+    // The nodes take turns. Each change reaches B once, with nested fields as they stand
+    // after it, whichever node made it, B included.
+    let steps = [
+        (Node::A, "triage", "TRIAGED", "TRIAGED"),
+        (
+            Node::A,
+            "investigate",
+            "INVESTIGATION_STARTED",
+            "INVESTIGATING",
+        ),
+        (Node::B, "mitigate", "MITIGATED", "MITIGATED"),
+        (Node::A, "resolve", "RESOLVED", "RESOLVED"),
+        (Node::B, "reopen", "REOPENED", "INVESTIGATING"),
+    ];
+    // The report was version 1.
+    for (version_after, (node, action, kind, status)) in (2..).zip(steps) {
         let (q, v) = transition(action, &id);
-        a.ok(&admin, &q, v).await;
-        let (seen, version) = event_and_version(&mut on_b).await;
-        assert_eq!(event(&seen)["kind"], action_kind(action), "{seen}");
+        match node {
+            Node::A => a.ok(&admin, &q, v).await,
+            Node::B => b.ok(&admin, &q, v).await,
+        };
+        let [seen, version, mine] = next_each(&mut on_b, ["ev", "inc", "mine"]).await;
+        assert_eq!(event(&seen)["kind"], kind, "{seen}");
         assert_eq!(event(&seen)["incident"]["status"], status, "{seen}");
-        let event_id: i64 = event(&seen)["id"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .expect("id");
-        assert!(event_id > last_event_id, "in order: {seen}");
-        last_event_id = event_id;
-        assert_eq!(
-            version["data"]["incidentUpdated"]["status"], status,
-            "{version}"
-        );
+        assert_eq!(event(&mine)["id"], event(&seen)["id"], "{mine}");
+        let update = &version["data"]["incidentUpdated"];
+        assert_eq!(update["status"], status, "{version}");
+        assert_eq!(update["version"], version_after, "{version}");
+        heard_on_b.push(seen);
     }
 
-    // A change on B itself reaches B's subscriber once: the next event after it is the
-    // next change made on A, not B's own change relayed back.
-    let (q, v) = transition("mitigate", &id);
-    b.ok(&admin, &q, v).await;
-    let (own, version) = event_and_version(&mut on_b).await;
-    assert_eq!(event(&own)["kind"], "MITIGATED", "{own}");
-    assert_eq!(version["data"]["incidentUpdated"]["status"], "MITIGATED");
-    let (q, v) = transition("resolve", &id);
-    a.ok(&admin, &q, v).await;
-    let (next, version) = event_and_version(&mut on_b).await;
-    assert_eq!(event(&next)["kind"], "RESOLVED", "not a duplicate: {next}");
-    assert_eq!(version["data"]["incidentUpdated"]["status"], "RESOLVED");
-
-    // And the other way round: A's subscriber hears B's changes, once.
-    let mut on_a = WsClient::open(&a, LEGACY_WS, &admin).await;
-    on_a.subscribe("ev", EVENTS, json!({ "filter": { "incidentId": id } }))
-        .await;
-    a.wait_for_subscribers(1).await;
-    let (q, v) = transition("reopen", &id);
-    b.ok(&admin, &q, v).await;
-    let reopened = on_a.next_for("ev").await;
-    assert_eq!(event(&reopened)["kind"], "REOPENED", "{reopened}");
-    assert_eq!(
-        event(&reopened)["incident"]["status"],
-        "INVESTIGATING",
-        "{reopened}"
-    );
-    // Another incident's changes pass the filter by, from either node.
+    // Another incident's changes pass the filter by, from either node: the next `mine` is
+    // the resolution below, and nothing arrives twice.
     let other = a.report(&admin, "another one").await;
+    let [seen] = next_each(&mut on_b, ["ev"]).await;
+    assert_eq!(event(&seen)["incident"]["id"], other.as_str(), "{seen}");
+    heard_on_b.push(seen);
     let (q, v) = transition("triage", &other);
     b.ok(&admin, &q, v).await;
+    let [seen] = next_each(&mut on_b, ["ev"]).await;
+    assert_eq!(event(&seen)["kind"], "TRIAGED", "{seen}");
+    heard_on_b.push(seen);
     let (q, v) = transition("resolve", &id);
     b.ok(&admin, &q, v).await;
-    let resolved = on_a.next_for("ev").await;
-    assert_eq!(event(&resolved)["kind"], "RESOLVED", "{resolved}");
-}
+    let [seen, _, mine] = next_each(&mut on_b, ["ev", "inc", "mine"]).await;
+    assert_eq!(event(&mine)["kind"], "RESOLVED", "{mine}");
+    heard_on_b.push(seen);
 
-/// The next `ev` and `inc` payloads, which two subscriptions deliver in either order.
-async fn event_and_version(ws: &mut WsClient) -> (Value, Value) {
-    let (mut seen_event, mut seen_version) = (None, None);
-    while seen_event.is_none() || seen_version.is_none() {
-        let (sub, payload) = ws.next_payload().await;
-        let slot = match sub.as_str() {
-            "ev" => &mut seen_event,
-            "inc" => &mut seen_version,
-            other => panic!("unexpected {other}"),
-        };
-        assert!(slot.is_none(), "two for {sub} before the other: {payload}");
-        *slot = Some(payload);
+    // A heard the same changes in the same order: the order of their commits, which made
+    // one after the other is the order of their ids.
+    let mut heard_on_a = Vec::new();
+    for _ in 0..heard_on_b.len() {
+        heard_on_a.push(on_a.next_for("ev").await);
     }
-    (seen_event.expect("event"), seen_version.expect("version"))
+    let ids = |heard: &[Value]| -> Vec<i64> {
+        heard
+            .iter()
+            .map(|p| {
+                event(p)["id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .expect("id")
+            })
+            .collect()
+    };
+    let (on_a_ids, on_b_ids) = (ids(&heard_on_a), ids(&heard_on_b));
+    assert_eq!(on_a_ids, on_b_ids);
+    assert!(on_b_ids.is_sorted(), "in commit order: {on_b_ids:?}");
+    let kinds: Vec<&Value> = heard_on_a.iter().map(|p| &event(p)["kind"]).collect();
+    assert_eq!(
+        kinds,
+        [
+            "REPORTED",
+            "TRIAGED",
+            "INVESTIGATION_STARTED",
+            "MITIGATED",
+            "RESOLVED",
+            "REOPENED",
+            "REPORTED",
+            "TRIAGED",
+            "RESOLVED"
+        ]
+    );
 }
 
-fn action_kind(action: &str) -> &'static str {
-    match action {
-        "triage" => "TRIAGED",
-        "investigate" => "INVESTIGATION_STARTED",
-        other => panic!("no kind for {other}"),
+/// The next payload of each subscription in `subs`, which may arrive in any order; a second
+/// payload for one of them, or one for another subscription, fails the test.
+async fn next_each<const N: usize>(ws: &mut WsClient, subs: [&str; N]) -> [Value; N] {
+    let mut seen: [Option<Value>; N] = std::array::from_fn(|_| None);
+    while seen.iter().any(Option::is_none) {
+        let (sub, payload) = ws.next_payload().await;
+        let Some(slot) = subs.iter().position(|s| *s == sub) else {
+            panic!("unexpected {sub}: {payload}");
+        };
+        assert!(
+            seen[slot].is_none(),
+            "two for {sub} before the others: {payload}"
+        );
+        seen[slot] = Some(payload);
+    }
+    seen.map(|p| p.expect("seen"))
+}
+
+/// A node whose listening connection is cut still tells its subscribers about its own
+/// changes, each once and in order, and hears the other nodes again once it reconnects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_loses_its_listening_connection_keeps_its_subscribers_informed() {
+    let Some((a, b)) = two_nodes(concat!(
+        module_path!(),
+        "::a_node_that_loses_its_listening_connection_keeps_its_subscribers_informed"
+    ))
+    .await
+    else {
+        return;
+    };
+    let admin = a.admin();
+    let mut on_a = WsClient::open(&a, TRANSPORT_WS, &admin).await;
+    on_a.subscribe("ev", EVENTS, json!({})).await;
+    a.wait_for_subscribers(1).await;
+    let first = a.report(&admin, "before the cut").await;
+    let heard = on_a.next_for("ev").await;
+    assert_eq!(event(&heard)["incident"]["id"], first.as_str(), "{heard}");
+
+    // Cut every listening connection: A's and B's.
+    let url = a.postgres_url().expect("postgres");
+    let sql = sea_orm::Database::connect(&url).await.expect("connect");
+    let cut = sql
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        )
+        .await
+        .expect("terminate");
+    assert_eq!(cut.rows_affected(), 2, "both nodes' listeners");
+
+    // A's own changes, made while it notices and reconnects, each reach it once, in order.
+    for i in 0..5 {
+        let id = a.report(&admin, &format!("after the cut {i}")).await;
+        let heard = on_a.next_for("ev").await;
+        assert_eq!(event(&heard)["incident"]["id"], id.as_str(), "{heard}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // B's changes reach A again once both listen again (those made in between are missed,
+    // as the README says): report on B until A hears one, within a bounded wait.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut reported_on_b = Vec::new();
+    let heard = loop {
+        assert!(Instant::now() < deadline, "A never heard B again");
+        reported_on_b.push(b.report(&admin, "from B").await);
+        if let Ok((_, payload)) =
+            tokio::time::timeout(Duration::from_millis(500), on_a.next_payload()).await
+        {
+            break payload;
+        }
+    };
+    let heard_id = event(&heard)["incident"]["id"].as_str().expect("id");
+    assert!(reported_on_b.iter().any(|id| id == heard_id), "{heard}");
+    // And A's own changes still arrive once each.
+    let last = a.report(&admin, "after the reconnection").await;
+    loop {
+        let payload = on_a.next_for("ev").await;
+        let got = event(&payload)["incident"]["id"].as_str().expect("id");
+        if got == last {
+            break;
+        }
+        assert!(reported_on_b.iter().any(|id| id == got), "{payload}");
     }
 }
 

@@ -1,0 +1,246 @@
+//! A node's own changes on PostgreSQL, held until the node hears its own announcement of them.
+//!
+//! Subscribers on every node must hear changes in one order: the order of their commits.
+//! PostgreSQL delivers notifications in commit order, so while a node listens it publishes
+//! its own changes when it hears them announced, like the other nodes' changes, and not when
+//! its commit returns. Otherwise a change made here could reach a local subscriber before an
+//! earlier change another node made to the same incident (seen: MITIGATED after RESOLVED).
+//! The committer leaves its changes here, so they need not be read back.
+//!
+//! Each change is published once, and never before its commit succeeded:
+//! - not listening (SQLite, or the listening connection is down): the committer publishes
+//!   after its commit, as before;
+//! - heard: published at once (hearing it proves the commit);
+//! - the listener lost its connection, so announcements may be lost: changes already
+//!   committed are published at once, and a commit still under way publishes its own;
+//! - a failed or abandoned commit: forgotten (PostgreSQL announces nothing for it).
+
+use std::collections::BTreeMap;
+
+use super::bus::Published;
+
+#[derive(Default)]
+pub(super) struct Echo {
+    listening: bool,
+    /// Bumped each time the listener loses its connection.
+    generation: u64,
+    waiting: BTreeMap<i64, Waiting>,
+}
+
+struct Waiting {
+    published: Published,
+    /// The committer saw its commit succeed.
+    committed: bool,
+}
+
+/// What a committer holds from before its commit to its outcome.
+pub(super) struct Ticket {
+    generation: u64,
+    /// Changes left here to be published when heard.
+    waiting: Vec<i64>,
+    /// Changes the committer publishes after its commit (nobody is listening).
+    direct: Vec<Published>,
+}
+
+impl Echo {
+    /// Before a commit: keeps `recorded` until it is heard, if this node listens.
+    pub fn stage(&mut self, recorded: Vec<Published>) -> Ticket {
+        if !self.listening {
+            return Ticket {
+                generation: self.generation,
+                waiting: Vec::new(),
+                direct: recorded,
+            };
+        }
+        let mut waiting = Vec::with_capacity(recorded.len());
+        for published in recorded {
+            waiting.push(published.event.id);
+            self.waiting.insert(
+                published.event.id,
+                Waiting {
+                    published,
+                    committed: false,
+                },
+            );
+        }
+        Ticket {
+            generation: self.generation,
+            waiting,
+            direct: Vec::new(),
+        }
+    }
+
+    /// The commit succeeded: what the committer publishes now.
+    pub fn committed(&mut self, ticket: Ticket) -> Vec<Published> {
+        let mut now = ticket.direct;
+        // The listener lost its connection since: the announcement may never be heard.
+        let announcement_may_be_lost = ticket.generation != self.generation;
+        for id in ticket.waiting {
+            if announcement_may_be_lost {
+                now.extend(self.waiting.remove(&id).map(|w| w.published));
+            } else if let Some(waiting) = self.waiting.get_mut(&id) {
+                waiting.committed = true;
+            }
+        }
+        now
+    }
+
+    /// The commit failed, or its outcome is unknown (the request was cancelled): the changes
+    /// are not published here.
+    pub fn abandoned(&mut self, ticket: Ticket) {
+        for id in ticket.waiting {
+            self.waiting.remove(&id);
+        }
+    }
+
+    /// This node heard its own announcement of `ids`: what to publish, in that order. Ids not
+    /// held here were published by their committer already, or abandoned.
+    pub fn heard(&mut self, ids: &[i64]) -> Vec<Published> {
+        ids.iter()
+            .filter_map(|id| self.waiting.remove(id))
+            .map(|w| w.published)
+            .collect()
+    }
+
+    /// The listener is connected and hears every announcement from now on.
+    pub fn connected(&mut self) {
+        self.listening = true;
+    }
+
+    /// The listener lost its connection, so announcements made until it reconnects are
+    /// lost: what to publish now, in event-id order.
+    pub fn lost(&mut self) -> Vec<Published> {
+        self.generation += 1;
+        self.listening = false;
+        let committed: Vec<i64> = self
+            .waiting
+            .iter()
+            .filter(|(_, w)| w.committed)
+            .map(|(id, _)| *id)
+            .collect();
+        committed
+            .iter()
+            .filter_map(|id| self.waiting.remove(id))
+            .map(|w| w.published)
+            .collect()
+    }
+
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.waiting.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::EventKind;
+    use crate::domain::ids::{IncidentId, IncidentNumber};
+    use crate::domain::incident::{Incident, NewIncident, Source};
+    use crate::domain::text::{Description, Service, Title};
+    use crate::store::events::Event;
+
+    /// A change whose timeline event has the id `id`.
+    fn change(id: i64) -> Published {
+        let new = NewIncident {
+            title: Title::parse("db down").expect("valid"),
+            description: Description::parse("").expect("valid"),
+            service: Service::parse("checkout").expect("valid"),
+            category: None,
+            source: Source::Manual,
+        };
+        let at = crate::service::now();
+        let (incident, _) =
+            Incident::report(new, IncidentId::new(), IncidentNumber(1), "u1".into(), at);
+        Published {
+            event: Event {
+                id,
+                incident_id: incident.id,
+                at,
+                actor_id: "u1".into(),
+                kind: EventKind::Reported,
+                before: None,
+                after: None,
+                audience: None,
+            },
+            incident,
+        }
+    }
+
+    fn ids(published: &[Published]) -> Vec<i64> {
+        published.iter().map(|p| p.event.id).collect()
+    }
+
+    #[test]
+    fn not_listening_the_committer_publishes_after_its_commit() {
+        let mut echo = Echo::default();
+        let ticket = echo.stage(vec![change(1), change(2)]);
+        assert_eq!(echo.held(), 0);
+        assert_eq!(ids(&echo.committed(ticket)), [1, 2]);
+        assert!(echo.heard(&[1, 2]).is_empty(), "not twice");
+    }
+
+    #[test]
+    fn listening_a_change_is_published_when_heard_and_only_then() {
+        let mut echo = Echo::default();
+        echo.connected();
+        let ticket = echo.stage(vec![change(1), change(2)]);
+        assert!(echo.committed(ticket).is_empty());
+        assert_eq!(ids(&echo.heard(&[2, 1])), [2, 1], "in the order heard");
+        assert!(echo.heard(&[1, 2]).is_empty(), "not twice");
+        assert_eq!(echo.held(), 0);
+    }
+
+    #[test]
+    fn heard_before_the_committer_returns_is_published_once() {
+        let mut echo = Echo::default();
+        echo.connected();
+        let ticket = echo.stage(vec![change(7)]);
+        assert_eq!(ids(&echo.heard(&[7])), [7]);
+        assert!(echo.committed(ticket).is_empty());
+        assert_eq!(echo.held(), 0);
+    }
+
+    #[test]
+    fn an_abandoned_commit_publishes_nothing_and_holds_nothing() {
+        let mut echo = Echo::default();
+        echo.connected();
+        let ticket = echo.stage(vec![change(3)]);
+        echo.abandoned(ticket);
+        assert_eq!(echo.held(), 0);
+        assert!(echo.lost().is_empty());
+        assert!(echo.heard(&[3]).is_empty());
+    }
+
+    #[test]
+    fn a_lost_connection_publishes_what_committed_and_leaves_the_rest_to_its_committer() {
+        let mut echo = Echo::default();
+        echo.connected();
+        let done = echo.stage(vec![change(1)]);
+        assert!(echo.committed(done).is_empty());
+        let under_way = echo.stage(vec![change(2)]);
+        let failing = echo.stage(vec![change(3)]);
+        assert_eq!(ids(&echo.lost()), [1], "never an uncommitted change");
+        assert_eq!(ids(&echo.committed(under_way)), [2]);
+        echo.abandoned(failing);
+        assert_eq!(echo.held(), 0);
+        // Until it reconnects, committers publish their own.
+        let later = echo.stage(vec![change(4)]);
+        assert_eq!(ids(&echo.committed(later)), [4]);
+        echo.connected();
+        let after = echo.stage(vec![change(5)]);
+        assert!(echo.committed(after).is_empty());
+        assert_eq!(ids(&echo.heard(&[4, 5])), [5]);
+    }
+
+    #[test]
+    fn a_change_heard_after_a_reconnection_is_still_published_once() {
+        let mut echo = Echo::default();
+        echo.connected();
+        let ticket = echo.stage(vec![change(9)]);
+        assert!(echo.lost().is_empty());
+        echo.connected();
+        assert_eq!(ids(&echo.heard(&[9])), [9]);
+        assert!(echo.committed(ticket).is_empty());
+    }
+}
