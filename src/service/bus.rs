@@ -11,16 +11,22 @@
 //! in commit order.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
-use super::echo::{Echo, Ticket};
+use super::echo::{Due, Echo, Ticket};
 use crate::domain::incident::Incident;
 use crate::store::events::Event;
 
 /// Events kept for the slowest subscriber before it is told it lagged.
 pub const CAPACITY: usize = 1024;
+
+/// How long a committer waits to hear its own announcement before it publishes its changes
+/// itself. A NOTIFY comes back in about a millisecond; not hearing it for this long means the
+/// listening connection is broken and has not noticed yet.
+const ECHO_WAIT: Duration = Duration::from_secs(2);
 
 /// One committed change: the timeline event and the incident after it.
 #[derive(Debug)]
@@ -50,12 +56,33 @@ pub(super) struct Staged<'a> {
 }
 
 impl Staged<'_> {
-    /// The commit succeeded.
-    pub fn committed(mut self) {
-        if let Some(ticket) = self.ticket.take() {
+    /// The commit succeeded: returns once this node published the changes, so a mutation's
+    /// answer comes after its events reached this node's subscribers.
+    pub async fn committed(mut self) {
+        let Some(ticket) = self.ticket.take() else {
+            return;
+        };
+        let pending = {
             let mut echo = self.bus.echo();
-            let now = echo.committed(ticket);
-            self.bus.send(&echo, now);
+            let (due, pending) = echo.committed(ticket);
+            self.bus.send(&echo, due);
+            pending
+        };
+        let Some(mut pending) = pending else {
+            return;
+        };
+        // Cancelled here, the changes stay to be published when heard.
+        if tokio::time::timeout(ECHO_WAIT, pending.published.recv())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                wait_ms = ECHO_WAIT.as_millis(),
+                "this node did not hear its own change announced; it publishes it itself, possibly out of order"
+            );
+            let mut echo = self.bus.echo();
+            let due = echo.take(&pending.ids);
+            self.bus.send(&echo, due);
         }
     }
 }
@@ -102,7 +129,7 @@ impl Bus {
     /// The fan-out listener: another node committed `published`.
     pub(super) fn publish(&self, published: Published) {
         let echo = self.echo();
-        self.send(&echo, vec![published]);
+        self.send(&echo, Due::other_node(published));
     }
 
     /// The fan-out listener: it heard this node announce the changes `ids`.
@@ -131,12 +158,14 @@ impl Bus {
     }
 
     /// Publishes while the caller holds the lock (the guard proves it), so publications
-    /// never interleave.
-    fn send(&self, _held: &MutexGuard<'_, Echo>, published: Vec<Published>) {
+    /// never interleave; then tells the committers waiting for them.
+    fn send(&self, _held: &MutexGuard<'_, Echo>, due: Due) {
+        let (published, waiters) = due.into_parts();
         for published in published {
             // No subscriber is not an error: nobody is listening right now.
             let _ = self.tx.send(Arc::new(published));
         }
+        drop(waiters);
     }
 
     /// Only `Journal::commit` calls this, after the commit succeeded.

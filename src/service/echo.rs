@@ -17,6 +17,8 @@
 
 use std::collections::BTreeMap;
 
+use tokio::sync::mpsc;
+
 use super::bus::Published;
 
 #[derive(Default)]
@@ -31,6 +33,8 @@ struct Waiting {
     published: Published,
     /// The committer saw its commit succeed.
     committed: bool,
+    /// Dropped once `published` went out; the committer waits for all of its changes' to go.
+    signal: mpsc::Sender<()>,
 }
 
 /// What a committer holds from before its commit to its outcome.
@@ -38,51 +42,115 @@ pub(super) struct Ticket {
     generation: u64,
     /// Changes left here to be published when heard.
     waiting: Vec<i64>,
+    /// Ends once all of `waiting` have been published.
+    published: Option<mpsc::Receiver<()>>,
     /// Changes the committer publishes after its commit (nobody is listening).
     direct: Vec<Published>,
+}
+
+/// A committed change still waiting to be heard, for its committer to wait on.
+pub(super) struct Pending {
+    pub ids: Vec<i64>,
+    /// `recv` ends (with `None`) once all of `ids` have been published.
+    pub published: mpsc::Receiver<()>,
+}
+
+/// Changes to publish now. Their committers learn it when this is dropped, so drop it only
+/// after publishing.
+#[derive(Default)]
+pub(super) struct Due {
+    pub published: Vec<Published>,
+    signals: Vec<mpsc::Sender<()>>,
+}
+
+/// The committers waiting for some changes: told when this is dropped.
+pub(super) struct Waiters {
+    _signals: Vec<mpsc::Sender<()>>,
+}
+
+impl Due {
+    pub fn into_parts(self) -> (Vec<Published>, Waiters) {
+        (
+            self.published,
+            Waiters {
+                _signals: self.signals,
+            },
+        )
+    }
+
+    /// A change another node made: nobody here waits for it.
+    pub fn other_node(published: Published) -> Self {
+        Self {
+            published: vec![published],
+            signals: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, waiting: Waiting) {
+        self.published.push(waiting.published);
+        self.signals.push(waiting.signal);
+    }
 }
 
 impl Echo {
     /// Before a commit: keeps `recorded` until it is heard, if this node listens.
     pub fn stage(&mut self, recorded: Vec<Published>) -> Ticket {
-        if !self.listening {
+        if !self.listening || recorded.is_empty() {
             return Ticket {
                 generation: self.generation,
                 waiting: Vec::new(),
+                published: None,
                 direct: recorded,
             };
         }
+        let (signal, published) = mpsc::channel(1);
         let mut waiting = Vec::with_capacity(recorded.len());
-        for published in recorded {
-            waiting.push(published.event.id);
+        for change in recorded {
+            waiting.push(change.event.id);
             self.waiting.insert(
-                published.event.id,
+                change.event.id,
                 Waiting {
-                    published,
+                    published: change,
                     committed: false,
+                    signal: signal.clone(),
                 },
             );
         }
         Ticket {
             generation: self.generation,
             waiting,
+            published: Some(published),
             direct: Vec::new(),
         }
     }
 
-    /// The commit succeeded: what the committer publishes now.
-    pub fn committed(&mut self, ticket: Ticket) -> Vec<Published> {
-        let mut now = ticket.direct;
+    /// The commit succeeded: what the committer publishes now, and what it may wait for.
+    pub fn committed(&mut self, ticket: Ticket) -> (Due, Option<Pending>) {
+        let mut due = Due {
+            published: ticket.direct,
+            signals: Vec::new(),
+        };
         // The listener lost its connection since: the announcement may never be heard.
         let announcement_may_be_lost = ticket.generation != self.generation;
+        let mut pending = Vec::new();
         for id in ticket.waiting {
             if announcement_may_be_lost {
-                now.extend(self.waiting.remove(&id).map(|w| w.published));
+                if let Some(waiting) = self.waiting.remove(&id) {
+                    due.push(waiting);
+                }
             } else if let Some(waiting) = self.waiting.get_mut(&id) {
                 waiting.committed = true;
+                pending.push(id);
             }
         }
-        now
+        let pending = match ticket.published {
+            Some(published) if !pending.is_empty() => Some(Pending {
+                ids: pending,
+                published,
+            }),
+            _ => None,
+        };
+        (due, pending)
     }
 
     /// The commit failed, or its outcome is unknown (the request was cancelled): the changes
@@ -95,11 +163,19 @@ impl Echo {
 
     /// This node heard its own announcement of `ids`: what to publish, in that order. Ids not
     /// held here were published by their committer already, or abandoned.
-    pub fn heard(&mut self, ids: &[i64]) -> Vec<Published> {
-        ids.iter()
-            .filter_map(|id| self.waiting.remove(id))
-            .map(|w| w.published)
-            .collect()
+    pub fn heard(&mut self, ids: &[i64]) -> Due {
+        self.take(ids)
+    }
+
+    /// The committer waited too long to hear `ids`: it publishes what is still here itself.
+    pub fn take(&mut self, ids: &[i64]) -> Due {
+        let mut due = Due::default();
+        for id in ids {
+            if let Some(waiting) = self.waiting.remove(id) {
+                due.push(waiting);
+            }
+        }
+        due
     }
 
     /// The listener is connected and hears every announcement from now on.
@@ -109,7 +185,7 @@ impl Echo {
 
     /// The listener lost its connection, so announcements made until it reconnects are
     /// lost: what to publish now, in event-id order.
-    pub fn lost(&mut self) -> Vec<Published> {
+    pub fn lost(&mut self) -> Due {
         self.generation += 1;
         self.listening = false;
         let committed: Vec<i64> = self
@@ -118,11 +194,7 @@ impl Echo {
             .filter(|(_, w)| w.committed)
             .map(|(id, _)| *id)
             .collect();
-        committed
-            .iter()
-            .filter_map(|id| self.waiting.remove(id))
-            .map(|w| w.published)
-            .collect()
+        self.take(&committed)
     }
 
     #[cfg(test)]
@@ -133,6 +205,8 @@ impl Echo {
 
 #[cfg(test)]
 mod tests {
+    use tokio::sync::mpsc::error::TryRecvError;
+
     use super::*;
     use crate::domain::event::EventKind;
     use crate::domain::ids::{IncidentId, IncidentNumber};
@@ -167,8 +241,13 @@ mod tests {
         }
     }
 
-    fn ids(published: &[Published]) -> Vec<i64> {
-        published.iter().map(|p| p.event.id).collect()
+    fn ids(due: &Due) -> Vec<i64> {
+        due.published.iter().map(|p| p.event.id).collect()
+    }
+
+    /// What the committer publishes at once.
+    fn now(outcome: &(Due, Option<Pending>)) -> Vec<i64> {
+        ids(&outcome.0)
     }
 
     #[test]
@@ -176,8 +255,8 @@ mod tests {
         let mut echo = Echo::default();
         let ticket = echo.stage(vec![change(1), change(2)]);
         assert_eq!(echo.held(), 0);
-        assert_eq!(ids(&echo.committed(ticket)), [1, 2]);
-        assert!(echo.heard(&[1, 2]).is_empty(), "not twice");
+        assert_eq!(now(&echo.committed(ticket)), [1, 2]);
+        assert!(echo.heard(&[1, 2]).published.is_empty(), "not twice");
     }
 
     #[test]
@@ -185,9 +264,9 @@ mod tests {
         let mut echo = Echo::default();
         echo.connected();
         let ticket = echo.stage(vec![change(1), change(2)]);
-        assert!(echo.committed(ticket).is_empty());
+        assert!(echo.committed(ticket).0.published.is_empty());
         assert_eq!(ids(&echo.heard(&[2, 1])), [2, 1], "in the order heard");
-        assert!(echo.heard(&[1, 2]).is_empty(), "not twice");
+        assert!(echo.heard(&[1, 2]).published.is_empty(), "not twice");
         assert_eq!(echo.held(), 0);
     }
 
@@ -197,7 +276,7 @@ mod tests {
         echo.connected();
         let ticket = echo.stage(vec![change(7)]);
         assert_eq!(ids(&echo.heard(&[7])), [7]);
-        assert!(echo.committed(ticket).is_empty());
+        assert!(echo.committed(ticket).0.published.is_empty());
         assert_eq!(echo.held(), 0);
     }
 
@@ -208,8 +287,8 @@ mod tests {
         let ticket = echo.stage(vec![change(3)]);
         echo.abandoned(ticket);
         assert_eq!(echo.held(), 0);
-        assert!(echo.lost().is_empty());
-        assert!(echo.heard(&[3]).is_empty());
+        assert!(echo.lost().published.is_empty());
+        assert!(echo.heard(&[3]).published.is_empty());
     }
 
     #[test]
@@ -217,20 +296,63 @@ mod tests {
         let mut echo = Echo::default();
         echo.connected();
         let done = echo.stage(vec![change(1)]);
-        assert!(echo.committed(done).is_empty());
+        assert!(echo.committed(done).0.published.is_empty());
         let under_way = echo.stage(vec![change(2)]);
         let failing = echo.stage(vec![change(3)]);
         assert_eq!(ids(&echo.lost()), [1], "never an uncommitted change");
-        assert_eq!(ids(&echo.committed(under_way)), [2]);
+        assert_eq!(now(&echo.committed(under_way)), [2]);
         echo.abandoned(failing);
         assert_eq!(echo.held(), 0);
         // Until it reconnects, committers publish their own.
         let later = echo.stage(vec![change(4)]);
-        assert_eq!(ids(&echo.committed(later)), [4]);
+        assert_eq!(now(&echo.committed(later)), [4]);
         echo.connected();
         let after = echo.stage(vec![change(5)]);
-        assert!(echo.committed(after).is_empty());
+        assert!(echo.committed(after).0.published.is_empty());
         assert_eq!(ids(&echo.heard(&[4, 5])), [5]);
+    }
+
+    #[test]
+    fn the_committer_learns_when_its_changes_went_out_and_may_take_back_the_rest() {
+        let mut echo = Echo::default();
+        echo.connected();
+        let ticket = echo.stage(vec![change(1), change(2)]);
+        let mut pending = echo.committed(ticket).1.expect("waits to be heard");
+        assert_eq!(pending.ids, [1, 2]);
+        drop(echo.heard(&[1]));
+        assert_eq!(
+            pending.published.try_recv(),
+            Err(TryRecvError::Empty),
+            "2 waits"
+        );
+        let due = echo.heard(&[2]);
+        assert_eq!(
+            pending.published.try_recv(),
+            Err(TryRecvError::Empty),
+            "not before 2 is published"
+        );
+        drop(due);
+        assert_eq!(
+            pending.published.try_recv(),
+            Err(TryRecvError::Disconnected)
+        );
+
+        // Not heard in time: the committer publishes the rest itself, once.
+        let ticket = echo.stage(vec![change(3)]);
+        let pending = echo.committed(ticket).1.expect("waits to be heard");
+        assert_eq!(ids(&echo.take(&pending.ids)), [3]);
+        assert!(echo.heard(&[3]).published.is_empty(), "not twice");
+        assert_eq!(echo.held(), 0);
+    }
+
+    #[test]
+    fn nothing_to_wait_for_when_nobody_listens_or_nothing_was_recorded() {
+        let mut echo = Echo::default();
+        let ticket = echo.stage(vec![change(1)]);
+        assert!(echo.committed(ticket).1.is_none());
+        echo.connected();
+        let ticket = echo.stage(Vec::new());
+        assert!(echo.committed(ticket).1.is_none());
     }
 
     #[test]
@@ -238,9 +360,9 @@ mod tests {
         let mut echo = Echo::default();
         echo.connected();
         let ticket = echo.stage(vec![change(9)]);
-        assert!(echo.lost().is_empty());
+        assert!(echo.lost().published.is_empty());
         echo.connected();
         assert_eq!(ids(&echo.heard(&[9])), [9]);
-        assert!(echo.committed(ticket).is_empty());
+        assert!(echo.committed(ticket).0.published.is_empty());
     }
 }

@@ -62,7 +62,7 @@ impl Journal {
         let staged = bus.stage(self.recorded);
         // On an error `staged` is dropped: nothing is published.
         self.txn.commit().await?;
-        staged.committed();
+        staged.committed().await;
         if self.queued_deliveries {
             bus.ring_deliveries();
         }
