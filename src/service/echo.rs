@@ -13,7 +13,9 @@
 //! - heard: published at once (hearing it proves the commit);
 //! - the listener lost its connection, so announcements may be lost: changes already
 //!   committed are published at once, and a commit still under way publishes its own;
-//! - a failed or abandoned commit: forgotten (PostgreSQL announces nothing for it).
+//! - a failed or abandoned commit: forgotten (PostgreSQL announces nothing for it);
+//! - not heard for too long (a broken connection not yet noticed): the committer, which waits
+//!   for its changes to go out before it answers, takes them back and publishes them itself.
 
 use std::collections::BTreeMap;
 
