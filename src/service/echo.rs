@@ -35,7 +35,7 @@ struct Waiting {
     published: Published,
     /// The committer saw its commit succeed.
     committed: bool,
-    /// Dropped once `published` went out; the committer waits for all of its changes' to go.
+    /// Dropped once `published` went out; the committer waits until all its changes have.
     signal: mpsc::Sender<()>,
 }
 
