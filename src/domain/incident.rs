@@ -386,26 +386,32 @@ fn status_change(kind: EventKind, before: Value, after: Value) -> Change {
     }
 }
 
+/// A freshly reported incident ("db down") on `service`, for unit tests here and elsewhere.
+#[cfg(test)]
+pub(crate) fn reported_for_tests(service: &str) -> Incident {
+    let new = NewIncident {
+        title: Title::parse("db down").expect("valid"),
+        description: Description::parse("").expect("valid"),
+        service: Service::parse(service).expect("valid"),
+        category: None,
+        source: Source::Manual,
+    };
+    Incident::report(
+        new,
+        IncidentId::new(),
+        IncidentNumber(1),
+        "u1".into(),
+        Utc::now(),
+    )
+    .0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn reported() -> Incident {
-        let new = NewIncident {
-            title: Title::parse("db down").expect("valid"),
-            description: Description::parse("").expect("valid"),
-            service: Service::parse("db").expect("valid"),
-            category: None,
-            source: Source::Manual,
-        };
-        Incident::report(
-            new,
-            IncidentId::new(),
-            IncidentNumber(1),
-            "u1".into(),
-            Utc::now(),
-        )
-        .0
+        reported_for_tests("db")
     }
 
     fn triage(impact: Level, urgency: Level) -> Command {

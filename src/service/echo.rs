@@ -211,28 +211,17 @@ mod tests {
 
     use super::*;
     use crate::domain::event::EventKind;
-    use crate::domain::ids::{IncidentId, IncidentNumber};
-    use crate::domain::incident::{Incident, NewIncident, Source};
-    use crate::domain::text::{Description, Service, Title};
+    use crate::domain::incident::reported_for_tests;
     use crate::store::events::Event;
 
     /// A change whose timeline event has the id `id`.
     fn change(id: i64) -> Published {
-        let new = NewIncident {
-            title: Title::parse("db down").expect("valid"),
-            description: Description::parse("").expect("valid"),
-            service: Service::parse("checkout").expect("valid"),
-            category: None,
-            source: Source::Manual,
-        };
-        let at = crate::service::now();
-        let (incident, _) =
-            Incident::report(new, IncidentId::new(), IncidentNumber(1), "u1".into(), at);
+        let incident = reported_for_tests("checkout");
         Published {
             event: Event {
                 id,
                 incident_id: incident.id,
-                at,
+                at: incident.created_at,
                 actor_id: "u1".into(),
                 kind: EventKind::Reported,
                 before: None,

@@ -221,26 +221,11 @@ impl Feed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ids::IncidentNumber;
-    use crate::domain::incident::{NewIncident, Source};
+    use crate::domain::incident::reported_for_tests;
     use crate::domain::priority::Level;
-    use crate::domain::text::{Description, Title};
 
     fn incident(priority: Option<Priority>, service: &str) -> Incident {
-        let new = NewIncident {
-            title: Title::parse("db down").expect("valid"),
-            description: Description::parse("").expect("valid"),
-            service: Service::parse(service).expect("valid"),
-            category: None,
-            source: Source::Manual,
-        };
-        let (mut i, _) = Incident::report(
-            new,
-            IncidentId::new(),
-            IncidentNumber(1),
-            "u1".into(),
-            crate::service::now(),
-        );
+        let mut i = reported_for_tests(service);
         i.priority = priority;
         i
     }

@@ -26,6 +26,15 @@ async fn two_nodes(test: &str) -> Option<(TestApp, TestApp)> {
     Some((a, b))
 }
 
+/// A connection to `node` subscribed to every event as `ev`, live when this returns (`node`
+/// had no subscriber before).
+async fn hearing_everything(node: &TestApp, protocol: &'static str, token: &str) -> WsClient {
+    let mut ws = WsClient::open(node, protocol, token).await;
+    ws.subscribe("ev", EVENTS, json!({})).await;
+    node.wait_for_subscribers(1).await;
+    ws
+}
+
 fn event(payload: &Value) -> &Value {
     &payload["data"]["incidentEvents"]
 }
@@ -48,12 +57,8 @@ async fn subscribers_on_every_node_hear_every_change_in_commit_order_and_once() 
     };
     let admin = a.admin();
     // Everything, on both nodes, from before the first change.
-    let mut on_a = WsClient::open(&a, LEGACY_WS, &admin).await;
-    on_a.subscribe("ev", EVENTS, json!({})).await;
-    a.wait_for_subscribers(1).await;
-    let mut on_b = WsClient::open(&b, TRANSPORT_WS, &admin).await;
-    on_b.subscribe("ev", EVENTS, json!({})).await;
-    b.wait_for_subscribers(1).await;
+    let mut on_a = hearing_everything(&a, LEGACY_WS, &admin).await;
+    let mut on_b = hearing_everything(&b, TRANSPORT_WS, &admin).await;
 
     let id = a.report(&admin, "checkout is down").await;
     let reported = on_b.next_for("ev").await;
@@ -190,9 +195,7 @@ async fn a_node_that_loses_its_listening_connection_keeps_its_subscribers_inform
         return;
     };
     let admin = a.admin();
-    let mut on_a = WsClient::open(&a, TRANSPORT_WS, &admin).await;
-    on_a.subscribe("ev", EVENTS, json!({})).await;
-    a.wait_for_subscribers(1).await;
+    let mut on_a = hearing_everything(&a, TRANSPORT_WS, &admin).await;
     let first = a.report(&admin, "before the cut").await;
     let heard = on_a.next_for("ev").await;
     assert_eq!(event(&heard)["incident"]["id"], first.as_str(), "{heard}");
@@ -338,9 +341,7 @@ async fn cross_node_latency_is_measured() {
         return;
     };
     let admin = a.admin();
-    let mut on_b = WsClient::open(&b, TRANSPORT_WS, &admin).await;
-    on_b.subscribe("ev", EVENTS, json!({})).await;
-    b.wait_for_subscribers(1).await;
+    let mut on_b = hearing_everything(&b, TRANSPORT_WS, &admin).await;
     let mut latencies = Vec::new();
     for i in 0..50 {
         let id = a.report(&admin, &format!("incident {i}")).await;
