@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use hindsight_index::synthetic::Generator;
-use hindsight_index::{Change, IncidentDoc, KnowledgeBase, Probe, SearchQuery, SuggestOptions};
+use hindsight_index::{
+    Change, IncidentDoc, KnowledgeBase, Probe, RankingConfig, SearchQuery, SuggestOptions,
+};
 use sea_orm::sqlx::{self, AssertSqlSafe, Connection, PgConnection, Row};
 use tokio::runtime::Runtime;
 
@@ -35,11 +37,9 @@ const WARM_UP_QUERIES: usize = 50;
 const AGREEMENT_QUERIES: usize = 50;
 const SUGGEST_LIMIT: usize = 5;
 const SEARCH_LIMIT: usize = 20;
-/// Our suggestion ranking's defaults (`RankingConfig`), mirrored in the PostgreSQL query.
-const MAX_QUERY_TERMS: i64 = 24;
+/// `suggest.rs`'s bound on the probe words looked up, mirrored in the PostgreSQL query (the
+/// rest of our word selection's parameters are read from `RankingConfig::default()`).
 const MAX_CANDIDATE_STEMS: i64 = 64;
-const MAX_DOC_FREQ_RATIO: f64 = 0.1;
-const MIN_DOC_FREQ_CUTOFF: u64 = 1_000;
 
 // ---------------------------------------------------------------------------------------------
 // Configuration and the machine
@@ -536,8 +536,8 @@ const SUGGEST_VARIANTS: [SuggestVariant; 3] = [
 
 /// The probe's words as an OR tsquery named `q.query`. `Words::Ours` mirrors our selection:
 /// title words, then the description's most frequent, at most 64 candidates; letters-and-digits
-/// noise of 8+ bytes dropped outside the title; words in more than 10% of incidents dropped;
-/// the 24 with the highest idf × probe weight kept. Parameters: $1 title, $4 description +
+/// noise of 8+ bytes dropped outside the title; words in more of the incidents than our
+/// frequency cutoff allows dropped; the 24 with the highest idf × probe weight kept. Parameters: $1 title, $4 description +
 /// service + category, $5 max doc freq, $6 docs (`Words::All`: $1 title + description).
 fn probe_query_sql(words: Words) -> String {
     match words {
@@ -546,8 +546,12 @@ fn probe_query_sql(words: Words) -> String {
                  SELECT string_agg({QUOTE_LEXEME}, ' | ')::tsquery AS query
                  FROM unnest(tsvector_to_array(to_tsvector('english', $1))) AS lexeme)"
         ),
-        Words::Ours => format!(
-            "title AS (SELECT lexeme FROM unnest(to_tsvector('english', $1))),
+        Words::Ours => {
+            let ranking = RankingConfig::default();
+            let (max_query_terms, title_weight) =
+                (ranking.max_query_terms, ranking.probe_title_weight);
+            format!(
+                "title AS (SELECT lexeme FROM unnest(to_tsvector('english', $1))),
              body AS (
                  SELECT lexeme, array_length(positions, 1) AS tf
                  FROM unnest(to_tsvector('english', $4))
@@ -562,11 +566,12 @@ fn probe_query_sql(words: Words) -> String {
                  FROM candidates c JOIN kb_words w ON w.word = c.lexeme
                  WHERE w.ndoc <= $5
                  ORDER BY ln(1 + ($6 - w.ndoc + 0.5) / (w.ndoc + 0.5))
-                          * (CASE WHEN c.in_title THEN 2 ELSE 0 END
+                          * (CASE WHEN c.in_title THEN {title_weight} ELSE 0 END
                              + CASE WHEN c.tf > 0 THEN 1 + ln(c.tf) ELSE 0 END) DESC
-                 LIMIT {MAX_QUERY_TERMS}),
+                 LIMIT {max_query_terms}),
              q AS (SELECT string_agg({QUOTE_LEXEME}, ' | ')::tsquery AS query FROM picked)"
-        ),
+            )
+        }
     }
 }
 
@@ -665,10 +670,10 @@ struct PgQueries {
 
 impl PgQueries {
     fn new(docs: usize) -> Self {
-        let by_ratio = (docs as f64 * MAX_DOC_FREQ_RATIO) as u64;
+        let max_doc_freq = RankingConfig::default().max_doc_freq(docs as u64);
         PgQueries {
             suggest: SUGGEST_VARIANTS.iter().map(suggest_sql).collect(),
-            max_doc_freq: by_ratio.max(MIN_DOC_FREQ_CUTOFF) as i64,
+            max_doc_freq: i64::try_from(max_doc_freq).unwrap_or(i64::MAX),
             docs: docs as i64,
         }
     }
@@ -1049,8 +1054,9 @@ const WORK_NOTES: &str = "
 What each side does per query:
 
 - **suggest**, tantivy: `KnowledgeBase::suggest` (limit 5): picks at most 24 probe words by \
-  tf-idf (words in more than 10% of incidents dropped), scores a flat OR with BM25 (title \
-  boosted) using block-max WAND, re-ranks the top 10 by service, category and helpfulness, \
+  tf-idf (words in more than 5% of incidents dropped, from 1,000 incidents up), scores a \
+  flat OR of them in the title and the whole text with BM25 (title boosted), term at a time, \
+  re-ranks the top 10 by service, category and helpfulness, \
   then explains the 5 it returns (matched words, highlighted fragments from the stored texts). \
   PostgreSQL, *our ≤24 words*: the same word selection in SQL (document frequencies from \
   `kb_words`, built once after loading with `ts_stat`; a live system would have to maintain \
