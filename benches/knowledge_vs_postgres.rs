@@ -536,9 +536,10 @@ const SUGGEST_VARIANTS: [SuggestVariant; 3] = [
 
 /// The probe's words as an OR tsquery named `q.query`. `Words::Ours` mirrors our selection:
 /// title words, then the description's most frequent, at most 64 candidates; letters-and-digits
-/// noise of 8+ bytes dropped outside the title; words in more of the incidents than our
-/// frequency cutoff allows dropped; the 24 with the highest idf × probe weight kept. Parameters: $1 title, $4 description +
-/// service + category, $5 max doc freq, $6 docs (`Words::All`: $1 title + description).
+/// noise of 8+ bytes dropped outside the title; words in more incidents than our frequency
+/// cutoff allows dropped; the 24 with the highest idf × probe weight kept. Parameters: $1
+/// title, $4 description + service + category, $5 max doc freq, $6 docs (`Words::All`: $1
+/// title + description).
 fn probe_query_sql(words: Words) -> String {
     match words {
         Words::All => format!(
