@@ -1047,15 +1047,25 @@ fn markdown(r: &Report) -> String {
         a.postgres_mean_total,
         a.top5_overlap * 100.0
     );
-    out.push_str(WORK_NOTES);
+    let ranking = RankingConfig::default();
+    out.push_str(
+        &WORK_NOTES
+            .replace("{terms}", &ranking.max_query_terms.to_string())
+            .replace(
+                "{cutoff}",
+                &format!("{:.0}%", ranking.max_doc_freq_ratio * 100.0),
+            )
+            .replace("{floor}", &ranking.min_doc_freq_cutoff.to_string()),
+    );
     out
 }
 
+/// `{terms}`, `{cutoff}` and `{floor}` are filled in from `RankingConfig::default()`.
 const WORK_NOTES: &str = "
 What each side does per query:
 
-- **suggest**, tantivy: `KnowledgeBase::suggest` (limit 5): picks at most 24 probe words by \
-  tf-idf (words in more than 5% of incidents dropped, from 1,000 incidents up), scores a \
+- **suggest**, tantivy: `KnowledgeBase::suggest` (limit 5): picks at most {terms} probe words by \
+  tf-idf (words in more than {cutoff} of incidents dropped, from {floor} incidents up), scores a \
   flat OR of them in the title and the whole text with BM25 (title boosted), term at a time, \
   re-ranks the top 10 by service, category and helpfulness, \
   then explains the 5 it returns (matched words, highlighted fragments from the stored texts). \
