@@ -6,6 +6,8 @@
 //! cargo run --release -p hindsight-index --example kb_latency -- suggest <dir> [queries]
 //! cargo run --release -p hindsight-index --example kb_latency -- probes <dir>
 //! cargo run --release -p hindsight-index --example kb_latency -- dump <dir> > a.txt
+//! valgrind --tool=callgrind --toggle-collect='*KnowledgeBase*suggest*' \
+//!     target/release/examples/kb_latency count <dir>
 //! cargo run --release -p hindsight-index --example kb_latency -- merge <dir>
 //! ```
 //!
@@ -13,7 +15,8 @@
 //! time and the thread's CPU time); `probes` times each probe alone (the least and the most
 //! CPU time of 10 runs), to see which probes make the tail; `agree` compares the top-5 suggestions with those of
 //! block-max WAND (`KB_WAND=1` makes `suggest` use it); `dump` prints every suggestion, scores
-//! to the bit, to `diff` two builds; `merge` merges the index into one segment and times it.
+//! to the bit, to `diff` two builds; `count` runs the probes once, untimed, for callgrind's
+//! instruction count; `merge` merges the index into one segment and times it.
 
 // The server binary's allocator, as in the criterion bench.
 #[global_allocator]
@@ -243,6 +246,27 @@ fn dump(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Runs each of the 200 probes once, untimed: for an instruction count, which unlike time does
+/// not move with the machine's load. Run it under
+/// `valgrind --tool=callgrind --toggle-collect='*KnowledgeBase*suggest*'` and divide the total
+/// by 200 (the toggle leaves out opening the index and making the probes). The timed commands
+/// cannot run under valgrind: reading the thread's CPU clock crashes there.
+fn count(dir: &Path) -> Result<(), String> {
+    let (kb, _) = KnowledgeBase::open_or_create(dir).map_err(|e| e.to_string())?;
+    let kb = kb.with_ranking(ranking_from_env());
+    let mut generator = Generator::new(7);
+    let opts = SuggestOptions::default();
+    let mut suggestions = 0;
+    for _ in 0..200 {
+        suggestions += kb
+            .suggest(&generator.probe(), &opts)
+            .map_err(|e| e.to_string())?
+            .len();
+    }
+    println!("200 probes, {suggestions} suggestions");
+    Ok(())
+}
+
 /// Merges all segments of the index into one, timing it (what a final merge after a rebuild
 /// would cost).
 fn merge(dir: &Path) -> Result<(), String> {
@@ -280,9 +304,10 @@ fn main() -> ExitCode {
         (Some("agree"), Some(dir)) => agree(Path::new(dir)),
         (Some("merge"), Some(dir)) => merge(Path::new(dir)),
         (Some("dump"), Some(dir)) => dump(Path::new(dir)),
+        (Some("count"), Some(dir)) => count(Path::new(dir)),
         _ => Err(
             "usage: kb_latency build <dir> <docs> [threads] | suggest <dir> [queries] | probes <dir> \
-             | agree <dir> | dump <dir> | merge <dir>"
+             | agree <dir> | dump <dir> | count <dir> | merge <dir>"
                 .into(),
         ),
     };
