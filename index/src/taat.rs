@@ -21,8 +21,9 @@
 //! accumulator are indexed within the tile without bounds checks, `tf / (tf + norm)` comes
 //! from a per-field table for small frequencies (no division), and each accumulator is checked
 //! for the pick and zeroed in the same pass. Before those three changes a posting took three
-//! passes over per-block buffers, and each tile a fill of its own (callgrind, 1M documents,
-//! the fill not counted: 16.7 million instructions per suggestion before, 13.5 after).
+//! passes over per-block buffers, and each tile a fill of its own (callgrind over the bench's
+//! 200 probes at 1M documents, fills not counted: 16.2 million instructions per suggestion
+//! before, 12.8 million after; `bench/knowledge_base.md`, sixth pass).
 //!
 //! Cost: 64 KB of accumulators, and time linear in the postings of the query words, which the
 //! suggestion's document-frequency cutoff bounds.
@@ -304,7 +305,8 @@ pub(crate) fn top_k_exhaustive(
                 let codes = tile_codes[cursor.weight.field];
                 cursor.add_until(hi, lo, &mut tile, codes);
             }
-            // Past the segment's last document the accumulators hold 0 and are not read.
+            // Only the chunks that hold the tile's documents are read; past a short tile's last
+            // document the accumulators hold 0.
             let used = ((hi - lo) as usize).div_ceil(CHUNK);
             let (chunks, _) = tile.as_chunks_mut::<CHUNK>();
             // A document must beat the k-th best so far, as in `top_k`; 0 means no match.
