@@ -72,7 +72,9 @@ impl Config {
 
 fn proc_field(file: &str, key: &str) -> Option<String> {
     let text = std::fs::read_to_string(file).ok()?;
-    let line = text.lines().find(|l| l.starts_with(key))?;
+    let line = text
+        .lines()
+        .find(|l| l.split(':').next().map(str::trim) == Some(key))?;
     Some(line.split_once(':')?.1.trim().to_owned())
 }
 
@@ -84,7 +86,14 @@ fn load_average() -> String {
 
 fn machine() -> String {
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let model = proc_field("/proc/cpuinfo", "model name").unwrap_or_else(|| "?".to_owned());
+    let cpu = |key| proc_field("/proc/cpuinfo", key).unwrap_or_else(|| "?".to_owned());
+    // "AMD EPYC" alone names several generations that run this code at different speeds.
+    let model = format!(
+        "{}, family {}, model {}",
+        cpu("model name"),
+        cpu("cpu family"),
+        cpu("model")
+    );
     let memory = proc_field("/proc/meminfo", "MemTotal")
         .and_then(|kb| kb.trim_end_matches(" kB").trim().parse::<f64>().ok())
         .map_or_else(

@@ -50,6 +50,33 @@ fn sizes() -> Vec<usize> {
     sizes
 }
 
+/// The first value of `key` in /proc/cpuinfo (Linux only).
+fn cpu_field(key: &str) -> Option<String> {
+    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let line = text
+        .lines()
+        .find(|l| l.split(':').next().map(str::trim) == Some(key))?;
+    Some(line.split_once(':')?.1.trim().to_owned())
+}
+
+/// What the numbers were measured on. "AMD EPYC" alone names several generations that run
+/// this code at different speeds, so the CPU family and model are printed too, and the load
+/// average, since the machines are shared.
+fn machine() -> String {
+    let field = |key| cpu_field(key).unwrap_or_else(|| "?".to_owned());
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".to_owned());
+    format!(
+        "{cpus} CPUs, {} (family {}, model {}), {} MHz as reported; load average {load}",
+        field("model name"),
+        field("cpu family"),
+        field("model"),
+        field("cpu MHz"),
+    )
+}
+
 /// Resident memory now and at its peak since the last reset, from /proc (Linux only).
 fn memory_kib() -> Option<(u64, u64)> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -444,6 +471,7 @@ fn bench_indexing(c: &mut Criterion) {
 }
 
 fn main() {
+    println!("machine: {}", machine());
     let mut criterion = Criterion::default().configure_from_args();
     for n in sizes() {
         bench_size(&mut criterion, n);
