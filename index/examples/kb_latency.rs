@@ -58,11 +58,22 @@ fn build(dir: &Path, n: usize, threads: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn suggest(dir: &Path, queries: usize) -> Result<(), String> {
-    let (kb, _) = KnowledgeBase::open_or_create(dir).map_err(|e| e.to_string())?;
-    let kb = kb.with_ranking(ranking_from_env());
+/// The criterion bench's probes: 200 generated from seed 7, so that timings and counts here
+/// are of the same queries.
+fn bench_probes() -> Vec<Probe> {
     let mut generator = Generator::new(7);
-    let probes: Vec<Probe> = (0..200).map(|_| generator.probe()).collect();
+    (0..200).map(|_| generator.probe()).collect()
+}
+
+/// The index in `dir`, ranked as `KB_*` variables say (the defaults without them).
+fn open(dir: &Path) -> Result<KnowledgeBase, String> {
+    let (kb, _) = KnowledgeBase::open_or_create(dir).map_err(|e| e.to_string())?;
+    Ok(kb.with_ranking(ranking_from_env()))
+}
+
+fn suggest(dir: &Path, queries: usize) -> Result<(), String> {
+    let kb = open(dir)?;
+    let probes = bench_probes();
     let opts = SuggestOptions::default();
     let warmup = std::env::var("KB_WARMUP")
         .ok()
@@ -101,10 +112,8 @@ fn suggest(dir: &Path, queries: usize) -> Result<(), String> {
 /// Each bench probe timed alone: the least and the most thread CPU time of 10 runs, one line
 /// per probe, then p50/p99/max of the least (the probe's own cost, without the machine's noise).
 fn probes(dir: &Path) -> Result<(), String> {
-    let (kb, _) = KnowledgeBase::open_or_create(dir).map_err(|e| e.to_string())?;
-    let kb = kb.with_ranking(ranking_from_env());
-    let mut generator = Generator::new(7);
-    let probes: Vec<Probe> = (0..200).map(|_| generator.probe()).collect();
+    let kb = open(dir)?;
+    let probes = bench_probes();
     let opts = SuggestOptions::default();
     let mut least: Vec<Duration> = Vec::with_capacity(probes.len());
     for (i, probe) in probes.iter().enumerate() {
@@ -174,8 +183,7 @@ fn agree(dir: &Path) -> Result<(), String> {
         exhaustive_scoring: false,
         ..ours.clone()
     };
-    let mut generator = Generator::new(7);
-    let probes: Vec<Probe> = (0..200).map(|_| generator.probe()).collect();
+    let probes = bench_probes();
     let opts = SuggestOptions::default();
     let ids = |kb: &KnowledgeBase, p: &Probe| -> Result<Vec<String>, String> {
         let found = kb.suggest(p, &opts).map_err(|e| e.to_string())?;
@@ -223,13 +231,10 @@ fn agree(dir: &Path) -> Result<(), String> {
 /// Prints every suggestion of the 200 probes with everything it explains (scores to the
 /// bit), to compare two builds with `diff`.
 fn dump(dir: &Path) -> Result<(), String> {
-    let (kb, _) = KnowledgeBase::open_or_create(dir).map_err(|e| e.to_string())?;
-    let kb = kb.with_ranking(ranking_from_env());
-    let mut generator = Generator::new(7);
+    let kb = open(dir)?;
     let opts = SuggestOptions::default();
-    for i in 0..200 {
-        let probe = generator.probe();
-        for s in kb.suggest(&probe, &opts).map_err(|e| e.to_string())? {
+    for (i, probe) in bench_probes().iter().enumerate() {
+        for s in kb.suggest(probe, &opts).map_err(|e| e.to_string())? {
             println!(
                 "{i} {} {:08x} {:?} {} {} {} {} {:?}",
                 s.id,
@@ -252,18 +257,14 @@ fn dump(dir: &Path) -> Result<(), String> {
 /// by 200 (the toggle leaves out opening the index and making the probes). The timed commands
 /// cannot run under valgrind: reading the thread's CPU clock crashes there.
 fn count(dir: &Path) -> Result<(), String> {
-    let (kb, _) = KnowledgeBase::open_or_create(dir).map_err(|e| e.to_string())?;
-    let kb = kb.with_ranking(ranking_from_env());
-    let mut generator = Generator::new(7);
+    let kb = open(dir)?;
+    let probes = bench_probes();
     let opts = SuggestOptions::default();
     let mut suggestions = 0;
-    for _ in 0..200 {
-        suggestions += kb
-            .suggest(&generator.probe(), &opts)
-            .map_err(|e| e.to_string())?
-            .len();
+    for probe in &probes {
+        suggestions += kb.suggest(probe, &opts).map_err(|e| e.to_string())?.len();
     }
-    println!("200 probes, {suggestions} suggestions");
+    println!("{} probes, {suggestions} suggestions", probes.len());
     Ok(())
 }
 
