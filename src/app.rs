@@ -185,11 +185,15 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
             "the knowledge base caught up with the change log"
         );
     }
+    let workers = Services {
+        db: services.db.for_workers(&settings.database_url()).await?,
+        ..services.clone()
+    };
     let index_worker = index_worker::spawn(
-        services.clone(),
+        workers.clone(),
         Duration::from_millis(settings.knowledge.poll_interval_ms),
     );
-    let webhook_worker = webhook_worker::spawn(&services, (&settings.webhooks).into())?;
+    let webhook_worker = webhook_worker::spawn(&workers, (&settings.webhooks).into())?;
     let fanout = match services.db.backend() {
         Backend::Postgres => Some(fanout::start(&services, settings.database_url()).await),
         Backend::Sqlite => None,

@@ -205,6 +205,12 @@ pub struct Limits {
     /// sent nothing (not even a pong) for two intervals, or that has not taken a message
     /// off the wire for two intervals.
     pub websocket_keepalive_seconds: u64,
+    /// Open HTTP connections at once; beyond it a new connection gets a quick 503. The
+    /// open-file limit is raised at start to make room for them.
+    pub connections: usize,
+    /// Seconds a client may take to send a request's headers; also how long a keep-alive
+    /// connection may sit idle before it is closed.
+    pub header_timeout_seconds: u64,
 }
 
 impl Limits {
@@ -272,6 +278,8 @@ impl Default for Settings {
                 subscriptions_per_connection: 20,
                 subscription_buffer_events: 1024,
                 websocket_keepalive_seconds: 15,
+                connections: 10_000,
+                header_timeout_seconds: 10,
             },
         }
     }
@@ -390,6 +398,12 @@ impl Settings {
                 l.request_timeout_seconds as usize,
                 3_600,
             ),
+            ("limits.connections", l.connections, 1_000_000),
+            (
+                "limits.header_timeout_seconds",
+                l.header_timeout_seconds as usize,
+                3_600,
+            ),
         ] {
             if value == 0 || value > max {
                 return bad(format!("{name} is {value}; it must be between 1 and {max}"));
@@ -448,24 +462,62 @@ impl Settings {
 }
 
 /// `HINDSIGHT_LISTEN` → `listen`, `HINDSIGHT_AUTH__ISSUER` → `auth.issuer`; `DATABASE_URL` as
-/// is, because that is the name every tool already uses.
+/// is, because that is the name every tool already uses. Variables that name no setting are
+/// left out (see `ignored_env`).
 fn env_provider(env: &[(String, String)]) -> Figment {
+    let known = known_settings();
     let mut figment = Figment::new();
-    let mut nested = Vec::new();
     for (key, value) in env {
         if key == "DATABASE_URL" {
             figment = figment.merge(Serialized::default("database_url", value));
-        } else if let Some(rest) = key.strip_prefix("HINDSIGHT_") {
-            if rest.starts_with("TEST_") {
-                continue; // the test suite's own variables
-            }
-            nested.push((rest.to_ascii_lowercase().replace("__", "."), value.clone()));
+        } else if let Some(path) = env_path(key)
+            && is_setting(&known, &path)
+        {
+            figment = figment.merge(Serialized::default(&path, parse_env_value(value)));
         }
     }
-    for (path, value) in nested {
-        figment = figment.merge(Serialized::default(&path, parse_env_value(&value)));
-    }
     figment
+}
+
+/// The `HINDSIGHT_*` variables in `env` that name no setting, for a warning at start. A
+/// Kubernetes Service called `hindsight` puts `HINDSIGHT_PORT=tcp://10.0.0.7:8080`,
+/// `HINDSIGHT_SERVICE_HOST` and friends into every pod of the namespace: they must not stop
+/// the start. (Unknown keys in a configuration file stay an error: nobody else writes it.)
+pub fn ignored_env(env: &[(String, String)]) -> Vec<String> {
+    let known = known_settings();
+    env.iter()
+        .filter_map(|(key, _)| {
+            let path = env_path(key)?;
+            (!is_setting(&known, &path)).then(|| key.clone())
+        })
+        .collect()
+}
+
+/// The setting path a `HINDSIGHT_*` variable names (`HINDSIGHT_LIMITS__DEPTH` →
+/// `limits.depth`); `None` for other variables and the test suite's `HINDSIGHT_TEST_*`.
+fn env_path(key: &str) -> Option<String> {
+    let rest = key.strip_prefix("HINDSIGHT_")?;
+    if rest.starts_with("TEST_") {
+        return None;
+    }
+    Some(rest.to_ascii_lowercase().replace("__", "."))
+}
+
+/// Every setting, as the defaults serialize: the shape to check paths against.
+fn known_settings() -> serde_json::Value {
+    serde_json::to_value(Settings::default()).unwrap_or_default()
+}
+
+/// Whether `path` (`limits.depth`, `auth`) names a setting or a table of settings.
+fn is_setting(known: &serde_json::Value, path: &str) -> bool {
+    let mut node = known;
+    for part in path.split('.') {
+        match node.get(part) {
+            Some(inner) => node = inner,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Env values are strings; read `8080` as a number and `true` as a bool, as figment's own
@@ -591,6 +643,46 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("webhooks.timeout_ms"), "{err}");
+    }
+
+    #[test]
+    fn a_kubernetes_service_environment_does_not_stop_the_start() {
+        // What a Service named `hindsight` injects into every pod of its namespace.
+        let injected = [
+            ("HINDSIGHT_PORT", "tcp://10.96.0.7:8080"),
+            ("HINDSIGHT_PORT_8080_TCP", "tcp://10.96.0.7:8080"),
+            ("HINDSIGHT_PORT_8080_TCP_ADDR", "10.96.0.7"),
+            ("HINDSIGHT_PORT_8080_TCP_PORT", "8080"),
+            ("HINDSIGHT_PORT_8080_TCP_PROTO", "tcp"),
+            ("HINDSIGHT_SERVICE_HOST", "10.96.0.7"),
+            ("HINDSIGHT_SERVICE_PORT", "8080"),
+            ("HINDSIGHT_SERVICE_PORT_HTTP", "8080"),
+        ];
+        let mut pairs = injected.to_vec();
+        pairs.push(("HINDSIGHT_LIMITS__DEPTH", "9"));
+        pairs.push(("HINDSIGHT_LIMITS__NO_SUCH_LIMIT", "1"));
+        pairs.push(("HINDSIGHT_TEST_DATABASE_URL", "postgres://x"));
+        let e = env(&pairs);
+        let s = Settings::load(None, &e, &Overrides::default()).expect("starts");
+        assert_eq!(s.limits.depth, 9, "known variables still apply");
+        assert_eq!(s.listen.port(), 8080);
+        let mut expected: Vec<String> = injected.iter().map(|(k, _)| k.to_string()).collect();
+        expected.push("HINDSIGHT_LIMITS__NO_SUCH_LIMIT".into());
+        let mut ignored = ignored_env(&e);
+        ignored.sort();
+        expected.sort();
+        assert_eq!(ignored, expected);
+    }
+
+    #[test]
+    fn unknown_keys_in_a_file_stay_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("hindsight.toml");
+        std::fs::write(&file, "port = 8080\n").expect("write");
+        let err = Settings::load(Some(&file), &[], &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("port"), "{err}");
     }
 
     #[test]

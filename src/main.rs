@@ -10,7 +10,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::Parser;
 
 use hindsight::cli::{self, Cli, Command};
-use hindsight::config::{Overrides, Settings};
+use hindsight::config::{self, Overrides, Settings};
 use hindsight::{graphql, store, telemetry};
 
 fn main() -> ExitCode {
@@ -44,6 +44,13 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.log_format);
+    let ignored = config::ignored_env(&env);
+    if !ignored.is_empty() {
+        tracing::warn!(
+            variables = %ignored.join(", "),
+            "ignoring HINDSIGHT_* environment variables that name no setting (a Kubernetes Service named hindsight sets some)"
+        );
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

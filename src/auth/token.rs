@@ -114,6 +114,15 @@ impl TokenVerifier {
                 &self.validation(key.algorithm),
             ) {
                 Ok(data) => {
+                    // jsonwebtoken accepts an `iss` array that contains the configured issuer;
+                    // the claim is a string (RFC 7519 4.1.1) and must equal ours.
+                    if let Some(ours) = &self.issuer
+                        && data.claims.get("iss").and_then(Value::as_str) != Some(ours.as_str())
+                    {
+                        return Err(AuthError::Invalid(
+                            "it is from another issuer (`iss` must be the configured issuer, as a string)",
+                        ));
+                    }
                     // Validation required a numeric `exp`, so this only guards the types.
                     let exp = data
                         .claims
@@ -154,6 +163,19 @@ impl TokenVerifier {
     }
 
     fn viewer_from(&self, claims: Map<String, Value>) -> Result<Viewer, AuthError> {
+        // The user is recorded from these claims, and PostgreSQL refuses text holding U+0000:
+        // such a token is refused here, not a 500 on every request it makes.
+        for claim in ["sub", "name", "email"] {
+            if claims
+                .get(claim)
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.contains('\0'))
+            {
+                return Err(AuthError::Invalid(
+                    "`sub`, `name` and `email` must not contain the NUL character (U+0000)",
+                ));
+            }
+        }
         let sub = claims
             .get("sub")
             .and_then(Value::as_str)
@@ -169,7 +191,12 @@ impl TokenVerifier {
         let email = claims
             .get("email")
             .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
             .map(str::to_owned);
+        if email.as_ref().is_some_and(|e| e.len() > 320) {
+            return Err(AuthError::Invalid("`email` must be at most 320 bytes"));
+        }
         let mut roles: Vec<OrgRole> = match claims.get(&self.roles_claim) {
             Some(Value::Array(items)) => items
                 .iter()

@@ -2,20 +2,34 @@
 
 use crate::app;
 use crate::config::Settings;
+use crate::http::serve::{self, ConnectionLimits};
 
 pub async fn run(settings: Settings) -> Result<(), String> {
-    let app = app::build(&settings).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("listen: cannot bind {}: {e}", settings.listen))?;
+    if let Some(files) = serve::raise_file_limit() {
+        let wanted = settings.limits.connections as u64 + 256;
+        if files < wanted {
+            tracing::warn!(
+                open_files = files,
+                limits.connections = settings.limits.connections,
+                "the open-file limit is below limits.connections plus room for the database and index; connections may fail with \"Too many open files\" before the cap answers 503"
+            );
+        }
+    }
+    let app = app::build(&settings).await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(
         "hindsight is ready: GraphiQL at http://{addr}/graphql; get a token with `hindsight token --sub you --name \"Your Name\" --role admin` and send it as `Authorization: Bearer <token>`"
     );
-    axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    serve::serve(
+        listener,
+        app.router,
+        ConnectionLimits::from(&settings.limits),
+        shutdown_signal(),
+    )
+    .await;
     app.index_worker.abort();
     // Deliveries in flight lose their lease and are sent again after the next start.
     app.webhook_worker.abort();

@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod priority;
 pub mod team;
 pub mod text;
+pub mod timestamp;
 pub mod webhook;
 
 pub use error::DomainError;

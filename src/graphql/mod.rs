@@ -8,6 +8,8 @@ pub mod inputs;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod nesting;
+pub mod nul;
 pub mod query;
 pub mod search;
 pub mod slots;
@@ -54,7 +56,6 @@ pub fn build_schema(services: Option<Services>, settings: &Settings) -> AppSchem
         Mutation::default(),
         subscription::Subscription,
     )
-    .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     .limit_recursive_depth(limits.depth.max(32))
     .limit_directives(limits.aliases)

@@ -14,6 +14,7 @@ use super::types::knowledge::{
     highlights,
 };
 use crate::domain::ids::IncidentId;
+use crate::domain::timestamp;
 use crate::service::knowledge::hit_incident;
 
 pub type ResolutionSearchConnection = Connection<
@@ -43,8 +44,16 @@ pub async fn search_resolutions(
         service: filter.service,
         category: filter.category,
         priority: filter.priority.map(|p| p.to_domain().rank() as u8),
-        resolved_after: filter.resolved_after,
-        resolved_before: filter.resolved_before,
+        resolved_after: filter
+            .resolved_after
+            .map(|t| timestamp::supported("filter.resolvedAfter", t))
+            .transpose()
+            .map_err(bad_input)?,
+        resolved_before: filter
+            .resolved_before
+            .map(|t| timestamp::supported("filter.resolvedBefore", t))
+            .transpose()
+            .map_err(bad_input)?,
         offset,
         limit,
     };

@@ -5,7 +5,7 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
 
 use super::PageLimit;
-use super::error::{GqlResult, code, with_code};
+use super::error::{GqlResult, bad_input, code, with_code};
 use super::inputs::incident_ref;
 use super::query::{page_size, services, viewer};
 use super::team_inputs::*;
@@ -88,7 +88,7 @@ impl TeamQuery {
             .as_deref()
             .map(super::cursor::parse_user)
             .transpose()
-            .map_err(|e| field_error("after", e))?;
+            .map_err(bad_input)?;
         let page = services(ctx)?
             .search_users(viewer(ctx)?, search.as_deref(), after_id.as_deref(), first)
             .await

@@ -16,8 +16,8 @@ use super::negotiate::{self, MediaType};
 use super::response::{self, GraphqlHttpResponse};
 use crate::graphql::RequestId;
 use crate::graphql::error::{INTERNAL_MESSAGE, code};
-use crate::graphql::limits;
 use crate::graphql::loaders::Loaders;
+use crate::graphql::{limits, nesting};
 
 /// The parameters of a GraphQL-over-HTTP request, checked for shape.
 struct Params {
@@ -102,7 +102,19 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
         .into_response();
     }
     let limit = state.limits.body_bytes;
-    let bytes = match to_bytes(body, limit).await {
+    // A body dripped in slowly must not hold the connection past the request time limit.
+    let Ok(read) =
+        tokio::time::timeout(state.limits.request_timeout(), to_bytes(body, limit)).await
+    else {
+        return response::request_error(
+            StatusCode::REQUEST_TIMEOUT,
+            media,
+            "the request body did not arrive within the request time limit",
+            code::BAD_USER_INPUT,
+        )
+        .into_response();
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(_) => {
             return response::request_error(
@@ -189,6 +201,8 @@ pub async fn get(
 /// The type of the operation a GET would run; `None` if the document does not parse (the
 /// executor reports that properly).
 fn operation_kind(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
+    // The parser must not see a document nested past the bound (the executor refuses it).
+    nesting::check(query, nesting::MAX_NESTING).ok()?;
     let document = async_graphql::parser::parse_query(query).ok()?;
     match &document.operations {
         DocumentOperations::Single(op) => Some(op.node.ty),
@@ -291,7 +305,7 @@ async fn run(
     if let Some(vars) = params.variables {
         request = request.variables(Variables::from_json(Value::Object(vars)));
     }
-    if let Err(refused) = limits::check_aliases(&mut request, state.limits.aliases) {
+    if let Err(refused) = limits::admit(&mut request, state.limits.as_ref().into()) {
         let response = async_graphql::Response::from_errors(vec![refused]);
         return response::from_graphql(
             response,

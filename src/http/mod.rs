@@ -5,6 +5,7 @@ pub mod graphql;
 pub mod health;
 pub mod negotiate;
 pub mod response;
+pub mod serve;
 pub mod status;
 pub mod ws;
 

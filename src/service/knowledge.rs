@@ -19,6 +19,7 @@ use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::event::EventKind;
 use crate::domain::ids::{IncidentId, IncidentRef};
 use crate::domain::incident::Incident;
+use crate::domain::timestamp;
 use crate::store::events::NewEvent;
 use crate::store::incidents as rows;
 use crate::store::{index_changes, suggestions, team};
@@ -249,6 +250,8 @@ impl Services {
         to: DateTime<Utc>,
     ) -> Result<KnowledgeStats, ServiceError> {
         authorize(viewer, Operation::ViewKnowledgeStats, None)?;
+        let from = timestamp::supported("from", from)?;
+        let to = timestamp::supported("to", to)?;
         if from >= to {
             return Err(ServiceError::BadInput("from: must be before `to`".into()));
         }

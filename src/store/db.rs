@@ -59,8 +59,29 @@ impl WriteTxn {
     }
 }
 
+/// Connections in the request pool on PostgreSQL.
+const POSTGRES_REQUEST_POOL: u32 = 16;
+/// Connections of the background workers' own pool on PostgreSQL (`Db::for_workers`).
+const POSTGRES_WORKER_POOL: u32 = 4;
+
 impl Db {
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        Self::connect_with_pool(url, POSTGRES_REQUEST_POOL).await
+    }
+
+    /// The handle the index and webhook workers use. On PostgreSQL they get a small pool of
+    /// their own, so request traffic that takes every connection (a burst, or a client that
+    /// holds them) cannot stop the change log from being applied, and the workers cannot take
+    /// the last connections from requests. On SQLite they share this handle: its writers must
+    /// queue on one lock, and its hot reads have their own connections already.
+    pub async fn for_workers(&self, url: &str) -> Result<Self, DbErr> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.clone()),
+            Backend::Postgres => Self::connect_with_pool(url, POSTGRES_WORKER_POOL).await,
+        }
+    }
+
+    async fn connect_with_pool(url: &str, postgres_connections: u32) -> Result<Self, DbErr> {
         let backend = if url.starts_with("postgres") {
             Backend::Postgres
         } else {
@@ -90,7 +111,9 @@ impl Db {
                     });
             }
             Backend::Postgres => {
-                options.max_connections(16).min_connections(1);
+                options
+                    .max_connections(postgres_connections)
+                    .min_connections(1);
             }
         }
         let mut conn = Database::connect(options).await?;

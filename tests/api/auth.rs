@@ -147,6 +147,39 @@ async fn issuer_and_audience_are_checked_when_configured(backend: Backend) {
     );
     let missing = hs256(SECRET, &claims(json!({})));
     assert_refused(&app, &missing, "no iss/aud").await;
+    // jsonwebtoken alone accepts an array that contains the issuer; `iss` is a string.
+    let iss_array = hs256(
+        SECRET,
+        &claims(
+            json!({ "iss": ["https://evil.example", "https://idp.example"], "aud": "hindsight" }),
+        ),
+    );
+    assert!(
+        assert_refused(&app, &iss_array, "iss as an array")
+            .await
+            .contains("iss")
+    );
+}
+
+on_both_databases!(claims_with_a_nul_character_are_refused);
+
+/// PostgreSQL refuses text holding U+0000, and the user is recorded from these claims: such
+/// a token was a 500 on every request it made.
+async fn claims_with_a_nul_character_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for claim in ["sub", "name", "email"] {
+        let token = hs256(SECRET, &claims(json!({ claim: "a\u{0}b" })));
+        let message = assert_refused(&app, &token, claim).await;
+        assert!(message.contains("NUL"), "{claim}: {message}");
+    }
+    let long_email = hs256(SECRET, &claims(json!({ "email": "e".repeat(400) })));
+    assert_refused(&app, &long_email, "a 400-byte email").await;
+    // The same claims without the NUL sign in.
+    let fine = hs256(
+        SECRET,
+        &claims(json!({ "name": "a b", "email": "a@example.com" })),
+    );
+    app.ok(&fine, "{ viewer { id } }", json!({})).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,15 +5,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+/// The tests' own environment must not configure the binary under test.
 fn hindsight() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hindsight"));
-    // The tests' own environment must not configure the binary under test.
-    for (key, _) in std::env::vars() {
-        if key.starts_with("HINDSIGHT_") || key == "DATABASE_URL" {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
+    crate::support::hindsight_command()
 }
 
 #[tokio::test]

@@ -117,7 +117,7 @@ async fn bad_updates_are_refused_and_write_nothing(backend: Backend) {
         ("", "body"),
         ("   \n\t ", "body"),
         (&"x".repeat(10_001) as &str, "10000"),
-        ("nul \u{0} byte", "control character"),
+        ("nul \u{0} byte", "NUL character"),
     ] {
         let (code, message) = app
             .error_code(&admin, POST, post(&id, "PUBLIC", body))

@@ -2,6 +2,7 @@
 //! fresh PostgreSQL database that is dropped afterwards), and a client that speaks GraphQL
 //! over HTTP the way front-ends do.
 
+use std::io::Read;
 use std::time::Duration;
 
 use hindsight::app;
@@ -200,9 +201,13 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let router = app.router;
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("serve");
-        });
+        let limits = hindsight::http::serve::ConnectionLimits::from(&settings.limits);
+        let server = tokio::spawn(hindsight::http::serve::serve(
+            listener,
+            router,
+            limits,
+            std::future::pending(),
+        ));
         let issuer = TokenIssuer::hs256(
             &Secret::new(SECRET),
             settings.auth.issuer.clone(),
@@ -452,4 +457,67 @@ impl TestApp {
             .as_i64()
             .expect("totalCount")
     }
+}
+
+/// The `hindsight` binary, with none of the test run's own settings in its environment.
+pub fn hindsight_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"));
+    without_test_settings(&mut cmd);
+    cmd
+}
+
+/// Keeps the test run's own `HINDSIGHT_*` and `DATABASE_URL` from configuring a server the
+/// command starts.
+pub fn without_test_settings(cmd: &mut std::process::Command) {
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HINDSIGHT_") || key == "DATABASE_URL" {
+            cmd.env_remove(key);
+        }
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Waits until the server process answers `/readyz` on `port`; panics with its output if it
+/// exits first or takes longer than 15 s.
+pub async fn wait_ready(child: &mut std::process::Child, port: u16) {
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(res) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && res.status().is_success()
+        {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut log = String::new();
+            for pipe in [
+                child
+                    .stdout
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn std::io::Read>),
+                child
+                    .stderr
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn std::io::Read>),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut pipe = pipe;
+                let _ = pipe.read_to_string(&mut log);
+            }
+            panic!("the server exited ({status}) before it was ready: {log}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server was not ready within 15 s");
 }

@@ -6,6 +6,14 @@
 //! runs under the request time limit, and a connection has at most as many of them in
 //! flight as it may hold subscriptions (the protocols let a client send operations without
 //! waiting for answers, so without a bound one connection could start any number).
+//!
+//! Every operation resolves in a task of its own, and only finished answers wait for the
+//! socket. The connection's loop polls its operations only between sends: resolved inline,
+//! an operation halfway through a query would keep its pooled database connection for as
+//! long as a client that stopped reading blocks the send (up to two keep-alive intervals),
+//! and twenty nested subscriptions on two such sockets starved every other request of
+//! connections. Each subscription keeps at most one finished answer waiting (a channel of
+//! one) and resolves its next event only once that answer is taken.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,12 +22,12 @@ use std::time::Duration;
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{Data, Executor, Request, Response, ServerError};
-use futures::{StreamExt, future};
+use futures::{Stream, StreamExt, future};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::Viewer;
 use crate::graphql::error::code;
-use crate::graphql::limits::check_aliases;
+use crate::graphql::limits::{DocumentLimits, admit};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::slots::SubscriptionSlots;
 use crate::graphql::{AppSchema, RequestId};
@@ -39,7 +47,7 @@ pub struct ConnectionExecutor {
     pub request_id: String,
     pub depth: usize,
     pub complexity: usize,
-    pub aliases: usize,
+    pub document_limits: DocumentLimits,
 }
 
 impl ConnectionExecutor {
@@ -68,7 +76,7 @@ impl ConnectionExecutor {
         let (depth, complexity) = (self.depth, self.complexity);
         let limit = self.request_timeout;
         let request_id = self.request_id.clone();
-        async move {
+        let run = async move {
             let _permit: OwnedSemaphorePermit = match permit {
                 Ok(permit) => permit,
                 Err(_) => {
@@ -89,6 +97,14 @@ impl ConnectionExecutor {
                     error(took_too_long(limit), code::INTERNAL)
                 }
             }
+        };
+        // Runs to its answer even while the socket is blocked (see the module comment); the
+        // time limit bounds it when nobody waits for the answer any more.
+        let task = tokio::spawn(run);
+        async move {
+            task.await.unwrap_or_else(|_| {
+                error("the operation stopped unexpectedly".into(), code::INTERNAL)
+            })
         }
     }
 
@@ -121,6 +137,32 @@ fn is_subscription(request: &mut Request) -> bool {
     ty == Some(OperationType::Subscription)
 }
 
+/// `events` polled by a task of its own, handing over one finished answer at a time (see the
+/// module comment). The task ends with the stream, or as soon as the connection drops the
+/// subscription (a `complete`, or the connection closing), which also frees its slot.
+fn resolved_apart(
+    events: impl Stream<Item = Response> + Send + 'static,
+) -> BoxStream<'static, Response> {
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        let mut events = std::pin::pin!(events);
+        loop {
+            let next = tokio::select! {
+                next = events.next() => next,
+                () = sender.closed() => break,
+            };
+            let Some(response) = next else { break };
+            if sender.send(response).await.is_err() {
+                break;
+            }
+        }
+    });
+    futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|response| (response, receiver))
+    })
+    .boxed()
+}
+
 fn error(message: String, code: &str) -> Response {
     let mut error = ServerError::new(message, None);
     error
@@ -145,7 +187,7 @@ fn with_codes(mut response: Response, depth: usize, complexity: usize) -> Respon
 
 impl Executor for ConnectionExecutor {
     fn execute(&self, mut request: Request) -> impl Future<Output = Response> + Send {
-        match check_aliases(&mut request, self.aliases) {
+        match admit(&mut request, self.document_limits) {
             Ok(()) => future::Either::Left(self.run_once(request, None)),
             Err(refused) => {
                 future::Either::Right(future::ready(Response::from_errors(vec![refused])))
@@ -158,7 +200,7 @@ impl Executor for ConnectionExecutor {
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        if let Err(refused) = check_aliases(&mut request, self.aliases) {
+        if let Err(refused) = admit(&mut request, self.document_limits) {
             return futures::stream::once(future::ready(Response::from_errors(vec![refused])))
                 .boxed();
         }
@@ -168,9 +210,9 @@ impl Executor for ConnectionExecutor {
         let (request, driver) = self.prepare(request);
         let stream = self.stream(request, session_data);
         let (depth, complexity) = (self.depth, self.complexity);
-        driver
+        let events = driver
             .drive_stream(stream)
-            .map(move |response| with_codes(response, depth, complexity))
-            .boxed()
+            .map(move |response| with_codes(response, depth, complexity));
+        resolved_apart(events)
     }
 }

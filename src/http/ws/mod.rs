@@ -129,7 +129,7 @@ async fn serve(
         request_id: request_id.clone(),
         depth: state.limits.depth,
         complexity: state.limits.complexity,
-        aliases: state.limits.aliases,
+        document_limits: state.limits.as_ref().into(),
     };
     let last_heard = Arc::new(LastHeard {
         start: Instant::now(),
