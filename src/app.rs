@@ -36,7 +36,7 @@ pub enum StartError {
     },
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
-    #[error("knowledge base: {}", .0.detail())]
+    #[error("knowledge base: {0}")]
     Index(#[from] crate::service::ServiceError),
 }
 

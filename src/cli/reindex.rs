@@ -17,7 +17,7 @@ pub async fn run(settings: &Settings) -> Result<(), String> {
     db.migrate()
         .await
         .map_err(|e| format!("migration failed: {e}"))?;
-    let (base, _) = index_worker::open(&settings.index_dir()).map_err(|e| e.detail())?;
+    let (base, _) = index_worker::open(&settings.index_dir()).map_err(|e| e.to_string())?;
     let base = Arc::new(base);
     // Hidden automatically when stderr is not a terminal.
     let bar = ProgressBar::new(0).with_style(
@@ -33,7 +33,7 @@ pub async fn run(settings: &Settings) -> Result<(), String> {
         bar.set_position(done);
     })
     .await
-    .map_err(|e| e.detail())?;
+    .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     println!(
         "reindexed {indexed} resolved incidents into {}",

@@ -40,8 +40,8 @@ pub fn to_graphql_for(request_id: &str, e: ServiceError) -> async_graphql::Error
         ServiceError::NotFound(m) => with_code(m, code::NOT_FOUND),
         ServiceError::Forbidden(m) => with_code(m, code::FORBIDDEN),
         ServiceError::Conflict(m) => with_code(m, code::CONFLICT),
-        ServiceError::Internal(source) => {
-            tracing::error!(request.id = request_id, error = %source, "internal error while resolving a field");
+        ServiceError::Internal(internal) => {
+            tracing::error!(request.id = request_id, error = %internal, "internal error while resolving a field");
             with_code(INTERNAL_MESSAGE, code::INTERNAL)
         }
     }
@@ -49,6 +49,28 @@ pub fn to_graphql_for(request_id: &str, e: ServiceError) -> async_graphql::Error
 
 pub fn bad_input(e: DomainError) -> async_graphql::Error {
     with_code(e.to_string(), code::BAD_USER_INPUT)
+}
+
+/// Bad input naming the argument it came from (`incidentId: ...`), for an id that the domain
+/// refused under its generic name (`id: ...`).
+pub fn field_error(field: &str, e: DomainError) -> async_graphql::Error {
+    renamed(field, &e.to_string())
+}
+
+fn renamed(field: &str, message: &str) -> async_graphql::Error {
+    with_code(
+        format!("{field}: {}", message.trim_start_matches("id: ")),
+        code::BAD_USER_INPUT,
+    )
+}
+
+/// A use case's refusal of an argument (bad or unknown) under the argument's name; anything
+/// else (forbidden, internal) maps as usual, so an internal error stays masked and logged.
+pub fn field_refused(ctx: &Context<'_>, field: &str, e: ServiceError) -> async_graphql::Error {
+    match e {
+        ServiceError::BadInput(m) | ServiceError::NotFound(m) => renamed(field, &m),
+        other => to_graphql(ctx, other),
+    }
 }
 
 /// `result.gql(ctx)?` in resolvers.

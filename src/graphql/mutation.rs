@@ -1,6 +1,6 @@
 use async_graphql::{Context, Object, Result};
 
-use super::error::{GqlResult, bad_input, code, with_code};
+use super::error::{GqlResult, bad_input, field_error, field_refused};
 use super::inputs::*;
 use super::query::{services, viewer};
 use super::types::IncidentObject;
@@ -28,18 +28,13 @@ async fn transition(
 
 /// `duplicateOf` may be an id or a number; errors name `duplicateOf`, not `id`.
 async fn resolve_duplicate(ctx: &Context<'_>, raw: &ID) -> Result<IncidentId> {
-    let relabel = |message: &str| {
-        with_code(
-            format!("duplicateOf: {}", message.trim_start_matches("id: ")),
-            code::BAD_USER_INPUT,
-        )
-    };
-    match incident_ref(raw) {
-        Err(e) => Err(relabel(&e.to_string())),
-        Ok(IncidentRef::Id(id)) => Ok(id),
-        Ok(number @ IncidentRef::Number(_)) => {
+    match incident_ref(raw).map_err(|e| field_error("duplicateOf", e))? {
+        IncidentRef::Id(id) => Ok(id),
+        number @ IncidentRef::Number(_) => {
             let found = services(ctx)?.incident(viewer(ctx)?, number).await;
-            found.map(|i| i.id).map_err(|e| relabel(&e.to_string()))
+            found
+                .map(|i| i.id)
+                .map_err(|e| field_refused(ctx, "duplicateOf", e))
         }
     }
 }
@@ -123,15 +118,10 @@ impl IncidentMutation {
         ctx: &Context<'_>,
         input: RateSuggestionInput,
     ) -> Result<IncidentObject> {
-        let relabel = |field: &str, e: crate::domain::DomainError| {
-            with_code(
-                format!("{field}: {}", e.to_string().trim_start_matches("id: ")),
-                code::BAD_USER_INPUT,
-            )
-        };
-        let incident = incident_ref(&input.incident_id).map_err(|e| relabel("incidentId", e))?;
+        let incident =
+            incident_ref(&input.incident_id).map_err(|e| field_error("incidentId", e))?;
         let suggested = incident_ref(&input.suggested_incident_id)
-            .map_err(|e| relabel("suggestedIncidentId", e))?;
+            .map_err(|e| field_error("suggestedIncidentId", e))?;
         let updated = services(ctx)?
             .rate_suggestion(viewer(ctx)?, incident, suggested, input.helpful)
             .await

@@ -5,14 +5,13 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
 
 use super::PageLimit;
-use super::error::{GqlResult, bad_input, code, with_code};
+use super::error::{GqlResult, bad_input, code, field_error, with_code};
 use super::inputs::incident_ref;
 use super::query::{page_size, services, viewer};
 use super::team_inputs::*;
 use super::types::enums::IncidentRoleKind;
 use super::types::team::OverdueUpdateObject;
 use super::types::{IncidentObject, StatusUpdateObject, TimelineEventObject, UserObject};
-use crate::domain::DomainError;
 use crate::domain::ids::IncidentRef;
 use crate::domain::text::{Annotation, NoteBody, UpdateBody};
 use crate::service::communications::NewStatusUpdate;
@@ -20,15 +19,6 @@ use crate::service::team::RoleChange;
 
 /// At most this many incidents in `myIncidents` and `overdueUpdates`.
 const MAX_LISTED: usize = 200;
-
-/// Bad input naming the field it came from.
-fn field_error(field: &str, e: DomainError) -> async_graphql::Error {
-    let message = e.to_string();
-    with_code(
-        format!("{field}: {}", message.trim_start_matches("id: ")),
-        code::BAD_USER_INPUT,
-    )
-}
 
 fn target(id: &ID) -> Result<IncidentRef> {
     incident_ref(id).map_err(|e| field_error("incidentId", e))

@@ -145,7 +145,7 @@ impl Worker {
                         }
                     }
                     Err(e) => {
-                        tracing::error!(error = %e.detail(), "the webhook worker could not read the outbox; retrying");
+                        tracing::error!(error = %e, "the webhook worker could not read the outbox; retrying");
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }
@@ -203,7 +203,7 @@ impl Worker {
             }
         }
         if let Err(e) = self.record(&delivery, lease_until, outcome).await {
-            tracing::error!(error = %e.detail(), delivery.id = %delivery.id, "could not record a webhook attempt; it will be retried");
+            tracing::error!(error = %e, delivery.id = %delivery.id, "could not record a webhook attempt; it will be retried");
         }
     }
 

@@ -17,6 +17,7 @@ mod fanout;
 mod hostile;
 mod http_contract;
 mod import;
+mod internal_errors;
 mod knowledge;
 mod knowledge_recovery;
 mod lifecycle;

@@ -71,7 +71,7 @@ impl StatusCache {
             }
             Err(e) => match slot.as_mut() {
                 Some(stale) => {
-                    tracing::warn!(error = %e.detail(), "status page refresh failed; serving the previous page");
+                    tracing::warn!(error = %e, "status page refresh failed; serving the previous page");
                     stale.taken = Instant::now();
                     Ok(stale.rendered.clone())
                 }

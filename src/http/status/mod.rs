@@ -44,7 +44,7 @@ async fn respond(
                 .into_response()
         }
         Err(e) => {
-            tracing::error!(error = %e.detail(), "status page unavailable");
+            tracing::error!(error = %e, "status page unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [
