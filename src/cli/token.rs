@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use crate::app;
 use crate::auth::OrgRole;
+use crate::auth::keys;
 use crate::config::Settings;
 
 pub fn run(
@@ -19,7 +19,7 @@ pub fn run(
             "unknown role `{unknown}`; roles are admin, manager, specialist, communicator and viewer"
         ));
     }
-    let keys = app::keys(settings).map_err(|e| e.to_string())?;
+    let keys = keys::keys(settings).map_err(|e| e.to_string())?;
     let issuer = keys.issuer.ok_or(
         "no HS256 secret: this server verifies tokens from your identity provider (auth.public_keys); get a token there",
     )?;

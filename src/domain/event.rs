@@ -1,5 +1,11 @@
 //! Timeline event kinds: what happened to an incident. Each change appends exactly one event.
 
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::ids::IncidentId;
+use super::team::Audience;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
     Reported,
@@ -64,4 +70,24 @@ impl EventKind {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    pub incident_id: IncidentId,
+    pub at: DateTime<Utc>,
+    pub actor_id: String,
+    pub kind: EventKind,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    /// Who may see it; `None`: anyone who may read the incident.
+    pub audience: Option<Audience>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Annotation {
+    pub body: String,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
 }

@@ -6,10 +6,14 @@ pub mod event;
 pub mod ids;
 pub mod incident;
 pub mod lifecycle;
+pub mod listing;
 pub mod priority;
+pub mod secret;
 pub mod team;
 pub mod text;
 pub mod timestamp;
+pub mod update;
+pub mod user;
 pub mod webhook;
 
 pub use error::DomainError;

@@ -1,5 +1,9 @@
 //! The people working on one incident: the roles they hold there, and who hears what.
 
+use chrono::{DateTime, Utc};
+
+use super::ids::IncidentId;
+
 /// A role held on one incident. It grants rights on that incident only, on top of the
 /// holder's organisation role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -124,5 +128,24 @@ mod tests {
         assert!(IncidentRole::IncidentManager.has_single_holder());
         assert!(IncidentRole::Communicator.has_single_holder());
         assert!(IncidentRole::Scribe.has_single_holder());
+    }
+}
+
+/// One person holding one role on one incident, for a while.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub id: i64,
+    pub incident_id: IncidentId,
+    pub user_id: String,
+    pub role: IncidentRole,
+    pub assumed_at: DateTime<Utc>,
+    pub assigned_by: String,
+    pub relieved_at: Option<DateTime<Utc>>,
+    pub relieved_by: Option<String>,
+}
+
+impl Assignment {
+    pub fn is_active(&self) -> bool {
+        self.relieved_at.is_none()
     }
 }

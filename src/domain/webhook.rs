@@ -11,6 +11,11 @@ use url::{Host, Url};
 
 use super::DomainError;
 use super::event::EventKind;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::ids::IncidentId;
+use super::secret::Secret;
 
 /// The longest URL we store.
 const MAX_URL_CHARS: usize = 2_048;
@@ -425,4 +430,39 @@ mod tests {
         assert_eq!(EventFilter::from_column(&f.to_column()), f);
         assert_eq!(EventFilter::from_column(""), EventFilter::default());
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub id: Uuid,
+    pub url: String,
+    pub events: EventFilter,
+    /// Signs deliveries; never returned to clients after creation.
+    pub secret: Secret,
+    pub format: WebhookFormat,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// One delivery: a body for one webhook, and how sending it went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub seq: i64,
+    pub id: Uuid,
+    pub webhook_id: Uuid,
+    pub incident_id: IncidentId,
+    pub event_id: i64,
+    pub event_kind: EventKind,
+    /// Exactly the bytes that are POSTed and signed.
+    pub body: String,
+    pub state: DeliveryState,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
 }

@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::DomainError;
-use crate::store::incidents::Keyset;
+use crate::domain::listing::Keyset;
 
 fn encode(raw: &str) -> String {
     URL_SAFE_NO_PAD.encode(raw)

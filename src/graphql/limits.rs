@@ -27,6 +27,9 @@ use super::nul;
 /// minutes before the limit could refuse it. This bound is counted without expanding.
 pub const MAX_EXPANDED_FIELDS: usize = 10_000;
 
+/// At most this many incidents in the unpaged lists, `myIncidents` and `overdueUpdates`.
+pub const MAX_LISTED: usize = 200;
+
 /// The limits a document is admitted under (from `limits.*` in the settings).
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentLimits {

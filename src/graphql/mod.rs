@@ -2,52 +2,52 @@
 //! input, call one use case and convert the result; no SQL and no business rule lives here.
 
 pub mod batch;
+pub mod context;
 pub mod cursor;
 pub mod error;
-pub mod inputs;
 pub mod limits;
 pub mod loaders;
-pub mod mutation;
 pub mod nesting;
 pub mod nul;
-pub mod query;
-pub mod search;
 pub mod slots;
 pub mod subscription;
-pub mod team;
-pub mod team_inputs;
 pub mod types;
+
+// One module per resource, each with its query and mutation fragments and its inputs.
+pub mod communications;
+pub mod incidents;
+pub mod knowledge;
+pub mod team;
+pub mod users;
 pub mod webhooks;
 
 use async_graphql::{MergedObject, Schema};
 
 use crate::config::Settings;
 use crate::service::Services;
+pub use context::{PageLimit, RequestId};
 
-// Each capability contributes its own query and mutation object.
+// Each resource contributes its own query and mutation fragment.
 #[derive(MergedObject, Default)]
 pub struct Query(
-    query::IncidentQuery,
+    users::UserQuery,
+    incidents::IncidentQuery,
+    knowledge::KnowledgeQuery,
     team::TeamQuery,
+    communications::CommunicationsQuery,
     webhooks::WebhookQuery,
 );
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
-    mutation::IncidentMutation,
+    incidents::IncidentMutation,
+    knowledge::KnowledgeMutation,
     team::TeamMutation,
+    communications::CommunicationsMutation,
     webhooks::WebhookMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;
-
-/// The per-request id, for error logs.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
-/// The page size limit, for resolvers.
-#[derive(Debug, Clone, Copy)]
-pub struct PageLimit(pub usize);
 
 pub fn build_schema(services: Option<Services>, settings: &Settings) -> AppSchema {
     let limits = &settings.limits;

@@ -8,9 +8,9 @@ use async_graphql::{Context, ID, InputObject, Result, Subscription};
 use futures::Stream;
 
 use super::RequestId;
+use super::context::{services, viewer};
 use super::error::{GqlResult, bad_input, code, to_graphql_for, with_code};
-use super::inputs::incident_ref;
-use super::query::{services, viewer};
+use super::incidents::incident_ref;
 use super::slots::{Slot, SubscriptionSlots};
 use super::types::enums::{Audience, Priority};
 use super::types::{IncidentObject, StatusUpdateObject, TimelineEventObject};

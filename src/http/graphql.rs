@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::AppState;
+use super::identity::{Unidentified, identify};
 use super::negotiate::{self, MediaType};
 use super::response::{self, GraphqlHttpResponse};
 use crate::graphql::RequestId;
@@ -268,9 +269,9 @@ async fn run(
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let viewer = match state.verifier.verify_header(auth) {
-        Ok(viewer) => viewer,
-        Err(e) => {
+    let viewer = match identify(state, auth, request_id).await {
+        Ok(identified) => identified.viewer,
+        Err(Unidentified::Unauthenticated(e)) => {
             let mut res = response::request_error(
                 StatusCode::UNAUTHORIZED,
                 media,
@@ -284,19 +285,18 @@ async fn run(
             );
             return res;
         }
+        Err(Unidentified::Internal) => {
+            return response::request_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                INTERNAL_MESSAGE,
+                code::INTERNAL,
+            )
+            .into_response();
+        }
     };
     if let Some(op) = &params.operation_name {
         tracing::Span::current().record("graphql.operation", op.as_str());
-    }
-    if let Err(e) = state.services.users.remember(&viewer).await {
-        tracing::error!(request.id = %request_id, error = ?e, "could not record the user");
-        return response::request_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            media,
-            INTERNAL_MESSAGE,
-            code::INTERNAL,
-        )
-        .into_response();
     }
     let mut request = async_graphql::Request::new(params.query);
     if let Some(name) = params.operation_name {

@@ -3,6 +3,7 @@
 
 pub mod graphql;
 pub mod health;
+pub mod identity;
 pub mod negotiate;
 pub mod response;
 pub mod serve;

@@ -19,7 +19,7 @@ use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
@@ -122,12 +122,20 @@ pub async fn serve(
     }
 }
 
-/// Beyond the connection cap: a short 503 and the connection closed, never a hang.
+/// Beyond the connection cap: a short 503 and the connection closed, never a hang; all of
+/// it within a second.
 async fn refuse_busy(mut stream: TcpStream) {
     const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 47\r\n\r\nthe server has too many open connections; retry";
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        // Answer once the request has begun to arrive: a client that has not sent it yet
+        // takes an answer for a protocol error, not for a 503.
+        let mut scratch = [0u8; 4096];
+        let _ = stream.read(&mut scratch).await;
         let _ = stream.write_all(BUSY).await;
         let _ = stream.shutdown().await;
+        // Read on until the client closes: closing with its bytes unread would reset the
+        // connection, which can destroy the answer before the client reads it.
+        while matches!(stream.read(&mut scratch).await, Ok(n) if n > 0) {}
     })
     .await;
 }

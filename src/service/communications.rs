@@ -10,13 +10,15 @@ use super::journal::Journal;
 use super::{ServiceError, Services, now};
 use crate::auth::policy::Subject;
 use crate::auth::{Operation, Viewer, authorize};
+use crate::domain::event::Event;
 use crate::domain::event::EventKind;
 use crate::domain::ids::{IncidentId, IncidentRef};
 use crate::domain::incident::Incident;
 use crate::domain::team::{Audience, UpdateStatus};
 use crate::domain::text::{Annotation, NoteBody, UpdateBody};
-use crate::store::events::{self, Event, NewEvent, Scope};
-use crate::store::updates::{self, NewUpdate, Update};
+use crate::domain::update::Update;
+use crate::store::events::{self, NewEvent, Scope};
+use crate::store::updates::{self, NewUpdate};
 use crate::store::{annotations, team};
 
 /// The status update an `UPDATE_POSTED` event announces, rebuilt from the event alone (so a
@@ -168,7 +170,7 @@ impl Services {
                 incident.number
             )));
         };
-        let annotation = annotations::Annotation {
+        let annotation = crate::domain::event::Annotation {
             body: body.into_inner(),
             updated_at: now(),
             updated_by: viewer.user_id.clone(),
@@ -183,7 +185,7 @@ impl Services {
         &self,
         viewer: &Viewer,
         events: &[i64],
-    ) -> Result<HashMap<i64, annotations::Annotation>, ServiceError> {
+    ) -> Result<HashMap<i64, crate::domain::event::Annotation>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
         Ok(annotations::of_events(self.db.conn(), events).await?)
     }

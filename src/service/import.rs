@@ -18,9 +18,10 @@ use tokio::sync::mpsc;
 
 use crate::domain::event::EventKind;
 use crate::domain::ids::{IncidentId, IncidentNumber};
+use crate::domain::user::User;
 use crate::import::{ImportRow, Origin, ReadError, Rejection, Source};
 use crate::store::events::{self, NewEvent};
-use crate::store::users::{self, User};
+use crate::store::users;
 use crate::store::{Db, counters, imports, incidents, index_changes};
 
 /// Rows per transaction.

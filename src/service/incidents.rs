@@ -9,8 +9,9 @@ use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::ids::{IncidentId, IncidentNumber, IncidentRef};
 use crate::domain::incident::{Command, Incident, NewIncident};
 use crate::domain::lifecycle::{Action, Status};
+use crate::domain::listing::{Keyset, ListFilter, ListOrder};
 use crate::store::events::NewEvent;
-use crate::store::incidents::{self as rows, Keyset, ListFilter, ListOrder};
+use crate::store::incidents as rows;
 use crate::store::{Reader, counters, index_changes, suggestions, team};
 
 /// One page of a keyset-paginated list.

@@ -6,8 +6,9 @@
 use sea_orm::{DatabaseTransaction, DbErr};
 
 use super::bus::{Bus, Published};
+use crate::domain::event::Event;
 use crate::domain::incident::Incident;
-use crate::store::events::{self, Event, NewEvent};
+use crate::store::events::{self, NewEvent};
 use crate::store::{Db, WriteTxn};
 
 pub(super) struct Journal {

@@ -3,7 +3,6 @@
 
 pub mod bus;
 pub mod communications;
-mod echo;
 pub mod error;
 pub mod fanout;
 pub mod import;

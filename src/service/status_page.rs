@@ -10,8 +10,9 @@ use super::{ServiceError, Services, now};
 use crate::domain::ids::IncidentId;
 use crate::domain::lifecycle::Status;
 use crate::domain::team::{Audience, UpdateStatus};
+use crate::domain::update::Update;
 use crate::store::status_page::{self, PublicIncidentRow};
-use crate::store::updates::{self, Update};
+use crate::store::updates;
 
 /// At most this many updates per incident are shown, newest first.
 pub const MAX_UPDATES_PER_INCIDENT: usize = 25;

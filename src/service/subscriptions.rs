@@ -13,14 +13,14 @@ use super::communications::update_from_event;
 use super::{ServiceError, Services};
 use crate::auth::policy::{may_see, sees_internal};
 use crate::auth::{Operation, Viewer, authorize};
+use crate::domain::event::Event;
 use crate::domain::ids::{IncidentId, IncidentRef};
 use crate::domain::incident::Incident;
 use crate::domain::priority::Priority;
 use crate::domain::team::Audience;
 use crate::domain::text::Service;
-use crate::store::events::Event;
+use crate::domain::update::Update;
 use crate::store::team;
-use crate::store::updates::Update;
 
 /// What a feed hears next.
 #[derive(Debug)]

@@ -9,11 +9,13 @@ use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::event::EventKind;
 use crate::domain::ids::{IncidentId, IncidentRef};
 use crate::domain::incident::Incident;
+use crate::domain::team::Assignment;
 use crate::domain::team::IncidentRole;
+use crate::domain::user::User;
 use crate::store::events::NewEvent;
 use crate::store::incidents as rows;
-use crate::store::team::{self, Assignment};
-use crate::store::users::{self, User};
+use crate::store::team;
+use crate::store::users;
 
 /// At most this many assignments (active ones first, then recent history) per incident.
 pub const MAX_ASSIGNMENTS: u64 = 100;

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use super::{ServiceError, Services};
 use crate::auth::policy::sees_internal;
 use crate::auth::{Operation, Viewer, authorize};
+use crate::domain::event::Event;
 use crate::domain::ids::IncidentId;
-use crate::store::events::{self, Event, Scope};
+use crate::store::events::{self, Scope};
 use crate::store::team;
 
 impl Services {

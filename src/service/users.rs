@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use super::ServiceError;
 use crate::auth::{Operation, Viewer, authorize};
+use crate::domain::user::User;
 use crate::store::Db;
-use crate::store::users::{self, User};
+use crate::store::users;
 
 /// Records each user the first time a token names them (and again when their name or email
 /// changes). Remembers what it wrote so a busy reader does not write on every request.

@@ -6,13 +6,14 @@ use chrono::SecondsFormat;
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 
+use crate::domain::event::Event;
 use crate::domain::event::EventKind;
 use crate::domain::incident::Incident;
 use crate::domain::team::Audience;
+use crate::domain::user::User;
 use crate::domain::webhook::WebhookFormat;
-use crate::store::events::Event;
 use crate::store::team;
-use crate::store::users::{self, User};
+use crate::store::users;
 
 /// Watchers listed in one payload: enough for a receiver to notify a team, small enough that
 /// an incident the whole company watches does not make every delivery huge.

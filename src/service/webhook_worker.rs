@@ -20,8 +20,9 @@ use super::{ServiceError, Services, now};
 use crate::domain::webhook::{
     AddressRules, DeliveryState, Target, WebhookUrl, backoff, jittered, sign,
 };
+use crate::domain::webhook::{Delivery, Webhook};
 use crate::store::Db;
-use crate::store::webhooks::{self, Delivery, Outcome, Webhook};
+use crate::store::webhooks::{self, Outcome};
 
 pub const SIGNATURE_HEADER: &str = "X-Hindsight-Signature";
 pub const TIMESTAMP_HEADER: &str = "X-Hindsight-Timestamp";

@@ -15,7 +15,8 @@ use crate::domain::event::EventKind;
 use crate::domain::webhook::{
     AddressRules, EventFilter, Target, WebhookFormat, WebhookUrl, check_secret,
 };
-use crate::store::webhooks::{self, Delivery, Webhook};
+use crate::domain::webhook::{Delivery, Webhook};
+use crate::store::webhooks;
 
 /// How long a name may take to resolve when a webhook is created.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);

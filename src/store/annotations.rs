@@ -2,19 +2,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 use super::entity::event_annotation::{ActiveModel, Column, Entity};
+use crate::domain::event::Annotation;
 use crate::domain::ids::IncidentId;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Annotation {
-    pub body: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-}
 
 /// Sets (or replaces) the annotation of `event`.
 pub async fn set(

@@ -13,22 +13,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::entity::incident_event::{ActiveModel, Column, Entity, Model};
+use crate::domain::event::Event;
 use crate::domain::event::EventKind;
 use crate::domain::ids::IncidentId;
 use crate::domain::team::Audience;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    pub id: i64,
-    pub incident_id: IncidentId,
-    pub at: DateTime<Utc>,
-    pub actor_id: String,
-    pub kind: EventKind,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-    /// Who may see it; `None`: anyone who may read the incident.
-    pub audience: Option<Audience>,
-}
 
 impl TryFrom<Model> for Event {
     type Error = DbErr;

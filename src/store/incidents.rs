@@ -13,6 +13,7 @@ use super::entity::incident::{ActiveModel, Column, Entity, Model};
 use crate::domain::ids::{IncidentId, IncidentNumber};
 use crate::domain::incident::{Incident, Source, StoredResolution};
 use crate::domain::lifecycle::Status;
+use crate::domain::listing::{Keyset, ListFilter, ListOrder, UNTRIAGED_RANK};
 use crate::domain::priority::{Level, Priority};
 
 fn corrupt(what: &str, value: &str) -> DbErr {
@@ -181,34 +182,6 @@ pub async fn find_many(
         .map(|m| Incident::try_from(m).map(|i| (i.id, i)))
         .collect()
 }
-
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    pub statuses: Vec<Status>,
-    pub priorities: Vec<Priority>,
-    pub service: Option<String>,
-    pub category: Option<String>,
-    pub reporter: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ListOrder {
-    #[default]
-    NewestFirst,
-    OldestFirst,
-    /// Most urgent first (untriaged last), newest first within a priority.
-    Priority,
-}
-
-/// Where the previous page ended: the sort key of its last row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Keyset {
-    pub number: i64,
-    pub priority_rank: i16,
-}
-
-/// Untriaged incidents sort after P5.
-pub const UNTRIAGED_RANK: i16 = 6;
 
 fn priority_rank_expr() -> SimpleExpr {
     Func::coalesce([Expr::col(Column::Priority), Expr::val(UNTRIAGED_RANK)]).into()

@@ -13,26 +13,8 @@ use super::entity::incident_role::{self, Column, Entity, Model};
 use super::entity::incident_watcher;
 use super::window;
 use crate::domain::ids::IncidentId;
+use crate::domain::team::Assignment;
 use crate::domain::team::IncidentRole;
-
-/// One person holding one role on one incident, for a while.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
-    pub id: i64,
-    pub incident_id: IncidentId,
-    pub user_id: String,
-    pub role: IncidentRole,
-    pub assumed_at: DateTime<Utc>,
-    pub assigned_by: String,
-    pub relieved_at: Option<DateTime<Utc>>,
-    pub relieved_by: Option<String>,
-}
-
-impl Assignment {
-    pub fn is_active(&self) -> bool {
-        self.relieved_at.is_none()
-    }
-}
 
 impl TryFrom<Model> for Assignment {
     type Error = DbErr;

@@ -10,17 +10,7 @@ use uuid::Uuid;
 use super::entity::incident_update::{ActiveModel, Column, Entity, Model};
 use crate::domain::ids::IncidentId;
 use crate::domain::team::{Audience, UpdateStatus};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Update {
-    pub id: i64,
-    pub incident_id: IncidentId,
-    pub at: DateTime<Utc>,
-    pub author_id: String,
-    pub audience: Audience,
-    pub body: String,
-    pub status: Option<UpdateStatus>,
-}
+use crate::domain::update::Update;
 
 impl TryFrom<Model> for Update {
     type Error = DbErr;

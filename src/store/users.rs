@@ -11,13 +11,7 @@ use sea_orm::{
 
 use super::db::Reader;
 use super::entity::user::{ActiveModel, Column, Entity, Model};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User {
-    pub id: String,
-    pub name: String,
-    pub email: Option<String>,
-}
+use crate::domain::user::User;
 
 impl From<Model> for User {
     fn from(m: Model) -> Self {

@@ -10,23 +10,11 @@ use uuid::Uuid;
 
 use super::entity::webhook::{self, Entity as Webhooks};
 use super::entity::webhook_delivery::{self, Entity as Deliveries};
-use crate::auth::Secret;
 use crate::domain::event::EventKind;
 use crate::domain::ids::IncidentId;
+use crate::domain::secret::Secret;
+use crate::domain::webhook::{Delivery, Webhook};
 use crate::domain::webhook::{DeliveryState, EventFilter, WebhookFormat};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Webhook {
-    pub id: Uuid,
-    pub url: String,
-    pub events: EventFilter,
-    /// Signs deliveries; never returned to clients after creation.
-    pub secret: Secret,
-    pub format: WebhookFormat,
-    pub enabled: bool,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-}
 
 impl TryFrom<webhook::Model> for Webhook {
     type Error = DbErr;
@@ -124,28 +112,6 @@ pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr
         .await?;
     let result = Webhooks::delete_by_id(id).exec(conn).await?;
     Ok(result.rows_affected == 1)
-}
-
-/// One delivery: a body for one webhook, and how sending it went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    pub seq: i64,
-    pub id: Uuid,
-    pub webhook_id: Uuid,
-    pub incident_id: IncidentId,
-    pub event_id: i64,
-    pub event_kind: EventKind,
-    /// Exactly the bytes that are POSTed and signed.
-    pub body: String,
-    pub state: DeliveryState,
-    pub attempts: i32,
-    pub created_at: DateTime<Utc>,
-    pub next_attempt_at: DateTime<Utc>,
-    pub lease_until: Option<DateTime<Utc>>,
-    pub last_attempt_at: Option<DateTime<Utc>>,
-    pub last_status: Option<i32>,
-    pub last_error: Option<String>,
-    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<webhook_delivery::Model> for Delivery {

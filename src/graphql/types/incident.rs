@@ -1,3 +1,6 @@
+//! The `Incident` type: its fields, and the nested lists (timeline, updates, roles,
+//! watchers, suggestions) loaded through DataLoaders.
+
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
@@ -9,11 +12,10 @@ use super::{TimelineEventObject, UserObject};
 use crate::domain::ids::IncidentId;
 use crate::domain::incident::{Incident, StoredResolution};
 use crate::domain::lifecycle::Action;
-use crate::graphql::PageLimit;
+use crate::graphql::context::{page_size, page_size_in, services, viewer};
 use crate::graphql::cursor;
 use crate::graphql::error::{GqlResult, bad_input, code, with_code};
 use crate::graphql::loaders::{Loaders, TimelineKey, UpdatesKey};
-use crate::graphql::query::{page_size, services, viewer};
 use crate::graphql::types::knowledge::SuggestionObject;
 
 /// At most this many suggestions per incident.
@@ -232,7 +234,7 @@ impl IncidentObject {
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> Result<TimelineConnection> {
-        let limit = page_size(first, ctx.data::<PageLimit>()?.0)?;
+        let limit = page_size_in(ctx, first)?;
         let after = after
             .as_deref()
             .map(cursor::parse_event)
@@ -321,7 +323,7 @@ impl IncidentObject {
         let key = UpdatesKey {
             incident: self.0.id,
             audience: audience.map(Into::into),
-            limit: page_size(first, ctx.data::<PageLimit>()?.0)?,
+            limit: page_size_in(ctx, first)?,
         };
         let found = Loaders::of(ctx)?.updates(ctx, key).await?;
         Ok(found.into_iter().map(StatusUpdateObject).collect())

@@ -7,6 +7,7 @@ pub mod team;
 pub mod timeline;
 pub mod update;
 pub mod user;
+pub mod webhook;
 
 pub use incident::IncidentObject;
 pub use timeline::TimelineEventObject;

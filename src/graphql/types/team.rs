@@ -1,11 +1,13 @@
+//! Roles on an incident and overdue updates, as the schema shows them.
+
 use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::enums::IncidentRoleKind;
 use super::{IncidentObject, UserObject};
 use crate::domain::incident::Incident;
+use crate::domain::team::Assignment;
 use crate::graphql::loaders::Loaders;
-use crate::store::team::Assignment;
 
 pub struct RoleAssignmentObject(pub Assignment);
 

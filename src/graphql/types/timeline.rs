@@ -1,11 +1,13 @@
+//! A timeline event as the schema shows it: who changed what, when, and its annotation.
+
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::enums::TimelineEventKind;
 use super::{IncidentObject, UserObject};
+use crate::domain::event::Annotation;
+use crate::domain::event::Event;
 use crate::graphql::loaders::Loaders;
-use crate::store::annotations::Annotation;
-use crate::store::events::Event;
 
 pub struct TimelineEventObject(pub Event);
 

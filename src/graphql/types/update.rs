@@ -1,12 +1,14 @@
+//! A status update as the schema shows it.
+
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::UserObject;
 use super::enums::{Audience, UpdateStatus};
 use crate::domain::ids::IncidentId;
+use crate::domain::update::Update;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::types::IncidentObject;
-use crate::store::updates::Update;
 
 pub struct StatusUpdateObject(pub Update);
 

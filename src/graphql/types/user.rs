@@ -1,8 +1,10 @@
+//! People in the schema: `User` (anyone hindsight has seen) and `Viewer` (the caller).
+
 use async_graphql::{ID, Object};
 
 use super::enums::Role;
 use crate::auth::Viewer;
-use crate::store::users::User;
+use crate::domain::user::User;
 
 pub struct UserObject(pub User);
 

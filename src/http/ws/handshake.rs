@@ -8,8 +8,9 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use serde_json::Value;
 
-use crate::auth::{Operation, TokenVerifier, Viewer, authorize};
-use crate::service::Services;
+use crate::auth::{Operation, Viewer, authorize};
+use crate::http::AppState;
+use crate::http::identity::{Identified, Unidentified, identify};
 
 /// How long a client has to send `connection_init` after the upgrade.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,8 +33,7 @@ fn refuse(code: u16, reason: impl Into<String>) -> Option<Refusal> {
 /// client went away).
 pub async fn accept(
     socket: &mut WebSocket,
-    verifier: &TokenVerifier,
-    services: &Services,
+    state: &AppState,
     request_id: &str,
 ) -> Result<(Viewer, std::time::SystemTime, Message), Option<Refusal>> {
     let deadline = tokio::time::Instant::now() + INIT_TIMEOUT;
@@ -61,16 +61,16 @@ pub async fn accept(
                 .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
         })
         .and_then(|(_, value)| value.as_str());
-    let (viewer, valid_until) = match verifier.verify_header_until(header) {
-        Ok(verified) => verified,
-        Err(e) => return Err(refuse(4401, e.to_string())),
+    let Identified {
+        viewer,
+        valid_until,
+    } = match identify(state, header, request_id).await {
+        Ok(identified) => identified,
+        Err(Unidentified::Unauthenticated(e)) => return Err(refuse(4401, e.to_string())),
+        Err(Unidentified::Internal) => return Err(refuse(1011, "internal error")),
     };
     if authorize(&viewer, Operation::ReadIncidents, None).is_err() {
         return Err(refuse(4403, "your roles do not allow reading incidents"));
-    }
-    if let Err(e) = services.users.remember(&viewer).await {
-        tracing::error!(request.id = %request_id, error = ?e, "could not record the user");
-        return Err(refuse(1011, "internal error"));
     }
     Ok((viewer, valid_until, first))
 }

@@ -109,7 +109,7 @@ async fn serve(
     request_id: String,
 ) {
     let (viewer, valid_until, first) =
-        match handshake::accept(&mut socket, &state.verifier, &state.services, &request_id).await {
+        match handshake::accept(&mut socket, &state, &request_id).await {
             Ok(accepted) => accepted,
             Err(Some(refusal)) => return refuse(socket, protocol, refusal).await,
             Err(None) => return,

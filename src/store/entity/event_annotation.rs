@@ -1,3 +1,5 @@
+//! A row of the `event_annotations` table.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

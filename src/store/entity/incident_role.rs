@@ -1,3 +1,5 @@
+//! A row of the `incident_roles` table.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

@@ -1,3 +1,5 @@
+//! A row of the `suggestion_ratings` table.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,3 +1,5 @@
+//! A row of the `webhook_deliveries` table.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,42 +1,18 @@
+//! Reading incidents: one by id or number, and the filtered, ordered list.
+
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
 
-use super::error::{GqlResult, bad_input, code, with_code};
-use chrono::{DateTime, Utc};
-
-use super::inputs::{IncidentFilter, ResolutionSearchFilter, incident_ref};
-use super::search::ResolutionSearchConnection;
-use super::types::enums::IncidentOrder;
-use super::types::knowledge::KnowledgeStatsObject;
-use super::types::{IncidentObject, ViewerObject};
-use super::{PageLimit, cursor};
-use crate::auth::Viewer;
-use crate::service::Services;
-use crate::store::incidents::{Keyset, ListFilter, ListOrder, UNTRIAGED_RANK};
+use super::inputs::{IncidentFilter, incident_ref};
+use crate::domain::listing::{Keyset, ListFilter, ListOrder, UNTRIAGED_RANK};
+use crate::graphql::context::{page_size_in, services, viewer};
+use crate::graphql::cursor;
+use crate::graphql::error::{GqlResult, bad_input};
+use crate::graphql::types::IncidentObject;
+use crate::graphql::types::enums::IncidentOrder;
 
 #[derive(Default)]
 pub struct IncidentQuery;
-
-/// `first` checked against the page-size limit.
-pub fn page_size(first: Option<i32>, limit: usize) -> Result<u64> {
-    let first = first.unwrap_or(20);
-    if first < 0 || first as usize > limit {
-        return Err(with_code(
-            format!("first: must be between 0 and {limit}, got {first}"),
-            code::BAD_USER_INPUT,
-        ));
-    }
-    Ok(first as u64)
-}
-
-pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
-    ctx.data::<Viewer>()
-        .map_err(|_| with_code("missing credentials", code::UNAUTHENTICATED))
-}
-
-pub fn services<'a>(ctx: &Context<'a>) -> Result<&'a Services> {
-    ctx.data::<Services>()
-}
 
 /// Extra fields of the incidents connection. The count runs only if a client asks for it.
 pub struct IncidentListFields {
@@ -58,11 +34,6 @@ pub type IncidentConnection = Connection<String, IncidentObject, IncidentListFie
 
 #[Object]
 impl IncidentQuery {
-    /// The caller and the organisation roles their token grants.
-    async fn viewer(&self, ctx: &Context<'_>) -> Result<ViewerObject> {
-        Ok(ViewerObject(viewer(ctx)?.clone()))
-    }
-
     /// One incident, by id or by number (`INC-42`).
     // `Option<Result<..>>` makes an error here null only this field, as the GraphQL spec
     // asks; async-graphql 7.2 drops the key of a failed `Result<Option<..>>` field instead.
@@ -78,37 +49,8 @@ impl IncidentQuery {
         Some(load.await)
     }
 
-    /// Free-text search over resolved incidents: words, "quoted phrases", -excluded words.
-    /// At most 1,000 characters and 32 terms.
-    #[graphql(complexity = "super::limits::list_complexity(first, child_complexity)")]
-    async fn search_resolutions(
-        &self,
-        ctx: &Context<'_>,
-        query: String,
-        filter: Option<ResolutionSearchFilter>,
-        #[graphql(default = 20)] first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<ResolutionSearchConnection> {
-        super::search::search_resolutions(ctx, query, filter, first, after).await
-    }
-
-    /// How often suggestions were shown and rated helpful in `[from, to)`, and the median time
-    /// to resolve of incidents that had a helpful suggestion versus those that did not.
-    async fn knowledge_stats(
-        &self,
-        ctx: &Context<'_>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<KnowledgeStatsObject> {
-        let stats = services(ctx)?
-            .knowledge_stats(viewer(ctx)?, from, to)
-            .await
-            .gql(ctx)?;
-        Ok(KnowledgeStatsObject { from, to, stats })
-    }
-
     /// Incidents, newest first unless `orderBy` says otherwise (Relay connection).
-    #[graphql(complexity = "super::limits::list_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::limits::list_complexity(first, child_complexity)")]
     async fn incidents(
         &self,
         ctx: &Context<'_>,
@@ -117,7 +59,7 @@ impl IncidentQuery {
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> Result<IncidentConnection> {
-        let first = page_size(first, ctx.data::<PageLimit>()?.0)?;
+        let first = page_size_in(ctx, first)?;
         let after = after
             .as_deref()
             .map(cursor::parse_incident)

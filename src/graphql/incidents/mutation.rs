@@ -1,13 +1,13 @@
-use async_graphql::{Context, Object, Result};
+//! The incident lifecycle: report, then one mutation per transition.
 
-use super::error::{GqlResult, bad_input, field_error, field_refused};
+use async_graphql::{Context, ID, Object, Result};
+
 use super::inputs::*;
-use super::query::{services, viewer};
-use super::types::IncidentObject;
-use async_graphql::ID;
-
 use crate::domain::ids::{IncidentId, IncidentRef};
 use crate::domain::incident::Command;
+use crate::graphql::context::{services, viewer};
+use crate::graphql::error::{GqlResult, bad_input, field_error, field_refused};
+use crate::graphql::types::IncidentObject;
 
 #[derive(Default)]
 pub struct IncidentMutation;
@@ -109,24 +109,6 @@ impl IncidentMutation {
     ) -> Result<IncidentObject> {
         let reason = crate::domain::text::Reason::parse(&input.reason).map_err(bad_input)?;
         transition(ctx, &input, Command::Reopen { reason }).await
-    }
-
-    /// Whether a suggested past incident helped (specialists and above). Shown in both
-    /// incidents' timelines; helpful ones rank higher for later, similar incidents.
-    async fn rate_suggestion(
-        &self,
-        ctx: &Context<'_>,
-        input: RateSuggestionInput,
-    ) -> Result<IncidentObject> {
-        let incident =
-            incident_ref(&input.incident_id).map_err(|e| field_error("incidentId", e))?;
-        let suggested = incident_ref(&input.suggested_incident_id)
-            .map_err(|e| field_error("suggestedIncidentId", e))?;
-        let updated = services(ctx)?
-            .rate_suggestion(viewer(ctx)?, incident, suggested, input.helpful)
-            .await
-            .gql(ctx)?;
-        Ok(IncidentObject(updated))
     }
 
     /// Not an incident, or a duplicate of another.

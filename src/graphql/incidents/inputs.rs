@@ -3,17 +3,22 @@
 
 use async_graphql::{ID, InputObject};
 
-use super::types::enums::{IncidentSource, IncidentStatus, Level, Priority};
 use crate::domain::DomainError;
 use crate::domain::ids::{IncidentId, IncidentRef};
 use crate::domain::incident::{Command, NewIncident, Resolution};
+use crate::domain::listing::ListFilter;
 use crate::domain::text::{
     Category, Description, Fix, Reason, ResolutionSummary, RootCause, Service, Title,
 };
-use crate::store::incidents::ListFilter;
+use crate::graphql::types::enums::{IncidentSource, IncidentStatus, Level, Priority};
 
 pub fn incident_ref(id: &ID) -> Result<IncidentRef, DomainError> {
     id.as_str().parse()
+}
+
+/// An `incidentId` argument (id or number), with errors that name it.
+pub fn incident_arg(id: &ID) -> async_graphql::Result<IncidentRef> {
+    incident_ref(id).map_err(|e| crate::graphql::error::field_error("incidentId", e))
 }
 
 #[derive(InputObject)]
@@ -203,26 +208,4 @@ impl IncidentFilter {
             reporter: self.reporter.map(|r| r.0),
         }
     }
-}
-
-/// Narrows a search over resolved incidents.
-#[derive(InputObject, Default)]
-pub struct ResolutionSearchFilter {
-    pub service: Option<String>,
-    pub category: Option<String>,
-    pub priority: Option<Priority>,
-    /// Resolved at or after this time.
-    pub resolved_after: Option<chrono::DateTime<chrono::Utc>>,
-    /// Resolved before this time.
-    pub resolved_before: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-#[derive(InputObject)]
-pub struct RateSuggestionInput {
-    /// The incident being diagnosed (id or number).
-    pub incident_id: ID,
-    /// The suggested past incident (id or number).
-    pub suggested_incident_id: ID,
-    /// Did it help? Rating again replaces your earlier rating of this pair.
-    pub helpful: bool,
 }

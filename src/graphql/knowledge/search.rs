@@ -4,17 +4,17 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Result};
 
-use super::cursor;
-use super::error::{GqlResult, bad_input};
 use super::inputs::ResolutionSearchFilter;
-use super::query::{page_size, services, viewer};
-use super::types::IncidentObject;
-use super::types::knowledge::{
+use crate::domain::ids::IncidentId;
+use crate::domain::timestamp;
+use crate::graphql::context::{page_size, services, viewer};
+use crate::graphql::cursor;
+use crate::graphql::error::{GqlResult, bad_input};
+use crate::graphql::types::IncidentObject;
+use crate::graphql::types::knowledge::{
     ResolutionSearchConnectionName, ResolutionSearchEdgeName, SearchEdgeFields, SearchFields,
     highlights,
 };
-use crate::domain::ids::IncidentId;
-use crate::domain::timestamp;
 use crate::service::knowledge::hit_incident;
 
 pub type ResolutionSearchConnection = Connection<

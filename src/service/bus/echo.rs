@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use tokio::sync::mpsc;
 
-use super::bus::Published;
+use super::Published;
 
 #[derive(Default)]
 pub(super) struct Echo {
@@ -210,9 +210,9 @@ mod tests {
     use tokio::sync::mpsc::error::TryRecvError;
 
     use super::*;
+    use crate::domain::event::Event;
     use crate::domain::event::EventKind;
     use crate::domain::incident::reported_for_tests;
-    use crate::store::events::Event;
 
     /// A change whose timeline event has the id `id`.
     fn change(id: i64) -> Published {

@@ -10,15 +10,17 @@
 //! changes wait in `echo` until it hears them announced, so every node publishes all changes
 //! in commit order.
 
+mod echo;
+
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
-use super::echo::{Due, Echo, Ticket};
+use crate::domain::event::Event;
 use crate::domain::incident::Incident;
-use crate::store::events::Event;
+use echo::{Due, Echo, Ticket};
 
 /// Events kept for the slowest subscriber before it is told it lagged.
 pub const CAPACITY: usize = 1024;

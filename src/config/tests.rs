@@ -1,0 +1,147 @@
+//! The layering, the environment rules and the bounds, tested through `Settings::load`.
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn defaults_need_no_configuration() {
+    let s = Settings::load(None, &[], &Overrides::default()).expect("defaults are valid");
+    assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(s.data_dir, PathBuf::from("data"));
+    assert!(s.database_url().starts_with("sqlite://data/hindsight.db"));
+}
+
+#[test]
+fn precedence_is_defaults_file_env_flags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("hindsight.toml");
+    std::fs::write(
+        &file,
+        "listen = \"127.0.0.1:1111\"\ndata_dir = \"/from-file\"\n[limits]\ndepth = 5\n",
+    )
+    .expect("write");
+    let e = env(&[
+        ("HINDSIGHT_LISTEN", "127.0.0.1:2222"),
+        ("HINDSIGHT_LIMITS__DEPTH", "7"),
+    ]);
+    let s = Settings::load(Some(&file), &e, &Overrides::default()).expect("valid");
+    assert_eq!(s.listen.port(), 2222, "env beats file");
+    assert_eq!(
+        s.data_dir,
+        PathBuf::from("/from-file"),
+        "file beats defaults"
+    );
+    assert_eq!(s.limits.depth, 7);
+    let flags = Overrides {
+        listen: Some("127.0.0.1:3333".into()),
+        ..Overrides::default()
+    };
+    let s = Settings::load(Some(&file), &e, &flags).expect("valid");
+    assert_eq!(s.listen.port(), 3333, "flags beat env");
+}
+
+#[test]
+fn invalid_settings_name_the_setting() {
+    let e = env(&[("HINDSIGHT_LISTEN", "not-an-address")]);
+    let err = Settings::load(None, &e, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("listen"), "{err}");
+    let e = env(&[("HINDSIGHT_AUTH__LEEWAY_SECONDS", "300")]);
+    let err = Settings::load(None, &e, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("auth.leeway_seconds"), "{err}");
+    let e = env(&[("DATABASE_URL", "mysql://x")]);
+    let err = Settings::load(None, &e, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("database_url"), "{err}");
+    for (key, value) in [
+        ("HINDSIGHT_STATUS_PAGE__CACHE_SECONDS", "0"),
+        ("HINDSIGHT_STATUS_PAGE__RESOLVED_DAYS", "365"),
+        ("HINDSIGHT_STATUS_PAGE__TITLE", " "),
+    ] {
+        let err = Settings::load(None, &env(&[(key, value)]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("status_page."), "{key}={value}: {err}");
+    }
+}
+
+#[test]
+fn webhook_networks_come_from_env_and_are_checked() {
+    let e = env(&[(
+        "HINDSIGHT_WEBHOOKS__ALLOWED_NETWORKS",
+        "127.0.0.0/8, fd00::/8",
+    )]);
+    let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
+    assert_eq!(s.allowed_networks().expect("parsed").len(), 2);
+    let e = env(&[("HINDSIGHT_WEBHOOKS__ALLOWED_NETWORKS", "[\"10.0.0.0/8\"]")]);
+    let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
+    assert_eq!(s.webhooks.allowed_networks, vec!["10.0.0.0/8".to_owned()]);
+    let e = env(&[("HINDSIGHT_WEBHOOKS__ALLOWED_NETWORKS", "10.0.0.0/8,bogus")]);
+    let err = Settings::load(None, &e, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("webhooks.allowed_networks[1]"), "{err}");
+    assert!(err.contains("bogus"), "{err}");
+    let e = env(&[("HINDSIGHT_WEBHOOKS__TIMEOUT_MS", "0")]);
+    let err = Settings::load(None, &e, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("webhooks.timeout_ms"), "{err}");
+}
+
+#[test]
+fn a_kubernetes_service_environment_does_not_stop_the_start() {
+    // What a Service named `hindsight` injects into every pod of its namespace.
+    let injected = [
+        ("HINDSIGHT_PORT", "tcp://10.96.0.7:8080"),
+        ("HINDSIGHT_PORT_8080_TCP", "tcp://10.96.0.7:8080"),
+        ("HINDSIGHT_PORT_8080_TCP_ADDR", "10.96.0.7"),
+        ("HINDSIGHT_PORT_8080_TCP_PORT", "8080"),
+        ("HINDSIGHT_PORT_8080_TCP_PROTO", "tcp"),
+        ("HINDSIGHT_SERVICE_HOST", "10.96.0.7"),
+        ("HINDSIGHT_SERVICE_PORT", "8080"),
+        ("HINDSIGHT_SERVICE_PORT_HTTP", "8080"),
+    ];
+    let mut pairs = injected.to_vec();
+    pairs.push(("HINDSIGHT_LIMITS__DEPTH", "9"));
+    pairs.push(("HINDSIGHT_LIMITS__NO_SUCH_LIMIT", "1"));
+    pairs.push(("HINDSIGHT_TEST_DATABASE_URL", "postgres://x"));
+    let e = env(&pairs);
+    let s = Settings::load(None, &e, &Overrides::default()).expect("starts");
+    assert_eq!(s.limits.depth, 9, "known variables still apply");
+    assert_eq!(s.listen.port(), 8080);
+    let mut expected: Vec<String> = injected.iter().map(|(k, _)| k.to_string()).collect();
+    expected.push("HINDSIGHT_LIMITS__NO_SUCH_LIMIT".into());
+    let mut ignored = ignored_env(&e);
+    ignored.sort();
+    expected.sort();
+    assert_eq!(ignored, expected);
+}
+
+#[test]
+fn unknown_keys_in_a_file_stay_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("hindsight.toml");
+    std::fs::write(&file, "port = 8080\n").expect("write");
+    let err = Settings::load(Some(&file), &[], &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("port"), "{err}");
+}
+
+#[test]
+fn database_url_is_never_printed() {
+    let e = env(&[("DATABASE_URL", "postgres://u:pw@h/db")]);
+    let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
+    assert!(!format!("{s:?}").contains("pw"));
+}

@@ -1,0 +1,5 @@
+//! Users: the caller and the people hindsight has seen.
+
+mod query;
+
+pub use query::UserQuery;
