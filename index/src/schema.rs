@@ -139,8 +139,15 @@ fn canonical_uuid_bytes(id: &str) -> Option<[u8; 16]> {
     (uuid.hyphenated().encode_lower(&mut canonical) == id).then(|| *uuid.as_bytes())
 }
 
+/// tantivy keeps nanoseconds in an i64, so it can represent only about 1677-09-21 to
+/// 2262-04-11; a time beyond is taken as the nearest it can represent (a filter bound there
+/// still excludes or includes everything it did), never as an overflow.
 pub(crate) fn to_tantivy_datetime(at: DateTime<Utc>) -> TantivyDateTime {
-    TantivyDateTime::from_timestamp_micros(at.timestamp_micros())
+    const NANOS_PER_MICRO: i64 = 1_000;
+    let micros = at
+        .timestamp_micros()
+        .clamp(i64::MIN / NANOS_PER_MICRO, i64::MAX / NANOS_PER_MICRO);
+    TantivyDateTime::from_timestamp_micros(micros)
 }
 
 fn from_tantivy_datetime(at: TantivyDateTime) -> Option<DateTime<Utc>> {
