@@ -11,7 +11,7 @@ use clap::Parser;
 
 use hindsight::cli::{self, Cli, Command};
 use hindsight::config::{self, Overrides, Settings};
-use hindsight::{graphql, store, telemetry};
+use hindsight::{graphql, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -75,13 +75,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
     match command {
         Command::Serve { .. } => cli::serve::run(settings).await,
         Command::Migrate => {
-            std::fs::create_dir_all(&settings.data_dir).map_err(|e| format!("data folder: {e}"))?;
-            let db = store::Db::connect(&settings.database_url())
-                .await
-                .map_err(|e| format!("database: {e}"))?;
-            db.migrate()
-                .await
-                .map_err(|e| format!("migration failed: {e}"))?;
+            cli::open_database(&settings).await?;
             tracing::info!("migrations applied");
             Ok(())
         }

@@ -13,7 +13,6 @@ use crate::config::Settings;
 use crate::domain::text::Service;
 use crate::import::{ColumnSpec, Origin, Source};
 use crate::service::import::{self as use_case, ImportSummary};
-use crate::store::Db;
 
 pub async fn run(
     settings: &Settings,
@@ -57,13 +56,7 @@ pub async fn run(
         }
     });
 
-    std::fs::create_dir_all(&settings.data_dir).map_err(|e| format!("data folder: {e}"))?;
-    let db = Db::connect(&settings.database_url())
-        .await
-        .map_err(|e| format!("database: {e}"))?;
-    db.migrate()
-        .await
-        .map_err(|e| format!("migration failed: {e}"))?;
+    let db = super::open_database(settings).await?;
     let origin = Origin {
         format: format_name.to_owned(),
         file: file

@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::Settings;
+use crate::store::Db;
+
 #[derive(Parser)]
 #[command(
     name = "hindsight",
@@ -118,4 +121,17 @@ impl Command {
     pub fn is_offline(&self) -> bool {
         matches!(self, Self::Schema | Self::Backtest { .. })
     }
+}
+
+/// The database the settings name, created and migrated if need be, for the commands that
+/// work on it without serving (`migrate`, `import`, `reindex`).
+pub async fn open_database(settings: &Settings) -> Result<Db, String> {
+    std::fs::create_dir_all(&settings.data_dir).map_err(|e| format!("data folder: {e}"))?;
+    let db = Db::connect(&settings.database_url())
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    Ok(db)
 }

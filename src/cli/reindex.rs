@@ -7,16 +7,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Settings;
 use crate::service::index_worker;
-use crate::store::Db;
 
 pub async fn run(settings: &Settings) -> Result<(), String> {
-    std::fs::create_dir_all(&settings.data_dir).map_err(|e| format!("data folder: {e}"))?;
-    let db = Db::connect(&settings.database_url())
-        .await
-        .map_err(|e| format!("database: {e}"))?;
-    db.migrate()
-        .await
-        .map_err(|e| format!("migration failed: {e}"))?;
+    let db = super::open_database(settings).await?;
     let (base, _) = index_worker::open(&settings.index_dir()).map_err(|e| e.to_string())?;
     let base = Arc::new(base);
     // Hidden automatically when stderr is not a terminal.

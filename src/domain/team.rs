@@ -99,6 +99,16 @@ impl UpdateStatus {
         }
     }
 
+    /// The word a status page shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Investigating => "Investigating",
+            Self::Identified => "Identified",
+            Self::Monitoring => "Monitoring",
+            Self::Resolved => "Resolved",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.as_str() == s)
     }

@@ -1,9 +1,14 @@
 //! The per-connection cap on active subscriptions. Each subscription holds a slot for as
 //! long as its stream lives; dropping the stream (the client completes it, or the
 //! connection closes) gives the slot back.
+//!
+//! A subscription's events resolve in a task of their own (`http/ws/executor.rs`), which
+//! drops the stream only when it next runs. So the resolver also leaves its slot in a
+//! `SlotHandoff` that the connection holds: the slot comes back the moment the client
+//! completes the subscription, and a subscription sent right after gets it.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::error::{code, with_code};
 
@@ -12,8 +17,12 @@ pub struct SubscriptionSlots {
     active: AtomicUsize,
 }
 
-/// One taken slot, returned on drop.
-pub struct Slot(Arc<SubscriptionSlots>);
+/// One taken slot, given back when the first of its copies is dropped.
+#[derive(Clone)]
+pub struct Slot {
+    slots: Arc<SubscriptionSlots>,
+    given_back: Arc<AtomicBool>,
+}
 
 impl SubscriptionSlots {
     pub fn new(max: usize) -> Arc<Self> {
@@ -28,7 +37,10 @@ impl SubscriptionSlots {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < self.max).then_some(n + 1)
             })
-            .map(|_| Slot(self.clone()))
+            .map(|_| Slot {
+                slots: self.clone(),
+                given_back: Arc::new(AtomicBool::new(false)),
+            })
             .map_err(|_| {
                 with_code(
                     format!(
@@ -43,7 +55,25 @@ impl SubscriptionSlots {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::AcqRel);
+        if !self.given_back.swap(true, Ordering::AcqRel) {
+            self.slots.active.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// Where a subscription's resolver leaves a copy of its slot for the connection.
+#[derive(Clone, Default)]
+pub struct SlotHandoff(Arc<Mutex<Option<Slot>>>);
+
+impl SlotHandoff {
+    pub fn put(&self, slot: Slot) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(slot);
+    }
+
+    /// Gives the slot back now, if the resolver left one.
+    pub fn give_back(&self) {
+        let slot = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        drop(slot);
     }
 }
 
@@ -58,6 +88,19 @@ mod tests {
         let _b = slots.take().expect("valid");
         assert!(slots.take().is_err());
         drop(a);
+        assert!(slots.take().is_ok());
+    }
+
+    #[test]
+    fn the_first_copy_dropped_gives_the_slot_back_once() {
+        let slots = SubscriptionSlots::new(1);
+        let slot = slots.take().expect("valid");
+        let handoff = SlotHandoff::default();
+        handoff.put(slot.clone());
+        handoff.give_back();
+        assert_eq!(slots.active.load(Ordering::Acquire), 0);
+        drop(slot);
+        assert_eq!(slots.active.load(Ordering::Acquire), 0, "given back twice");
         assert!(slots.take().is_ok());
     }
 }

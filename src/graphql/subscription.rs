@@ -11,7 +11,7 @@ use super::RequestId;
 use super::context::{services, viewer};
 use super::error::{GqlResult, bad_input, code, to_graphql_for, with_code};
 use super::incidents::incident_ref;
-use super::slots::{Slot, SubscriptionSlots};
+use super::slots::{Slot, SlotHandoff, SubscriptionSlots};
 use super::types::enums::{Audience, Priority};
 use super::types::{IncidentObject, StatusUpdateObject, TimelineEventObject};
 use crate::domain::DomainError;
@@ -34,12 +34,17 @@ pub struct IncidentEventFilter {
     pub min_priority: Option<Priority>,
 }
 
-/// A subscription's slot on its connection. Outside a websocket connection (a schema run
-/// in tests) there is no cap.
+/// A subscription's slot on its connection, with a copy left for the connection (see
+/// `slots`). Outside a websocket connection (a schema run in tests) there is no cap.
 fn slot(ctx: &Context<'_>) -> Result<Option<Slot>> {
-    ctx.data_opt::<Arc<SubscriptionSlots>>()
+    let slot = ctx
+        .data_opt::<Arc<SubscriptionSlots>>()
         .map(|slots| slots.take())
-        .transpose()
+        .transpose()?;
+    if let (Some(slot), Some(handoff)) = (&slot, ctx.data_opt::<SlotHandoff>()) {
+        handoff.put(slot.clone());
+    }
+    Ok(slot)
 }
 
 fn request_id(ctx: &Context<'_>) -> String {

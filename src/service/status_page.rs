@@ -47,50 +47,25 @@ pub struct PublicUpdate {
     pub body: String,
 }
 
-/// The status shown publicly: the words status pages use, not our lifecycle states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PublicStatus {
-    Investigating,
-    Identified,
-    Monitoring,
-    Resolved,
-}
+/// The status shown publicly: the words status pages use (those of a status update), not
+/// our lifecycle states.
+pub type PublicStatus = UpdateStatus;
 
-impl PublicStatus {
-    /// Resolved and closed incidents are `Resolved`. For an open incident the communicator's
-    /// word wins: the label of the newest PUBLIC update, if it has one, except that an open
-    /// incident never shows `Resolved` (it is `Monitoring` until responders resolve it, so
-    /// the page never says resolved above an incident still listed as open). Without a label:
-    /// NEW, TRIAGED and INVESTIGATING read `Investigating`, MITIGATED reads `Monitoring`.
-    pub fn of(status: Status, newest_label: Option<UpdateStatus>) -> Self {
-        if !status.is_open() {
-            return Self::Resolved;
-        }
-        match newest_label {
-            Some(UpdateStatus::Investigating) => Self::Investigating,
-            Some(UpdateStatus::Identified) => Self::Identified,
-            Some(UpdateStatus::Monitoring | UpdateStatus::Resolved) => Self::Monitoring,
-            None if status == Status::Mitigated => Self::Monitoring,
-            None => Self::Investigating,
-        }
+/// Resolved and closed incidents are `Resolved`. For an open incident the communicator's
+/// word wins: the label of the newest PUBLIC update, if it has one, except that an open
+/// incident never shows `Resolved` (it is `Monitoring` until responders resolve it, so the
+/// page never says resolved above an incident still listed as open). Without a label: NEW,
+/// TRIAGED and INVESTIGATING read `Investigating`, MITIGATED reads `Monitoring`.
+pub fn public_status(status: Status, newest_label: Option<UpdateStatus>) -> PublicStatus {
+    if !status.is_open() {
+        return PublicStatus::Resolved;
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Investigating => "INVESTIGATING",
-            Self::Identified => "IDENTIFIED",
-            Self::Monitoring => "MONITORING",
-            Self::Resolved => "RESOLVED",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Investigating => "Investigating",
-            Self::Identified => "Identified",
-            Self::Monitoring => "Monitoring",
-            Self::Resolved => "Resolved",
-        }
+    match newest_label {
+        Some(UpdateStatus::Investigating) => PublicStatus::Investigating,
+        Some(UpdateStatus::Identified) => PublicStatus::Identified,
+        Some(UpdateStatus::Monitoring | UpdateStatus::Resolved) => PublicStatus::Monitoring,
+        None if status == Status::Mitigated => PublicStatus::Monitoring,
+        None => PublicStatus::Investigating,
     }
 }
 
@@ -161,7 +136,7 @@ fn public_incident(row: PublicIncidentRow, list: Vec<Update>) -> PublicIncident 
         id: row.id,
         title: row.title,
         service: row.service,
-        status: PublicStatus::of(row.status, newest_label),
+        status: public_status(row.status, newest_label),
         started_at: row.created_at,
         resolved_at: row.resolved_at.filter(|_| !row.status.is_open()),
         updates,
@@ -176,24 +151,27 @@ mod tests {
     fn public_wording_of_each_state() {
         use PublicStatus as P;
         for s in [Status::New, Status::Triaged, Status::Investigating] {
-            assert_eq!(P::of(s, None), P::Investigating, "{s:?}");
+            assert_eq!(public_status(s, None), P::Investigating, "{s:?}");
         }
-        assert_eq!(P::of(Status::Mitigated, None), P::Monitoring);
+        assert_eq!(public_status(Status::Mitigated, None), P::Monitoring);
         assert_eq!(
-            P::of(Status::Investigating, Some(UpdateStatus::Identified)),
+            public_status(Status::Investigating, Some(UpdateStatus::Identified)),
             P::Identified
         );
         assert_eq!(
-            P::of(Status::Triaged, Some(UpdateStatus::Monitoring)),
+            public_status(Status::Triaged, Some(UpdateStatus::Monitoring)),
             P::Monitoring
         );
         assert_eq!(
-            P::of(Status::Investigating, Some(UpdateStatus::Resolved)),
+            public_status(Status::Investigating, Some(UpdateStatus::Resolved)),
             P::Monitoring,
             "an open incident never reads resolved"
         );
         for s in [Status::Resolved, Status::Closed] {
-            assert_eq!(P::of(s, Some(UpdateStatus::Investigating)), P::Resolved);
+            assert_eq!(
+                public_status(s, Some(UpdateStatus::Investigating)),
+                P::Resolved
+            );
         }
     }
 }

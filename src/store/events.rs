@@ -12,6 +12,7 @@ use sea_orm::{
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::columns::{column, nullable};
 use super::entity::incident_event::{ActiveModel, Column, Entity, Model};
 use crate::domain::event::Event;
 use crate::domain::event::EventKind;
@@ -27,16 +28,10 @@ impl TryFrom<Model> for Event {
             incident_id: IncidentId(m.incident_id),
             at: m.at,
             actor_id: m.actor_id,
-            kind: EventKind::parse(&m.kind)
-                .ok_or_else(|| DbErr::Type(format!("unknown event kind {}", m.kind)))?,
+            kind: column(&m.kind)?,
             before: m.before,
             after: m.after,
-            audience: m
-                .audience
-                .map(|a| {
-                    Audience::parse(&a).ok_or_else(|| DbErr::Type(format!("unknown audience {a}")))
-                })
-                .transpose()?,
+            audience: nullable(m.audience.as_deref())?,
         })
     }
 }

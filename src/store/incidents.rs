@@ -8,16 +8,27 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
+use super::columns::column;
 use super::db::Reader;
 use super::entity::incident::{ActiveModel, Column, Entity, Model};
 use crate::domain::ids::{IncidentId, IncidentNumber};
-use crate::domain::incident::{Incident, Source, StoredResolution};
+use crate::domain::incident::{Incident, StoredResolution};
 use crate::domain::lifecycle::Status;
 use crate::domain::listing::{Keyset, ListFilter, ListOrder, UNTRIAGED_RANK};
 use crate::domain::priority::{Level, Priority};
 
 fn corrupt(what: &str, value: &str) -> DbErr {
     DbErr::Type(format!("incidents row holds an unknown {what}: {value}"))
+}
+
+/// Runs a select of incident rows and converts each row.
+async fn load(conn: &impl ConnectionTrait, select: Select<Entity>) -> Result<Vec<Incident>, DbErr> {
+    select
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Incident::try_from)
+        .collect()
 }
 
 impl TryFrom<Model> for Incident {
@@ -31,8 +42,8 @@ impl TryFrom<Model> for Incident {
         Ok(Self {
             id: IncidentId(m.id),
             number: IncidentNumber(m.number),
-            status: Status::parse(&m.status).ok_or_else(|| corrupt("status", &m.status))?,
-            source: Source::parse(&m.source).ok_or_else(|| corrupt("source", &m.source))?,
+            status: column(&m.status)?,
+            source: column(&m.source)?,
             impact: level(m.impact, "impact")?,
             urgency: level(m.urgency, "urgency")?,
             priority: m
@@ -279,17 +290,13 @@ pub async fn open_held_by(
         .and_where(incident_role::Column::UserId.eq(user))
         .and_where(incident_role::Column::RelievedAt.is_null())
         .to_owned();
-    Entity::find()
+    let select = Entity::find()
         .filter(Column::Id.in_subquery(held))
         .filter(is_open())
         .order_by(priority_rank_expr(), sea_orm::Order::Asc)
         .order_by_desc(Column::Number)
-        .limit(limit)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Incident::try_from)
-        .collect()
+        .limit(limit);
+    load(conn, select).await
 }
 
 /// Open incidents (not resolved, closed or cancelled) with one of `priorities`: the ones an
@@ -301,15 +308,11 @@ pub async fn open_with_priorities(
     if priorities.is_empty() {
         return Ok(Vec::new());
     }
-    Entity::find()
+    let select = Entity::find()
         .filter(is_open())
         .filter(Column::Priority.is_in(priorities.iter().map(|p| p.rank())))
-        .order_by_asc(Column::Number)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Incident::try_from)
-        .collect()
+        .order_by_asc(Column::Number);
+    load(conn, select).await
 }
 
 /// A page of the knowledge base's members (resolved and closed), by number: for rebuilds.
@@ -318,16 +321,12 @@ pub async fn knowledge_base_page(
     after_number: i64,
     limit: u64,
 ) -> Result<Vec<Incident>, DbErr> {
-    Entity::find()
+    let select = Entity::find()
         .filter(Column::Status.is_in([Status::Resolved.as_str(), Status::Closed.as_str()]))
         .filter(Column::Number.gt(after_number))
         .order_by_asc(Column::Number)
-        .limit(limit)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Incident::try_from)
-        .collect()
+        .limit(limit);
+    load(conn, select).await
 }
 
 pub async fn count_knowledge_base(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
@@ -343,14 +342,10 @@ pub async fn resolved_between(
     from: chrono::DateTime<chrono::Utc>,
     to: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Incident>, DbErr> {
-    Entity::find()
+    let select = Entity::find()
         .filter(Column::ResolvedAt.gte(from))
-        .filter(Column::ResolvedAt.lt(to))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Incident::try_from)
-        .collect()
+        .filter(Column::ResolvedAt.lt(to));
+    load(conn, select).await
 }
 
 /// Incidents that are duplicates of `id`, for excluding them from its suggestions.

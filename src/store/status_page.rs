@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::columns::column;
 use super::entity::{incident, incident_update};
 use crate::domain::ids::IncidentId;
 use crate::domain::lifecycle::Status;
@@ -87,8 +88,7 @@ pub async fn incidents(
                 id: IncidentId(id),
                 title,
                 service,
-                status: Status::parse(&status)
-                    .ok_or_else(|| DbErr::Type(format!("unknown incident status {status}")))?,
+                status: column(&status)?,
                 created_at,
                 resolved_at,
             })

@@ -9,6 +9,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set,
 };
 
+use super::columns::column;
 use super::entity::incident_role::{self, Column, Entity, Model};
 use super::entity::incident_watcher;
 use super::window;
@@ -24,8 +25,7 @@ impl TryFrom<Model> for Assignment {
             id: m.id,
             incident_id: IncidentId(m.incident_id),
             user_id: m.user_id,
-            role: IncidentRole::parse(&m.role)
-                .ok_or_else(|| DbErr::Type(format!("unknown incident role {}", m.role)))?,
+            role: column(&m.role)?,
             assumed_at: m.assumed_at,
             assigned_by: m.assigned_by,
             relieved_at: m.relieved_at,

@@ -7,6 +7,7 @@ use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Set};
 use uuid::Uuid;
 
+use super::columns::{column, nullable};
 use super::entity::incident_update::{ActiveModel, Column, Entity, Model};
 use crate::domain::ids::IncidentId;
 use crate::domain::team::{Audience, UpdateStatus};
@@ -21,16 +22,9 @@ impl TryFrom<Model> for Update {
             incident_id: IncidentId(m.incident_id),
             at: m.at,
             author_id: m.author_id,
-            audience: Audience::parse(&m.audience)
-                .ok_or_else(|| DbErr::Type(format!("unknown audience {}", m.audience)))?,
+            audience: column(&m.audience)?,
             body: m.body,
-            status: m
-                .status
-                .map(|s| {
-                    UpdateStatus::parse(&s)
-                        .ok_or_else(|| DbErr::Type(format!("unknown update status {s}")))
-                })
-                .transpose()?,
+            status: nullable(m.status.as_deref())?,
         })
     }
 }

@@ -8,13 +8,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::columns::column;
 use super::entity::webhook::{self, Entity as Webhooks};
 use super::entity::webhook_delivery::{self, Entity as Deliveries};
 use crate::domain::event::EventKind;
 use crate::domain::ids::IncidentId;
 use crate::domain::secret::Secret;
 use crate::domain::webhook::{Delivery, Webhook};
-use crate::domain::webhook::{DeliveryState, EventFilter, WebhookFormat};
+use crate::domain::webhook::{DeliveryState, EventFilter};
 
 impl TryFrom<webhook::Model> for Webhook {
     type Error = DbErr;
@@ -25,8 +26,7 @@ impl TryFrom<webhook::Model> for Webhook {
             url: m.url,
             events: EventFilter::from_column(&m.events),
             secret: Secret::new(m.secret),
-            format: WebhookFormat::parse(&m.format)
-                .ok_or_else(|| DbErr::Type(format!("unknown webhook format {}", m.format)))?,
+            format: column(&m.format)?,
             enabled: m.enabled,
             created_at: m.created_at,
             created_by: m.created_by,
@@ -124,11 +124,9 @@ impl TryFrom<webhook_delivery::Model> for Delivery {
             webhook_id: m.webhook_id,
             incident_id: IncidentId(m.incident_id),
             event_id: m.event_id,
-            event_kind: EventKind::parse(&m.event_kind)
-                .ok_or_else(|| DbErr::Type(format!("unknown event kind {}", m.event_kind)))?,
+            event_kind: column(&m.event_kind)?,
             body: m.body,
-            state: DeliveryState::parse(&m.state)
-                .ok_or_else(|| DbErr::Type(format!("unknown delivery state {}", m.state)))?,
+            state: column(&m.state)?,
             attempts: m.attempts,
             created_at: m.created_at,
             next_attempt_at: m.next_attempt_at,

@@ -13,6 +13,7 @@ mod communications;
 mod concurrency;
 mod durability;
 mod efficiency;
+mod error_snapshots;
 mod fanout;
 mod hostile;
 mod http_contract;

@@ -29,7 +29,7 @@ use crate::auth::Viewer;
 use crate::graphql::error::code;
 use crate::graphql::limits::{DocumentLimits, admit};
 use crate::graphql::loaders::Loaders;
-use crate::graphql::slots::SubscriptionSlots;
+use crate::graphql::slots::{SlotHandoff, SubscriptionSlots};
 use crate::graphql::{AppSchema, RequestId};
 use crate::http::response::{clarify, took_too_long};
 use crate::service::Services;
@@ -139,9 +139,11 @@ fn is_subscription(request: &mut Request) -> bool {
 
 /// `events` polled by a task of its own, handing over one finished answer at a time (see the
 /// module comment). The task ends with the stream, or as soon as the connection drops the
-/// subscription (a `complete`, or the connection closing), which also frees its slot.
+/// subscription (a `complete`, or the connection closing); the subscription's slot comes
+/// back at that moment, through `slot`.
 fn resolved_apart(
     events: impl Stream<Item = Response> + Send + 'static,
+    slot: SlotHandoff,
 ) -> BoxStream<'static, Response> {
     let (sender, receiver) = tokio::sync::mpsc::channel(1);
     tokio::spawn(async move {
@@ -157,10 +159,27 @@ fn resolved_apart(
             }
         }
     });
-    futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|response| (response, receiver))
+    let answers = Answers { receiver, slot };
+    futures::stream::unfold(answers, |mut answers| async move {
+        answers
+            .receiver
+            .recv()
+            .await
+            .map(|response| (response, answers))
     })
     .boxed()
+}
+
+/// The connection's end of a subscription resolved apart.
+struct Answers {
+    receiver: tokio::sync::mpsc::Receiver<Response>,
+    slot: SlotHandoff,
+}
+
+impl Drop for Answers {
+    fn drop(&mut self) {
+        self.slot.give_back();
+    }
 }
 
 fn error(message: String, code: &str) -> Response {
@@ -207,12 +226,13 @@ impl Executor for ConnectionExecutor {
         if !is_subscription(&mut request) {
             return futures::stream::once(self.run_once(request, session_data)).boxed();
         }
-        let (request, driver) = self.prepare(request);
+        let slot = SlotHandoff::default();
+        let (request, driver) = self.prepare(request.data(slot.clone()));
         let stream = self.stream(request, session_data);
         let (depth, complexity) = (self.depth, self.complexity);
         let events = driver
             .drive_stream(stream)
             .map(move |response| with_codes(response, depth, complexity));
-        resolved_apart(events)
+        resolved_apart(events, slot)
     }
 }
