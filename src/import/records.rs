@@ -83,8 +83,18 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// The next bytes of the input, without consuming them (empty at the end).
-    pub fn peek(&mut self) -> io::Result<&[u8]> {
+    /// The next bytes without consuming them: at least `at_least` of them unless the input
+    /// ends first, however few bytes each `read` hands out (a pipe may give one at a time).
+    pub fn peek(&mut self, at_least: usize) -> io::Result<&[u8]> {
         self.fill()?;
+        while self.len - self.pos < at_least && !self.eof && self.len < self.buf.len() {
+            match self.inner.read(&mut self.buf[self.len..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
         Ok(&self.buf[self.pos..self.len])
     }
 
@@ -268,6 +278,16 @@ mod tests {
                 _ => Ok(0),
             }
         }
+    }
+
+    #[test]
+    fn peek_sees_the_first_bytes_even_when_they_arrive_one_at_a_time() {
+        let mut records = RecordReader::new(OneByte(b"\xff\xfeS\0"), 64);
+        assert_eq!(records.peek(2).expect("read"), b"\xff\xfe");
+        let mut short = RecordReader::new(OneByte(b"a"), 64);
+        assert_eq!(short.peek(2).expect("read"), b"a");
+        let record = short.next_record().expect("read").expect("a record");
+        assert_eq!(record.field_count, 1);
     }
 
     #[test]

@@ -75,7 +75,8 @@ impl<R: Read> Source<R> {
     /// Reads the header and finds the columns of `spec`.
     pub fn open(reader: R, spec: &ColumnSpec, default_service: Service) -> Result<Self, OpenError> {
         let mut records = RecordReader::new(reader, HEADER_CELL_CAP);
-        let start = records.peek().map_err(OpenError::Read)?;
+        // Two bytes tell a UTF-16 byte order mark, however the file's bytes arrive.
+        let start = records.peek(2).map_err(OpenError::Read)?;
         if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) {
             return Err(OpenError::Utf16);
         }
