@@ -98,6 +98,11 @@ impl<R: Read> RecordReader<R> {
         Ok(&self.buf[self.pos..self.len])
     }
 
+    /// Drops up to `n` bytes that `peek` showed, so the CSV parser never sees them.
+    pub fn skip(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.len);
+    }
+
     fn keeps(&self, column: usize) -> bool {
         if self.keep.is_empty() {
             column < MAX_KEPT_COLUMNS

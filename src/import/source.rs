@@ -75,10 +75,15 @@ impl<R: Read> Source<R> {
     /// Reads the header and finds the columns of `spec`.
     pub fn open(reader: R, spec: &ColumnSpec, default_service: Service) -> Result<Self, OpenError> {
         let mut records = RecordReader::new(reader, HEADER_CELL_CAP);
-        // Two bytes tell a UTF-16 byte order mark, however the file's bytes arrive.
-        let start = records.peek(2).map_err(OpenError::Read)?;
+        // The first three bytes tell a byte order mark, however the file's bytes arrive. A
+        // UTF-8 one is dropped here: the CSV parser strips it only when its first read holds
+        // all three bytes.
+        let start = records.peek(3).map_err(OpenError::Read)?;
         if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) {
             return Err(OpenError::Utf16);
+        }
+        if start.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            records.skip(3);
         }
         let header = records
             .next_record()
@@ -306,5 +311,47 @@ mod tests {
         assert!(open(b"\xff\xfeS\0u\0").contains("UTF-16"));
         assert!(open(b"S\0u\0m\0,x\n").contains("NUL"));
         assert!(open(b"Summary,Issue id\n").contains("no `Created` column"));
+    }
+
+    /// Hands out the bytes in reads of 1, 2, 3, ... bytes, as a pipe may.
+    struct Growing<'a> {
+        rest: &'a [u8],
+        next: usize,
+    }
+
+    impl std::io::Read for Growing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.next.min(buf.len()).min(self.rest.len());
+            buf[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            self.next += 1;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_dropped_however_the_bytes_arrive() {
+        let file: &[u8] =
+            b"\xef\xbb\xbfSummary,Issue id,Created\nDisk full,1,2024-01-31T17:14:21Z\n";
+        let rows = |reader: Box<dyn std::io::Read>| {
+            let service = Service::parse("s").expect("valid");
+            let mut source = Source::open(reader, &ColumnSpec::jira(), service).expect("opens");
+            let mut imported = 0;
+            while let Some(row) = source.next_row().expect("reads") {
+                imported += usize::from(row.is_ok());
+            }
+            imported
+        };
+        assert_eq!(rows(Box::new(file)), 1);
+        for first in [1, 2, 3] {
+            assert_eq!(
+                rows(Box::new(Growing {
+                    rest: file,
+                    next: first
+                })),
+                1,
+                "{first}"
+            );
+        }
     }
 }

@@ -14,14 +14,18 @@ fuzz_target!(|data: &[u8]| {
     let whole = read_all(data);
     // A slice is read in one call (the reader's buffer is 64 KiB), so only a reader that
     // hands out a few bytes at a time makes records cross the buffer's refills.
-    let trickled = read_all(Trickle {
-        rest: data,
-        next: 1,
-    });
-    assert_eq!(
-        whole, trickled,
-        "the rows depend on how the bytes were read"
-    );
+    // Two schedules: a pipe written byte by byte, and reads of 1, 2, ..., 7 bytes in turn.
+    for longest in [1, 7] {
+        let trickled = read_all(Trickle {
+            rest: data,
+            next: 1,
+            longest,
+        });
+        assert_eq!(
+            whole, trickled,
+            "the rows depend on how the bytes were read (reads of at most {longest} bytes)"
+        );
+    }
 
     if let Ok(rows) = &whole {
         // The header is a record, and each further record starts after a line break.
@@ -64,10 +68,11 @@ fn read_all(reader: impl Read) -> Result<Vec<(u64, String)>, String> {
     Ok(rows)
 }
 
-/// Hands out 1, 2, ..., 7, 1, 2, ... bytes per `read`.
+/// Hands out 1, 2, ..., `longest`, 1, 2, ... bytes per `read`.
 struct Trickle<'a> {
     rest: &'a [u8],
     next: usize,
+    longest: usize,
 }
 
 impl Read for Trickle<'_> {
@@ -76,7 +81,7 @@ impl Read for Trickle<'_> {
         let (head, tail) = self.rest.split_at(n);
         buf[..n].copy_from_slice(head);
         self.rest = tail;
-        self.next = self.next % 7 + 1;
+        self.next = self.next % self.longest + 1;
         Ok(n)
     }
 }
