@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::ids::IncidentId;
+use super::ids::{EventId, IncidentId};
 use super::team::Audience;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,7 +74,7 @@ impl EventKind {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    pub id: i64,
+    pub id: EventId,
     pub incident_id: IncidentId,
     pub at: DateTime<Utc>,
     pub actor_id: String,

@@ -1,4 +1,4 @@
-//! Identifiers: the opaque UUID of an incident and its human number (`INC-42`).
+//! Identifiers: one type per kind of record id, and an incident's human number (`INC-42`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -7,23 +7,53 @@ use uuid::Uuid;
 
 use super::DomainError;
 
+/// A record's opaque id: a time-ordered UUID (v7), so primary-key inserts stay local in the
+/// B-tree. One type per kind of record, so an incident's id cannot be passed as a webhook's.
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// An incident's id.
+    IncidentId
+);
+uuid_id!(
+    /// A webhook subscription's id.
+    WebhookId
+);
+uuid_id!(
+    /// One webhook delivery's id (sent to the receiver as `X-Hindsight-Delivery`).
+    DeliveryId
+);
+
+/// A timeline event's id: its position in the journal, increasing in commit order on one
+/// database (cursors and the bus rely on that order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct IncidentId(pub Uuid);
+pub struct EventId(pub i64);
 
-impl IncidentId {
-    pub fn new() -> Self {
-        // v7: time-ordered, so primary-key inserts stay local in the B-tree.
-        Self(Uuid::now_v7())
-    }
-}
-
-impl Default for IncidentId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for IncidentId {
+impl fmt::Display for EventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
     }

@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::DomainError;
+use crate::domain::ids::EventId;
 use crate::domain::listing::Keyset;
 
 fn encode(raw: &str) -> String {
@@ -37,14 +38,15 @@ pub fn parse_incident(cursor: &str) -> Result<Keyset, DomainError> {
     }
 }
 
-pub fn event(id: i64) -> String {
+pub fn event(id: EventId) -> String {
     encode(&format!("e1:{id}"))
 }
 
-pub fn parse_event(cursor: &str) -> Result<i64, DomainError> {
+pub fn parse_event(cursor: &str) -> Result<EventId, DomainError> {
     decode(cursor)?
         .strip_prefix("e1:")
         .and_then(|n| n.parse().ok())
+        .map(EventId)
         .ok_or_else(|| DomainError::invalid("after", "is not a timeline cursor this API returned"))
 }
 
@@ -94,11 +96,11 @@ mod tests {
             priority_rank: 3,
         };
         assert_eq!(parse_incident(&incident(k)), Ok(k));
-        assert_eq!(parse_event(&event(7)), Ok(7));
+        assert_eq!(parse_event(&event(EventId(7))), Ok(EventId(7)));
         assert!(parse_incident("!!").is_err());
-        assert!(parse_incident(&event(7)).is_err());
+        assert!(parse_incident(&event(EventId(7))).is_err());
         assert!(parse_event(&incident(k)).is_err());
         assert_eq!(parse_user(&user("u:1")), Ok("u:1".to_owned()));
-        assert!(parse_user(&event(7)).is_err());
+        assert!(parse_user(&event(EventId(7))).is_err());
     }
 }

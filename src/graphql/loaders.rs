@@ -13,7 +13,7 @@ use super::types::{IncidentObject, UserObject};
 use crate::auth::Viewer;
 use crate::domain::event::Annotation;
 use crate::domain::event::Event;
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{EventId, IncidentId};
 use crate::domain::incident::Incident;
 use crate::domain::team::Assignment;
 use crate::domain::team::Audience;
@@ -65,7 +65,7 @@ impl BatchLoad for IncidentLoader {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimelineKey {
     pub incident: IncidentId,
-    pub after: Option<i64>,
+    pub after: Option<EventId>,
     pub limit: u64,
 }
 
@@ -219,10 +219,10 @@ pub struct AnnotationLoader {
 }
 
 impl BatchLoad for AnnotationLoader {
-    type Key = i64;
+    type Key = EventId;
     type Value = Annotation;
 
-    async fn load(&self, keys: Vec<i64>) -> LoadResult<i64, Annotation> {
+    async fn load(&self, keys: Vec<EventId>) -> LoadResult<EventId, Annotation> {
         self.services
             .annotations_of(&self.viewer, &keys)
             .await
@@ -387,7 +387,7 @@ impl Loaders {
     }
 
     /// The annotation beside a timeline event, if any.
-    pub async fn annotation(&self, ctx: &Context<'_>, event: i64) -> Result<Option<Annotation>> {
+    pub async fn annotation(&self, ctx: &Context<'_>, event: EventId) -> Result<Option<Annotation>> {
         self.annotations.load_one(event).await.gql(ctx)
     }
 

@@ -82,11 +82,17 @@ impl<R: Read> RecordReader<R> {
         self.cell_cap = cell_cap;
     }
 
-    /// The next bytes of the input, without consuming them (empty at the end).
-    /// The next bytes without consuming them: at least `at_least` of them unless the input
-    /// ends first, however few bytes each `read` hands out (a pipe may give one at a time).
+    /// The next bytes without consuming them: at least `at_least` of them (up to the buffer's
+    /// size) unless the input ends first, however few bytes each `read` hands out (a pipe may
+    /// give one at a time). Empty at the end of the input.
     pub fn peek(&mut self, at_least: usize) -> io::Result<&[u8]> {
         self.fill()?;
+        if self.len - self.pos < at_least && self.len == self.buf.len() {
+            // No room behind what is left: move it to the front.
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.len -= self.pos;
+            self.pos = 0;
+        }
         while self.len - self.pos < at_least && !self.eof && self.len < self.buf.len() {
             match self.inner.read(&mut self.buf[self.len..]) {
                 Ok(0) => self.eof = true,

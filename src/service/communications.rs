@@ -12,7 +12,7 @@ use crate::auth::policy::Subject;
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::event::Event;
 use crate::domain::event::EventKind;
-use crate::domain::ids::{IncidentId, IncidentRef};
+use crate::domain::ids::{EventId, IncidentId, IncidentRef};
 use crate::domain::incident::Incident;
 use crate::domain::team::{Audience, UpdateStatus};
 use crate::domain::text::{Annotation, NoteBody, UpdateBody};
@@ -150,7 +150,7 @@ impl Services {
         &self,
         viewer: &Viewer,
         target: IncidentRef,
-        event_id: i64,
+        event_id: EventId,
         body: Annotation,
     ) -> Result<Event, ServiceError> {
         let (txn, incident) = self
@@ -159,7 +159,7 @@ impl Services {
         let found = events::page_after(
             &*txn,
             incident.id,
-            event_id.saturating_sub(1),
+            EventId(event_id.0.saturating_sub(1)),
             1,
             Scope::All,
         )
@@ -184,8 +184,8 @@ impl Services {
     pub async fn annotations_of(
         &self,
         viewer: &Viewer,
-        events: &[i64],
-    ) -> Result<HashMap<i64, crate::domain::event::Annotation>, ServiceError> {
+        events: &[EventId],
+    ) -> Result<HashMap<EventId, crate::domain::event::Annotation>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
         Ok(annotations::of_events(self.db.conn(), events).await?)
     }
@@ -303,7 +303,7 @@ mod tests {
     #[test]
     fn an_update_survives_its_trip_through_the_timeline() {
         let event = Event {
-            id: 9,
+            id: EventId(9),
             incident_id: IncidentId::new(),
             at: now(),
             actor_id: "u-1".into(),

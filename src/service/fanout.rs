@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use super::Services;
 use super::bus::Published;
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{EventId, IncidentId};
 use crate::store::{events, incidents};
 
 /// The NOTIFY channel the nodes of one database share.
@@ -37,7 +37,7 @@ const MAX_PAYLOAD: usize = 7_900;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// The payloads announcing `ids` from `node`, as few as fit.
-fn payloads(node: Uuid, ids: &[i64]) -> Vec<String> {
+fn payloads(node: Uuid, ids: &[EventId]) -> Vec<String> {
     let head = node.to_string();
     let mut out = Vec::new();
     let mut current = head.clone();
@@ -56,12 +56,12 @@ fn payloads(node: Uuid, ids: &[i64]) -> Vec<String> {
 }
 
 /// The node and event ids of a payload; `None` if it is not one of ours.
-fn parse(payload: &str) -> Option<(Uuid, Vec<i64>)> {
+fn parse(payload: &str) -> Option<(Uuid, Vec<EventId>)> {
     let mut parts = payload.split(' ');
     let node = parts.next()?.parse().ok()?;
     let ids = parts
-        .map(|p| p.parse().ok())
-        .collect::<Option<Vec<i64>>>()?;
+        .map(|p| p.parse().ok().map(EventId))
+        .collect::<Option<Vec<EventId>>>()?;
     (!ids.is_empty()).then_some((node, ids))
 }
 
@@ -70,7 +70,7 @@ fn parse(payload: &str) -> Option<(Uuid, Vec<i64>)> {
 pub(super) async fn announce(
     txn: &impl ConnectionTrait,
     node: Uuid,
-    ids: &[i64],
+    ids: &[EventId],
 ) -> Result<(), DbErr> {
     if txn.get_database_backend() != DbBackend::Postgres {
         return Ok(());
@@ -164,7 +164,7 @@ async fn relay(services: &Services, payload: &str) {
     }
 }
 
-async fn load_and_publish(services: &Services, ids: &[i64]) -> Result<(), DbErr> {
+async fn load_and_publish(services: &Services, ids: &[EventId]) -> Result<(), DbErr> {
     let conn = services.db.conn();
     let events = events::by_ids(conn, ids).await?;
     let incident_ids: Vec<IncidentId> = events
@@ -195,19 +195,19 @@ mod tests {
     #[test]
     fn a_payload_round_trips() {
         let node = Uuid::new_v4();
-        let all = payloads(node, &[3, 1, 2]);
+        let all = payloads(node, &[3, 1, 2].map(EventId));
         assert_eq!(all, vec![format!("{node} 3 1 2")]);
-        assert_eq!(parse(&all[0]), Some((node, vec![3, 1, 2])));
+        assert_eq!(parse(&all[0]), Some((node, [3, 1, 2].map(EventId).to_vec())));
     }
 
     #[test]
     fn many_ids_split_into_payloads_under_the_limit_in_order() {
         let node = Uuid::new_v4();
-        let ids: Vec<i64> = (0..2_000).map(|i| i64::MAX - i).collect();
+        let ids: Vec<EventId> = (0..2_000).map(|i| EventId(i64::MAX - i)).collect();
         let all = payloads(node, &ids);
         assert!(all.len() > 1);
         assert!(all.iter().all(|p| p.len() <= MAX_PAYLOAD));
-        let back: Vec<i64> = all.iter().flat_map(|p| parse(p).expect("ours").1).collect();
+        let back: Vec<EventId> = all.iter().flat_map(|p| parse(p).expect("ours").1).collect();
         assert_eq!(back, ids);
     }
 

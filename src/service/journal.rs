@@ -7,6 +7,7 @@ use sea_orm::{DatabaseTransaction, DbErr};
 
 use super::bus::{Bus, Published};
 use crate::domain::event::Event;
+use crate::domain::ids::EventId;
 use crate::domain::incident::Incident;
 use crate::store::events::{self, NewEvent};
 use crate::store::{Db, WriteTxn};
@@ -57,7 +58,7 @@ impl Journal {
     /// succeeds), commits, then has it published here, in order (see `echo`).
     pub async fn commit(self, bus: &Bus) -> Result<(), DbErr> {
         if !self.recorded.is_empty() {
-            let ids: Vec<i64> = self.recorded.iter().map(|p| p.event.id).collect();
+            let ids: Vec<EventId> = self.recorded.iter().map(|p| p.event.id).collect();
             super::fanout::announce(&*self.txn, bus.node_id(), &ids).await?;
         }
         let staged = bus.stage(self.recorded);

@@ -10,7 +10,7 @@ use super::{ServiceError, Services};
 use crate::auth::policy::sees_internal;
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::event::Event;
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{EventId, IncidentId};
 use crate::store::events::{self, Scope};
 use crate::store::team;
 
@@ -58,7 +58,7 @@ impl Services {
         &self,
         viewer: &Viewer,
         incident: IncidentId,
-        after: i64,
+        after: EventId,
         limit: u64,
     ) -> Result<Vec<Event>, ServiceError> {
         let scopes = self.visibility_scopes(viewer, &[incident]).await?;

@@ -94,7 +94,7 @@ fn json_payload(
 ) -> Value {
     let mut payload = json!({
         "event": {
-            "id": event.id,
+            "id": event.id.0,
             "kind": event.kind.as_str(),
             "at": event.at.to_rfc3339_opts(SecondsFormat::Micros, true),
             "actorId": event.actor_id,

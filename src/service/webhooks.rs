@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use uuid::Uuid;
+use crate::domain::ids::WebhookId;
 
 use super::{ServiceError, Services, now};
 use crate::auth::{Operation, Secret, Viewer, authorize};
@@ -69,7 +69,7 @@ fn generate_secret() -> Secret {
     Secret::new(format!("whsec_{}", URL_SAFE_NO_PAD.encode(bytes)))
 }
 
-fn not_found(id: Uuid) -> ServiceError {
+fn not_found(id: WebhookId) -> ServiceError {
     ServiceError::NotFound(format!("no webhook with id {id}"))
 }
 
@@ -93,7 +93,7 @@ impl Services {
             .await
             .map_err(|reason| ServiceError::BadInput(format!("url: {reason}")))?;
         let webhook = Webhook {
-            id: Uuid::now_v7(),
+            id: WebhookId::new(),
             url: url.as_str().to_owned(),
             events: EventFilter::new(new.events),
             secret: secret.clone(),
@@ -119,7 +119,7 @@ impl Services {
     pub async fn set_webhook_enabled(
         &self,
         viewer: &Viewer,
-        id: Uuid,
+        id: WebhookId,
         enabled: bool,
     ) -> Result<Webhook, ServiceError> {
         authorize(viewer, Operation::ManageWebhooks, None)?;
@@ -136,7 +136,7 @@ impl Services {
     }
 
     /// Deletes the webhook with its delivery history; pending deliveries are dropped.
-    pub async fn delete_webhook(&self, viewer: &Viewer, id: Uuid) -> Result<(), ServiceError> {
+    pub async fn delete_webhook(&self, viewer: &Viewer, id: WebhookId) -> Result<(), ServiceError> {
         authorize(viewer, Operation::ManageWebhooks, None)?;
         let txn = self.db.begin_write().await?;
         if !webhooks::delete(&*txn, id).await? {
@@ -151,7 +151,7 @@ impl Services {
     pub async fn webhook_deliveries(
         &self,
         viewer: &Viewer,
-        id: Uuid,
+        id: WebhookId,
         before: Option<i64>,
         limit: u64,
     ) -> Result<Vec<Delivery>, ServiceError> {

@@ -7,17 +7,17 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set
 
 use super::entity::event_annotation::{ActiveModel, Column, Entity};
 use crate::domain::event::Annotation;
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{EventId, IncidentId};
 
 /// Sets (or replaces) the annotation of `event`.
 pub async fn set(
     conn: &impl ConnectionTrait,
-    event: i64,
+    event: EventId,
     incident: IncidentId,
     annotation: &Annotation,
 ) -> Result<(), DbErr> {
     let row = ActiveModel {
-        event_id: Set(event),
+        event_id: Set(event.0),
         incident_id: Set(incident.0),
         body: Set(annotation.body.clone()),
         updated_at: Set(annotation.updated_at),
@@ -37,16 +37,16 @@ pub async fn set(
 /// The annotations of these events, in one statement.
 pub async fn of_events(
     conn: &impl ConnectionTrait,
-    events: &[i64],
-) -> Result<HashMap<i64, Annotation>, DbErr> {
+    events: &[EventId],
+) -> Result<HashMap<EventId, Annotation>, DbErr> {
     Ok(Entity::find()
-        .filter(Column::EventId.is_in(events.iter().copied()))
+        .filter(Column::EventId.is_in(events.iter().map(|e| e.0)))
         .all(conn)
         .await?
         .into_iter()
         .map(|m| {
             (
-                m.event_id,
+                EventId(m.event_id),
                 Annotation {
                     body: m.body,
                     updated_at: m.updated_at,

@@ -16,7 +16,7 @@ use super::columns::{column, nullable};
 use super::entity::incident_event::{ActiveModel, Column, Entity, Model};
 use crate::domain::event::Event;
 use crate::domain::event::EventKind;
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{EventId, IncidentId};
 use crate::domain::team::Audience;
 
 impl TryFrom<Model> for Event {
@@ -24,7 +24,7 @@ impl TryFrom<Model> for Event {
 
     fn try_from(m: Model) -> Result<Self, DbErr> {
         Ok(Self {
-            id: m.id,
+            id: EventId(m.id),
             incident_id: IncidentId(m.incident_id),
             at: m.at,
             actor_id: m.actor_id,
@@ -60,7 +60,7 @@ pub async fn append(conn: &impl ConnectionTrait, event: NewEvent<'_>) -> Result<
     };
     let id = Entity::insert(row).exec(conn).await?.last_insert_id;
     Ok(Event {
-        id,
+        id: EventId(id),
         incident_id: event.incident_id,
         at: event.at,
         actor_id: event.actor_id.to_owned(),
@@ -115,9 +115,9 @@ pub async fn first_page_of_each(
 
 /// The events with these ids, in id order (the order they were appended); ids that do not
 /// exist are left out.
-pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Event>, DbErr> {
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[EventId]) -> Result<Vec<Event>, DbErr> {
     Entity::find()
-        .filter(Column::Id.is_in(ids.iter().copied()))
+        .filter(Column::Id.is_in(ids.iter().map(|id| id.0)))
         .order_by_asc(Column::Id)
         .all(conn)
         .await?
@@ -130,13 +130,13 @@ pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Even
 pub async fn page_after(
     conn: &impl ConnectionTrait,
     incident: IncidentId,
-    after: i64,
+    after: EventId,
     limit: u64,
     scope: Scope,
 ) -> Result<Vec<Event>, DbErr> {
     Entity::find()
         .filter(Column::IncidentId.eq(incident.0))
-        .filter(Column::Id.gt(after))
+        .filter(Column::Id.gt(after.0))
         .filter(scope.condition())
         .order_by_asc(Column::Id)
         .limit(limit)

@@ -6,13 +6,12 @@ use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait,
     FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement, Value,
 };
-use uuid::Uuid;
 
 use super::columns::column;
 use super::entity::webhook::{self, Entity as Webhooks};
 use super::entity::webhook_delivery::{self, Entity as Deliveries};
 use crate::domain::event::EventKind;
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{DeliveryId, EventId, IncidentId, WebhookId};
 use crate::domain::secret::Secret;
 use crate::domain::webhook::{Delivery, Webhook};
 use crate::domain::webhook::{DeliveryState, EventFilter};
@@ -22,7 +21,7 @@ impl TryFrom<webhook::Model> for Webhook {
 
     fn try_from(m: webhook::Model) -> Result<Self, DbErr> {
         Ok(Self {
-            id: m.id,
+            id: WebhookId(m.id),
             url: m.url,
             events: EventFilter::from_column(&m.events),
             secret: Secret::new(m.secret),
@@ -36,7 +35,7 @@ impl TryFrom<webhook::Model> for Webhook {
 
 pub async fn insert(conn: &impl ConnectionTrait, w: &Webhook) -> Result<(), DbErr> {
     let row = webhook::ActiveModel {
-        id: Set(w.id),
+        id: Set(w.id.0),
         url: Set(w.url.clone()),
         events: Set(w.events.to_column()),
         secret: Set(w.secret.expose().to_owned()),
@@ -72,17 +71,17 @@ pub async fn enabled(conn: &impl ConnectionTrait) -> Result<Vec<Webhook>, DbErr>
         .collect()
 }
 
-pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Webhook>, DbErr> {
-    Webhooks::find_by_id(id)
+pub async fn find(conn: &impl ConnectionTrait, id: WebhookId) -> Result<Option<Webhook>, DbErr> {
+    Webhooks::find_by_id(id.0)
         .one(conn)
         .await?
         .map(Webhook::try_from)
         .transpose()
 }
 
-pub async fn find_many(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Webhook>, DbErr> {
+pub async fn find_many(conn: &impl ConnectionTrait, ids: &[WebhookId]) -> Result<Vec<Webhook>, DbErr> {
     Webhooks::find()
-        .filter(webhook::Column::Id.is_in(ids.iter().copied()))
+        .filter(webhook::Column::Id.is_in(ids.iter().map(|id| id.0)))
         .all(conn)
         .await?
         .into_iter()
@@ -93,24 +92,24 @@ pub async fn find_many(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<
 /// `false` if there is no such webhook.
 pub async fn set_enabled(
     conn: &impl ConnectionTrait,
-    id: Uuid,
+    id: WebhookId,
     enabled: bool,
 ) -> Result<bool, DbErr> {
     let result = Webhooks::update_many()
         .col_expr(webhook::Column::Enabled, enabled.into())
-        .filter(webhook::Column::Id.eq(id))
+        .filter(webhook::Column::Id.eq(id.0))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
 }
 
 /// Deletes the webhook and its delivery history; `false` if there is no such webhook.
-pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+pub async fn delete(conn: &impl ConnectionTrait, id: WebhookId) -> Result<bool, DbErr> {
     Deliveries::delete_many()
-        .filter(webhook_delivery::Column::WebhookId.eq(id))
+        .filter(webhook_delivery::Column::WebhookId.eq(id.0))
         .exec(conn)
         .await?;
-    let result = Webhooks::delete_by_id(id).exec(conn).await?;
+    let result = Webhooks::delete_by_id(id.0).exec(conn).await?;
     Ok(result.rows_affected == 1)
 }
 
@@ -120,10 +119,10 @@ impl TryFrom<webhook_delivery::Model> for Delivery {
     fn try_from(m: webhook_delivery::Model) -> Result<Self, DbErr> {
         Ok(Self {
             seq: m.seq,
-            id: m.id,
-            webhook_id: m.webhook_id,
+            id: DeliveryId(m.id),
+            webhook_id: WebhookId(m.webhook_id),
             incident_id: IncidentId(m.incident_id),
-            event_id: m.event_id,
+            event_id: EventId(m.event_id),
             event_kind: column(&m.event_kind)?,
             body: m.body,
             state: column(&m.state)?,
@@ -140,9 +139,9 @@ impl TryFrom<webhook_delivery::Model> for Delivery {
 }
 
 pub struct NewDelivery {
-    pub webhook_id: Uuid,
+    pub webhook_id: WebhookId,
     pub incident_id: IncidentId,
-    pub event_id: i64,
+    pub event_id: EventId,
     pub event_kind: EventKind,
     pub body: String,
     pub at: DateTime<Utc>,
@@ -155,10 +154,10 @@ pub async fn enqueue(conn: &impl ConnectionTrait, new: Vec<NewDelivery>) -> Resu
     }
     let rows = new.into_iter().map(|d| webhook_delivery::ActiveModel {
         seq: NotSet,
-        id: Set(Uuid::now_v7()),
-        webhook_id: Set(d.webhook_id),
+        id: Set(DeliveryId::new().0),
+        webhook_id: Set(d.webhook_id.0),
         incident_id: Set(d.incident_id.0),
-        event_id: Set(d.event_id),
+        event_id: Set(d.event_id.0),
         event_kind: Set(d.event_kind.as_str().to_owned()),
         body: Set(d.body),
         state: Set(DeliveryState::Pending.as_str().to_owned()),
@@ -180,11 +179,11 @@ pub async fn enqueue(conn: &impl ConnectionTrait, new: Vec<NewDelivery>) -> Resu
 /// A webhook's deliveries, newest first, older than `before` (a `seq`).
 pub async fn page(
     conn: &impl ConnectionTrait,
-    webhook: Uuid,
+    webhook: WebhookId,
     before: Option<i64>,
     limit: u64,
 ) -> Result<Vec<Delivery>, DbErr> {
-    let mut query = Deliveries::find().filter(webhook_delivery::Column::WebhookId.eq(webhook));
+    let mut query = Deliveries::find().filter(webhook_delivery::Column::WebhookId.eq(webhook.0));
     if let Some(before) = before {
         query = query.filter(webhook_delivery::Column::Seq.lt(before));
     }

@@ -7,10 +7,9 @@ mod retry;
 mod signing;
 
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use super::event::EventKind;
-use super::ids::IncidentId;
+use super::ids::{DeliveryId, EventId, IncidentId, WebhookId};
 use super::secret::Secret;
 pub use address::{AddressRules, Target, WebhookUrl};
 pub use retry::{backoff, jittered};
@@ -103,7 +102,7 @@ impl EventFilter {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Webhook {
-    pub id: Uuid,
+    pub id: WebhookId,
     pub url: String,
     pub events: EventFilter,
     /// Signs deliveries; never returned to clients after creation.
@@ -118,10 +117,10 @@ pub struct Webhook {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     pub seq: i64,
-    pub id: Uuid,
-    pub webhook_id: Uuid,
+    pub id: DeliveryId,
+    pub webhook_id: WebhookId,
     pub incident_id: IncidentId,
-    pub event_id: i64,
+    pub event_id: EventId,
     pub event_kind: EventKind,
     /// Exactly the bytes that are POSTed and signed.
     pub body: String,

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use super::inputs::*;
+use crate::domain::ids::EventId;
 use crate::domain::text::{Annotation, NoteBody};
 use crate::graphql::context::{services, viewer};
 use crate::graphql::error::{GqlResult, bad_input, code, with_code};
@@ -94,7 +95,7 @@ impl TeamMutation {
         input: AnnotateTimelineEventInput,
     ) -> Result<TimelineEventObject> {
         let incident = incident_arg(&input.incident_id)?;
-        let event_id: i64 = input.event_id.parse().map_err(|_| {
+        let event_id = input.event_id.parse().map(EventId).map_err(|_| {
             with_code(
                 "eventId: not a timeline event id (take `id` from `timeline`)",
                 code::BAD_USER_INPUT,

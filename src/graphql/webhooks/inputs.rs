@@ -3,6 +3,7 @@
 use async_graphql::{ID, InputObject, Result, SimpleObject};
 use uuid::Uuid;
 
+use crate::domain::ids::WebhookId;
 use crate::graphql::error::{code, with_code};
 use crate::graphql::types::enums::TimelineEventKind;
 use crate::graphql::types::webhook::{WebhookFormat, WebhookObject};
@@ -49,8 +50,8 @@ pub struct DeleteWebhookPayload {
     pub deleted_webhook_id: ID,
 }
 
-pub fn parse_webhook_id(field: &'static str, id: &ID) -> Result<Uuid> {
-    Uuid::parse_str(id.as_str()).map_err(|_| {
+pub fn parse_webhook_id(field: &'static str, id: &ID) -> Result<WebhookId> {
+    Uuid::parse_str(id.as_str()).map(WebhookId).map_err(|_| {
         with_code(
             format!("{field}: `{}` is not a webhook id", id.as_str()),
             code::BAD_USER_INPUT,

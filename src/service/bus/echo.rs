@@ -22,13 +22,14 @@ use std::collections::BTreeMap;
 use tokio::sync::mpsc;
 
 use super::Published;
+use crate::domain::ids::EventId;
 
 #[derive(Default)]
 pub(super) struct Echo {
     listening: bool,
     /// Bumped each time the listener loses its connection.
     generation: u64,
-    waiting: BTreeMap<i64, Waiting>,
+    waiting: BTreeMap<EventId, Waiting>,
 }
 
 struct Waiting {
@@ -43,7 +44,7 @@ struct Waiting {
 pub(super) struct Ticket {
     generation: u64,
     /// Changes left here to be published when heard.
-    waiting: Vec<i64>,
+    waiting: Vec<EventId>,
     /// Ends once all of `waiting` have been published.
     published: Option<mpsc::Receiver<()>>,
     /// Changes the committer publishes after its commit (nobody is listening).
@@ -52,7 +53,7 @@ pub(super) struct Ticket {
 
 /// A committed change still waiting to be heard, for its committer to wait on.
 pub(super) struct Pending {
-    pub ids: Vec<i64>,
+    pub ids: Vec<EventId>,
     /// `recv` ends (with `None`) once all of `ids` have been published.
     pub published: mpsc::Receiver<()>,
 }
@@ -165,12 +166,12 @@ impl Echo {
 
     /// This node heard its own announcement of `ids`: what to publish, in that order. Ids not
     /// held here were published by their committer already, or abandoned.
-    pub fn heard(&mut self, ids: &[i64]) -> Due {
+    pub fn heard(&mut self, ids: &[EventId]) -> Due {
         self.take(ids)
     }
 
     /// The committer waited too long to hear `ids`: it publishes what is still here itself.
-    pub fn take(&mut self, ids: &[i64]) -> Due {
+    pub fn take(&mut self, ids: &[EventId]) -> Due {
         let mut due = Due::default();
         for id in ids {
             if let Some(waiting) = self.waiting.remove(id) {
@@ -190,7 +191,7 @@ impl Echo {
     pub fn lost(&mut self) -> Due {
         self.generation += 1;
         self.listening = false;
-        let committed: Vec<i64> = self
+        let committed: Vec<EventId> = self
             .waiting
             .iter()
             .filter(|(_, w)| w.committed)
@@ -219,7 +220,7 @@ mod tests {
         let incident = reported_for_tests("checkout");
         Published {
             event: Event {
-                id,
+                id: EventId(id),
                 incident_id: incident.id,
                 at: incident.created_at,
                 actor_id: "u1".into(),
@@ -233,7 +234,11 @@ mod tests {
     }
 
     fn ids(due: &Due) -> Vec<i64> {
-        due.published.iter().map(|p| p.event.id).collect()
+        due.published.iter().map(|p| p.event.id.0).collect()
+    }
+
+    fn events<const N: usize>(ids: [i64; N]) -> [EventId; N] {
+        ids.map(EventId)
     }
 
     /// What the committer publishes at once.
@@ -247,7 +252,7 @@ mod tests {
         let ticket = echo.stage(vec![change(1), change(2)]);
         assert_eq!(echo.held(), 0);
         assert_eq!(now(&echo.committed(ticket)), [1, 2]);
-        assert!(echo.heard(&[1, 2]).published.is_empty(), "not twice");
+        assert!(echo.heard(&events([1, 2])).published.is_empty(), "not twice");
     }
 
     #[test]
@@ -256,8 +261,8 @@ mod tests {
         echo.connected();
         let ticket = echo.stage(vec![change(1), change(2)]);
         assert!(echo.committed(ticket).0.published.is_empty());
-        assert_eq!(ids(&echo.heard(&[2, 1])), [2, 1], "in the order heard");
-        assert!(echo.heard(&[1, 2]).published.is_empty(), "not twice");
+        assert_eq!(ids(&echo.heard(&events([2, 1]))), [2, 1], "in the order heard");
+        assert!(echo.heard(&events([1, 2])).published.is_empty(), "not twice");
         assert_eq!(echo.held(), 0);
     }
 
@@ -266,7 +271,7 @@ mod tests {
         let mut echo = Echo::default();
         echo.connected();
         let ticket = echo.stage(vec![change(7)]);
-        assert_eq!(ids(&echo.heard(&[7])), [7]);
+        assert_eq!(ids(&echo.heard(&events([7]))), [7]);
         assert!(echo.committed(ticket).0.published.is_empty());
         assert_eq!(echo.held(), 0);
     }
@@ -279,7 +284,7 @@ mod tests {
         echo.abandoned(ticket);
         assert_eq!(echo.held(), 0);
         assert!(echo.lost().published.is_empty());
-        assert!(echo.heard(&[3]).published.is_empty());
+        assert!(echo.heard(&events([3])).published.is_empty());
     }
 
     #[test]
@@ -300,7 +305,7 @@ mod tests {
         echo.connected();
         let after = echo.stage(vec![change(5)]);
         assert!(echo.committed(after).0.published.is_empty());
-        assert_eq!(ids(&echo.heard(&[4, 5])), [5]);
+        assert_eq!(ids(&echo.heard(&events([4, 5]))), [5]);
     }
 
     #[test]
@@ -309,14 +314,14 @@ mod tests {
         echo.connected();
         let ticket = echo.stage(vec![change(1), change(2)]);
         let mut pending = echo.committed(ticket).1.expect("waits to be heard");
-        assert_eq!(pending.ids, [1, 2]);
-        drop(echo.heard(&[1]));
+        assert_eq!(pending.ids, events([1, 2]));
+        drop(echo.heard(&events([1])));
         assert_eq!(
             pending.published.try_recv(),
             Err(TryRecvError::Empty),
             "2 waits"
         );
-        let due = echo.heard(&[2]);
+        let due = echo.heard(&events([2]));
         assert_eq!(
             pending.published.try_recv(),
             Err(TryRecvError::Empty),
@@ -332,7 +337,7 @@ mod tests {
         let ticket = echo.stage(vec![change(3)]);
         let pending = echo.committed(ticket).1.expect("waits to be heard");
         assert_eq!(ids(&echo.take(&pending.ids)), [3]);
-        assert!(echo.heard(&[3]).published.is_empty(), "not twice");
+        assert!(echo.heard(&events([3])).published.is_empty(), "not twice");
         assert_eq!(echo.held(), 0);
     }
 
@@ -353,7 +358,7 @@ mod tests {
         let ticket = echo.stage(vec![change(9)]);
         assert!(echo.lost().published.is_empty());
         echo.connected();
-        assert_eq!(ids(&echo.heard(&[9])), [9]);
+        assert_eq!(ids(&echo.heard(&events([9]))), [9]);
         assert!(echo.committed(ticket).0.published.is_empty());
     }
 }

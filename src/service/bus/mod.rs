@@ -19,6 +19,7 @@ use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
 use crate::domain::event::Event;
+use crate::domain::ids::EventId;
 use crate::domain::incident::Incident;
 use echo::{Due, Echo, Ticket};
 
@@ -135,7 +136,7 @@ impl Bus {
     }
 
     /// The fan-out listener: it heard this node announce the changes `ids`.
-    pub(super) fn heard_own(&self, ids: &[i64]) {
+    pub(super) fn heard_own(&self, ids: &[EventId]) {
         let mut echo = self.echo();
         let now = echo.heard(ids);
         self.send(&echo, now);
