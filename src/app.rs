@@ -16,7 +16,7 @@ use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
 use crate::service::bus::Bus;
 use crate::service::knowledge::Knowledge;
-use crate::service::{Services, fanout, index_worker, webhook_worker};
+use crate::service::{Services, fanout, index_worker, sla_worker, webhook_worker};
 use crate::store::{Backend, Db};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +44,8 @@ pub struct App {
     pub index_worker: tokio::task::JoinHandle<()>,
     /// Delivers webhooks from the outbox until aborted.
     pub webhook_worker: tokio::task::JoinHandle<()>,
+    /// Records SLA warnings and breaches as they fall due, until aborted.
+    pub sla_worker: tokio::task::JoinHandle<()>,
     /// On PostgreSQL: publishes other nodes' changes on this node's bus until aborted.
     pub fanout: Option<tokio::task::JoinHandle<()>>,
     pub schema: AppSchema,
@@ -93,6 +95,11 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         Duration::from_millis(settings.knowledge.poll_interval_ms),
     );
     let webhook_worker = webhook_worker::spawn(&workers, (&settings.webhooks).into())?;
+    services.ensure_default_sla_policy().await?;
+    let sla_worker = sla_worker::spawn(
+        workers.clone(),
+        Duration::from_millis(settings.sla.check_interval_ms),
+    );
     let fanout = match services.db.backend() {
         Backend::Postgres => Some(fanout::start(&services, settings.database_url()).await),
         Backend::Sqlite => None,
@@ -111,6 +118,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         services,
         index_worker,
         webhook_worker,
+        sla_worker,
         fanout,
         schema,
         issuer: keys.issuer,

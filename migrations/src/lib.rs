@@ -13,6 +13,7 @@ mod m20261127_000007_add_incident_knowledge_columns;
 mod m20261127_000008_create_incident_roles_and_communications;
 mod m20261127_000009_create_webhooks;
 mod m20261127_000010_create_event_annotations;
+mod m20261207_000011_create_sla;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_create_incident_roles_and_communications::Migration),
             Box::new(m20261127_000009_create_webhooks::Migration),
             Box::new(m20261127_000010_create_event_annotations::Migration),
+            Box::new(m20261207_000011_create_sla::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 //! caller holds on the incident in question (which grant rights on that incident only).
 
 use super::{OrgRole, Viewer};
+use crate::domain::ids::UserId;
 use crate::domain::team::{Audience, IncidentRole};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,12 +35,16 @@ pub enum Operation {
     WatchIncident,
     /// Register, list, disable and delete outbound webhooks.
     ManageWebhooks,
+    /// Create, change and delete SLA policies.
+    ManageSlaPolicies,
+    /// Read SLA policies and the breaches recorded against them.
+    ReadSlaPolicies,
 }
 
 /// What the policy may need to know about the incident an operation targets.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
-    pub reporter_id: &'a str,
+    pub reporter_id: &'a UserId,
     /// The roles the caller holds on this incident right now.
     pub roles: &'a [IncidentRole],
 }
@@ -91,7 +96,7 @@ pub fn authorize(
             viewer.has_any(LEADS)
                 || holds(&[IncidentManager])
                 || subject
-                    .is_some_and(|s| s.reporter_id == viewer.user_id && viewer.has_any(EVERYONE))
+                    .is_some_and(|s| *s.reporter_id == viewer.user_id && viewer.has_any(EVERYONE))
         }
         Operation::AddNote => {
             viewer.has_any(RESPONDERS) || holds(&[IncidentManager, IncSpecialist, Scribe])
@@ -101,7 +106,8 @@ pub fn authorize(
             viewer.has_any(&[Admin, Manager, Communicator])
                 || holds(&[IncidentManager, IncCommunicator])
         }
-        Operation::ManageWebhooks => viewer.has(Admin),
+        Operation::ManageWebhooks | Operation::ManageSlaPolicies => viewer.has(Admin),
+        Operation::ReadSlaPolicies => viewer.has_any(LEADS),
     };
     if allowed { Ok(()) } else { Err(Denied) }
 }
@@ -173,7 +179,7 @@ mod tests {
             (ManageWebhooks, [true, false, false, false, false, false]),
         ];
         let someone_elses = Subject {
-            reporter_id: "u-2",
+            reporter_id: &UserId::from("u-2"),
             roles: &[],
         };
         for (op, expected) in table {
@@ -212,7 +218,7 @@ mod tests {
         for (op, expected) in table {
             for (role, allowed) in IncidentRole::ALL.iter().zip(expected) {
                 let subject = Subject {
-                    reporter_id: "u-2",
+                    reporter_id: &UserId::from("u-2"),
                     roles: std::slice::from_ref(role),
                 };
                 assert_eq!(
@@ -244,19 +250,18 @@ mod tests {
             PostUpdate,
             ManageWebhooks,
         ];
-        fn bare(roles: &[IncidentRole]) -> Subject<'_> {
-            Subject {
-                reporter_id: "u-2",
-                roles,
-            }
+        fn bare<'a>(roles: &'a [IncidentRole], reporter_id: &'a UserId) -> Subject<'a> {
+            Subject { reporter_id, roles }
         }
+        let other = UserId::from("u-2");
         for org in org_columns() {
             for role in IncidentRole::ALL {
                 for op in ops {
-                    let alone = authorize(&viewer(org), op, Some(bare(&[]))).is_ok();
+                    let alone = authorize(&viewer(org), op, Some(bare(&[], &other))).is_ok();
                     let by_role = !org.is_empty()
-                        && authorize(&viewer(&[OrgRole::Viewer]), op, Some(bare(&[role]))).is_ok();
-                    let both = authorize(&viewer(org), op, Some(bare(&[role]))).is_ok();
+                        && authorize(&viewer(&[OrgRole::Viewer]), op, Some(bare(&[role], &other)))
+                            .is_ok();
+                    let both = authorize(&viewer(org), op, Some(bare(&[role], &other))).is_ok();
                     assert_eq!(both, alone || by_role, "{op:?} as {org:?} holding {role:?}");
                 }
             }
@@ -266,7 +271,7 @@ mod tests {
     #[test]
     fn the_reporter_may_close_their_own_incident() {
         let own = Subject {
-            reporter_id: "u-1",
+            reporter_id: &UserId::from("u-1"),
             roles: &[],
         };
         for role in OrgRole::ALL {

@@ -10,6 +10,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value};
 
 use super::{OrgRole, Secret, Viewer};
+use crate::domain::ids::UserId;
 
 /// Why a token was refused. The message is safe to show to the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -204,7 +205,7 @@ impl TokenVerifier {
         roles.sort();
         roles.dedup();
         Ok(Viewer {
-            user_id: sub.to_owned(),
+            user_id: UserId::new(sub),
             name: name.chars().take(200).collect(),
             email,
             roles,

@@ -33,6 +33,8 @@ pub async fn run(settings: Settings) -> Result<(), String> {
     app.index_worker.abort();
     // Deliveries in flight lose their lease and are sent again after the next start.
     app.webhook_worker.abort();
+    // A check cut short is repeated by the next start: the claims are in the database.
+    app.sla_worker.abort();
     if let Some(fanout) = &app.fanout {
         fanout.abort();
     }

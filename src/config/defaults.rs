@@ -50,6 +50,9 @@ impl Default for Settings {
                     p5: "off".into(),
                 },
             },
+            sla: SlaSettings {
+                check_interval_ms: 5_000,
+            },
             limits: Limits {
                 body_bytes: 256 * 1024,
                 depth: 12,

@@ -38,6 +38,7 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub communications: CommunicationsSettings,
     pub status_page: StatusPageSettings,
+    pub sla: SlaSettings,
 }
 
 /// Values given on the command line; `None` leaves the lower layers in charge.

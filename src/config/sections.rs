@@ -21,6 +21,16 @@ pub struct StatusPageSettings {
     pub title: String,
 }
 
+/// Service levels: how often the SLA worker looks for warnings and breaches that fell due.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaSettings {
+    /// How often each node checks the open incidents' SLA clocks, in milliseconds (100 to
+    /// 60,000). A warning or breach is recorded at most this long after it falls due, and
+    /// stamped with the time it fell due.
+    pub check_interval_ms: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommunicationsSettings {

@@ -26,6 +26,12 @@ impl Settings {
             }
         }
         self.communications.update_interval.parse()?;
+        if !(100..=60_000).contains(&self.sla.check_interval_ms) {
+            return bad(format!(
+                "sla.check_interval_ms is {}; it must be between 100 and 60000",
+                self.sla.check_interval_ms
+            ));
+        }
         let page = &self.status_page;
         if !(1..=300).contains(&page.cache_seconds) {
             return bad(format!(

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::ids::{EventId, IncidentId};
+use super::ids::{EventId, IncidentId, UserId};
 use super::team::Audience;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,10 +28,14 @@ pub enum EventKind {
     NoteAdded,
     /// A status update for an audience.
     UpdatePosted,
+    /// An SLA clock reached its policy's warning share.
+    SlaWarning,
+    /// An SLA clock passed its due time before completion.
+    SlaBreached,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 16] = [
         Self::Reported,
         Self::Triaged,
         Self::InvestigationStarted,
@@ -46,6 +50,8 @@ impl EventKind {
         Self::RoleRelieved,
         Self::NoteAdded,
         Self::UpdatePosted,
+        Self::SlaWarning,
+        Self::SlaBreached,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +70,8 @@ impl EventKind {
             Self::RoleRelieved => "ROLE_RELIEVED",
             Self::NoteAdded => "NOTE_ADDED",
             Self::UpdatePosted => "UPDATE_POSTED",
+            Self::SlaWarning => "SLA_WARNING",
+            Self::SlaBreached => "SLA_BREACHED",
         }
     }
 
@@ -77,7 +85,7 @@ pub struct Event {
     pub id: EventId,
     pub incident_id: IncidentId,
     pub at: DateTime<Utc>,
-    pub actor_id: String,
+    pub actor_id: UserId,
     pub kind: EventKind,
     pub before: Option<Value>,
     pub after: Option<Value>,
@@ -89,5 +97,5 @@ pub struct Event {
 pub struct Annotation {
     pub body: String,
     pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
+    pub updated_by: UserId,
 }

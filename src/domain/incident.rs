@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::DomainError;
 use super::event::EventKind;
-use super::ids::{IncidentId, IncidentNumber};
+use super::ids::{IncidentId, IncidentNumber, UserId};
 use super::lifecycle::{Action, Status};
 use super::priority::{Level, Priority};
 use super::text::{
@@ -81,7 +81,7 @@ pub struct Incident {
     pub resolution: Option<StoredResolution>,
     pub cancel_reason: Option<String>,
     pub duplicate_of: Option<IncidentId>,
-    pub reporter_id: String,
+    pub reporter_id: UserId,
     /// The original ticket id of an imported incident.
     pub external_id: Option<String>,
     pub version: i32,
@@ -93,6 +93,11 @@ pub struct Incident {
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// When it was last reopened: the resolution clock runs again from here.
+    pub reopened_at: Option<DateTime<Utc>>,
+    /// The stretches the resolution clock ran before each reopen (start, mitigated or
+    /// resolved), kept as instants so any calendar can count them.
+    pub resolution_runs: Vec<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// A validated report: identification and logging.
@@ -149,12 +154,28 @@ pub struct Change {
 }
 
 impl Incident {
+    /// Where the resolution clock's current stretch starts: the report, or the last reopen.
+    pub fn resolution_run_start(&self) -> DateTime<Utc> {
+        self.reopened_at.unwrap_or(self.created_at)
+    }
+
+    /// When the current stretch ended: mitigated or resolved since it started, whichever
+    /// came first. A mitigation before the last reopen belongs to an earlier stretch.
+    pub fn resolution_completed_at(&self) -> Option<DateTime<Utc>> {
+        let start = self.resolution_run_start();
+        [self.mitigated_at, self.resolved_at]
+            .into_iter()
+            .flatten()
+            .filter(|&at| at >= start)
+            .min()
+    }
+
     /// Identification and logging: a NEW incident. The caller supplies id, number and time.
     pub fn report(
         new: NewIncident,
         id: IncidentId,
         number: IncidentNumber,
-        reporter_id: String,
+        reporter_id: UserId,
         now: DateTime<Utc>,
     ) -> (Self, Change) {
         let incident = Self {
@@ -183,6 +204,8 @@ impl Incident {
             resolved_at: None,
             closed_at: None,
             cancelled_at: None,
+            reopened_at: None,
+            resolution_runs: Vec::new(),
         };
         let change = Change {
             kind: EventKind::Reported,
@@ -344,6 +367,11 @@ impl Incident {
                 next.resolved_at = None;
                 next.resolution = None;
                 next.investigating_at = Some(now);
+                if let Some(end) = self.resolution_completed_at() {
+                    next.resolution_runs
+                        .push((self.resolution_run_start(), end));
+                }
+                next.reopened_at = Some(now);
                 Change {
                     kind: EventKind::Reopened,
                     before: Some(before),
@@ -448,8 +476,8 @@ mod tests {
 
     #[test]
     fn reopen_clears_the_resolution_but_keeps_it_in_the_event() {
-        let now = Utc::now();
         let mut incident = reported();
+        let now = incident.created_at + chrono::Duration::hours(1);
         for command in [
             triage(Level::Low, Level::Low),
             Command::StartInvestigation,
@@ -477,6 +505,10 @@ mod tests {
             change.before.expect("before")["resolution"]["summary"],
             "restarted"
         );
+        // The resolution clock ran from the report to the resolution; it resumes now.
+        assert_eq!(reopened.resolution_runs, vec![(incident.created_at, now)]);
+        assert_eq!(reopened.reopened_at, Some(now));
+        assert_eq!(reopened.resolution_completed_at(), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Listing incidents: the filter, the orders, and where a page ended (the keyset).
 
+use super::ids::UserId;
 use super::lifecycle::Status;
 use super::priority::Priority;
 
@@ -9,7 +10,7 @@ pub struct ListFilter {
     pub priorities: Vec<Priority>,
     pub service: Option<String>,
     pub category: Option<String>,
-    pub reporter: Option<String>,
+    pub reporter: Option<UserId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

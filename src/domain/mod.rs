@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod priority;
 pub mod secret;
+pub mod sla;
 pub mod team;
 pub mod text;
 pub mod timestamp;

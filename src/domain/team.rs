@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::ids::IncidentId;
+use super::ids::{IncidentId, UserId};
 
 /// A role held on one incident. It grants rights on that incident only, on top of the
 /// holder's organisation role.
@@ -146,12 +146,12 @@ mod tests {
 pub struct Assignment {
     pub id: i64,
     pub incident_id: IncidentId,
-    pub user_id: String,
+    pub user_id: UserId,
     pub role: IncidentRole,
     pub assumed_at: DateTime<Utc>,
-    pub assigned_by: String,
+    pub assigned_by: UserId,
     pub relieved_at: Option<DateTime<Utc>>,
-    pub relieved_by: Option<String>,
+    pub relieved_by: Option<UserId>,
 }
 
 impl Assignment {

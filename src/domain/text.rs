@@ -83,6 +83,10 @@ text_type!(
     Service, "service", required = true, multiline = false, max = 100
 );
 text_type!(
+    /// An SLA policy's name, e.g. `Payments (business hours)`.
+    PolicyName, "name", required = true, multiline = false, max = 100
+);
+text_type!(
     /// The triage category, e.g. `database`.
     Category, "category", required = true, multiline = false, max = 100
 );

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::ids::IncidentId;
+use super::ids::{IncidentId, UserId};
 use super::team::{Audience, UpdateStatus};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -10,7 +10,7 @@ pub struct Update {
     pub id: i64,
     pub incident_id: IncidentId,
     pub at: DateTime<Utc>,
-    pub author_id: String,
+    pub author_id: UserId,
     pub audience: Audience,
     pub body: String,
     pub status: Option<UpdateStatus>,

@@ -1,8 +1,10 @@
 //! A person as their identity token describes them.
 
+use super::ids::UserId;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub name: String,
     pub email: Option<String>,
 }

@@ -13,13 +13,14 @@ use super::types::{IncidentObject, UserObject};
 use crate::auth::Viewer;
 use crate::domain::event::Annotation;
 use crate::domain::event::Event;
-use crate::domain::ids::{EventId, IncidentId};
+use crate::domain::ids::{EventId, IncidentId, UserId};
 use crate::domain::incident::Incident;
 use crate::domain::team::Assignment;
 use crate::domain::team::Audience;
 use crate::domain::update::Update;
 use crate::domain::user::User;
 use crate::service::Services;
+use crate::service::sla::IncidentSla;
 use chrono::{DateTime, Utc};
 
 type LoadResult<K, V> = Result<HashMap<K, V>, LoadError>;
@@ -30,10 +31,10 @@ pub struct UserLoader {
 }
 
 impl BatchLoad for UserLoader {
-    type Key = String;
+    type Key = UserId;
     type Value = User;
 
-    async fn load(&self, keys: Vec<String>) -> LoadResult<String, User> {
+    async fn load(&self, keys: Vec<UserId>) -> LoadResult<UserId, User> {
         let keys = keys.as_slice();
         self.services
             .users
@@ -161,7 +162,7 @@ macro_rules! per_incident_loader {
 
 per_incident_loader!(AssignmentLoader, Vec<Assignment>, |s, v, keys| s
     .assignments_of(v, keys));
-per_incident_loader!(WatcherLoader, Vec<String>, |s, v, keys| s
+per_incident_loader!(WatcherLoader, Vec<UserId>, |s, v, keys| s
     .watchers_of(v, keys));
 /// The newest `limit` status updates of an incident, for one audience or all the caller sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -208,6 +209,8 @@ impl BatchLoad for UpdateLoader {
         Ok(out)
     }
 }
+per_incident_loader!(SlaLoader, IncidentSla, |s, v, keys| s
+    .incident_slas(v, keys));
 per_incident_loader!(WatchingLoader, bool, |s, v, keys| s
     .watched_by_viewer(v, keys));
 per_incident_loader!(LastBroadcastLoader, DateTime<Utc>, |s, v, keys| s
@@ -241,6 +244,7 @@ pub struct Loaders {
     last_broadcasts: Arc<Batcher<LastBroadcastLoader>>,
     annotations: Arc<Batcher<AnnotationLoader>>,
     watching: Arc<Batcher<WatchingLoader>>,
+    slas: Arc<Batcher<SlaLoader>>,
 }
 
 impl Loaders {
@@ -288,6 +292,10 @@ impl Loaders {
                 services: s(),
                 viewer: v(),
             }),
+            slas: Batcher::new(SlaLoader {
+                services: s(),
+                viewer: v(),
+            }),
         };
         let mut driver = BatchDriver::default();
         driver.register(&loaders.users);
@@ -300,6 +308,7 @@ impl Loaders {
         driver.register(&loaders.last_broadcasts);
         driver.register(&loaders.annotations);
         driver.register(&loaders.watching);
+        driver.register(&loaders.slas);
         (loaders, driver)
     }
 
@@ -308,8 +317,8 @@ impl Loaders {
         ctx.data::<Loaders>()
     }
 
-    pub async fn user(&self, ctx: &Context<'_>, id: &str) -> Result<UserObject> {
-        match self.users.load_one(id.to_owned()).await.gql(ctx)? {
+    pub async fn user(&self, ctx: &Context<'_>, id: &UserId) -> Result<UserObject> {
+        match self.users.load_one(id.clone()).await.gql(ctx)? {
             Some(user) => Ok(UserObject(user)),
             // Every id we store was recorded when its token was first seen.
             None => Err(with_code(format!("no user {id}"), code::NOT_FOUND)),
@@ -358,7 +367,7 @@ impl Loaders {
     }
 
     /// The user ids watching the incident.
-    pub async fn watchers(&self, ctx: &Context<'_>, id: IncidentId) -> Result<Vec<String>> {
+    pub async fn watchers(&self, ctx: &Context<'_>, id: IncidentId) -> Result<Vec<UserId>> {
         Ok(self
             .watchers
             .load_one(id)
@@ -387,7 +396,11 @@ impl Loaders {
     }
 
     /// The annotation beside a timeline event, if any.
-    pub async fn annotation(&self, ctx: &Context<'_>, event: EventId) -> Result<Option<Annotation>> {
+    pub async fn annotation(
+        &self,
+        ctx: &Context<'_>,
+        event: EventId,
+    ) -> Result<Option<Annotation>> {
         self.annotations.load_one(event).await.gql(ctx)
     }
 
@@ -399,5 +412,14 @@ impl Loaders {
             .await
             .gql(ctx)?
             .unwrap_or(false))
+    }
+
+    /// The incident's SLA clocks now.
+    pub async fn sla(&self, ctx: &Context<'_>, incident: IncidentId) -> Result<IncidentSla> {
+        self.slas
+            .load_one(incident)
+            .await
+            .gql(ctx)?
+            .ok_or_else(|| with_code(format!("no incident {incident}"), code::NOT_FOUND))
     }
 }

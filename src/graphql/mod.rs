@@ -17,6 +17,7 @@ pub mod types;
 pub mod communications;
 pub mod incidents;
 pub mod knowledge;
+pub mod sla;
 pub mod team;
 pub mod users;
 pub mod webhooks;
@@ -36,6 +37,7 @@ pub struct Query(
     team::TeamQuery,
     communications::CommunicationsQuery,
     webhooks::WebhookQuery,
+    sla::SlaQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -45,6 +47,7 @@ pub struct Mutation(
     team::TeamMutation,
     communications::CommunicationsMutation,
     webhooks::WebhookMutation,
+    sla::SlaMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;

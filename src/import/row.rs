@@ -11,7 +11,7 @@ use super::dates;
 use super::mapping::{self, PRIORITIES_ACCEPTED};
 use super::records::{Cell, Record};
 use crate::domain::DomainError;
-use crate::domain::ids::{IncidentId, IncidentNumber};
+use crate::domain::ids::{IncidentId, IncidentNumber, UserId};
 use crate::domain::incident::{Incident, Source, StoredResolution};
 use crate::domain::lifecycle::Status;
 use crate::domain::priority::{Level, Priority};
@@ -84,7 +84,7 @@ impl ImportRow {
         self,
         id: IncidentId,
         number: IncidentNumber,
-        reporter_id: &str,
+        reporter_id: &UserId,
         origin: &Origin,
         now: DateTime<Utc>,
     ) -> (Incident, Value) {
@@ -122,7 +122,7 @@ impl ImportRow {
             }),
             cancel_reason: None,
             duplicate_of: None,
-            reporter_id: reporter_id.to_owned(),
+            reporter_id: reporter_id.clone(),
             external_id: Some(self.external_id),
             version: 1,
             created_at: self.created_at,
@@ -133,6 +133,8 @@ impl ImportRow {
             resolved_at: self.resolved_at,
             closed_at: self.closed_at,
             cancelled_at: None,
+            reopened_at: None,
+            resolution_runs: Vec::new(),
         };
         (incident, after)
     }

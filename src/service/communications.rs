@@ -97,20 +97,19 @@ impl Services {
         .await?;
         txn.record(
             &incident,
-            NewEvent {
-                incident_id: incident.id,
+            NewEvent::new(
+                incident.id,
                 at,
-                actor_id: &viewer.user_id,
-                kind: EventKind::UpdatePosted,
-                before: None,
-                after: json!({
+                &viewer.user_id,
+                EventKind::UpdatePosted,
+                json!({
                     "updateId": update.id,
                     "audience": update.audience.as_str(),
                     "body": update.body,
                     "status": update.status.map(|s| s.as_str()),
                 }),
-                audience: Some(new.audience),
-            },
+            )
+            .for_audience(new.audience),
         )
         .await?;
         txn.commit(&self.bus).await?;
@@ -129,15 +128,14 @@ impl Services {
         let event = txn
             .record(
                 &incident,
-                NewEvent {
-                    incident_id: incident.id,
-                    at: now(),
-                    actor_id: &viewer.user_id,
-                    kind: EventKind::NoteAdded,
-                    before: None,
-                    after: json!({ "body": body.as_str() }),
-                    audience: Some(Audience::Internal),
-                },
+                NewEvent::new(
+                    incident.id,
+                    now(),
+                    &viewer.user_id,
+                    EventKind::NoteAdded,
+                    json!({ "body": body.as_str() }),
+                )
+                .for_audience(Audience::Internal),
             )
             .await?;
         txn.commit(&self.bus).await?;

@@ -197,7 +197,10 @@ mod tests {
         let node = Uuid::new_v4();
         let all = payloads(node, &[3, 1, 2].map(EventId));
         assert_eq!(all, vec![format!("{node} 3 1 2")]);
-        assert_eq!(parse(&all[0]), Some((node, [3, 1, 2].map(EventId).to_vec())));
+        assert_eq!(
+            parse(&all[0]),
+            Some((node, [3, 1, 2].map(EventId).to_vec()))
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use sea_orm::{DbErr, SqlErr};
 use tokio::sync::mpsc;
 
 use crate::domain::event::EventKind;
-use crate::domain::ids::{IncidentId, IncidentNumber};
+use crate::domain::ids::{IncidentId, IncidentNumber, UserId};
 use crate::domain::user::User;
 use crate::import::{ImportRow, Origin, ReadError, Rejection, Source};
 use crate::store::events::{self, NewEvent};
@@ -171,7 +171,7 @@ async fn write_batch(
     // A write comes first: on SQLite it takes the database's write lock (waiting for a
     // running server's writers) before anything is read, so the reads below cannot go stale.
     let importer = User {
-        id: IMPORTER_ID.to_owned(),
+        id: UserId::from(IMPORTER_ID),
         name: IMPORTER_NAME.to_owned(),
         email: None,
     };
@@ -192,22 +192,14 @@ async fn write_batch(
             let (incident, after) = row.into_incident(
                 IncidentId::new(),
                 IncidentNumber(number),
-                IMPORTER_ID,
+                &importer.id,
                 origin,
                 now,
             );
             incidents::insert(&*txn, &incident).await?;
             events::append(
                 &*txn,
-                NewEvent {
-                    incident_id: incident.id,
-                    at: now,
-                    actor_id: IMPORTER_ID,
-                    kind: EventKind::Imported,
-                    before: None,
-                    after,
-                    audience: None,
-                },
+                NewEvent::new(incident.id, now, &importer.id, EventKind::Imported, after),
             )
             .await?;
             if incident.in_knowledge_base() {

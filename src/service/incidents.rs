@@ -121,7 +121,12 @@ impl Services {
             resolution.helped_by = helped_by(&*txn, current.id).await?;
         }
         let now = super::now();
-        let (next, change) = current.apply(command, now)?;
+        let (next, mut change) = current.apply(command, now)?;
+        if next.priority != current.priority {
+            // A new priority brings new targets, measured from the report: say when they fall
+            // due, in the triage event itself.
+            change.after["sla"] = super::sla::due_times(&*txn, &next, now).await?;
+        }
         if !rows::update_if_version(&*txn, &next, current.version).await? {
             // Another writer changed the incident between our read and our write.
             return Err(ServiceError::Conflict(format!(
@@ -238,15 +243,14 @@ async fn append(
 ) -> Result<(), ServiceError> {
     txn.record(
         incident,
-        NewEvent {
-            incident_id: incident.id,
-            at: incident.updated_at,
-            actor_id: &viewer.user_id,
-            kind: change.kind,
-            before: change.before,
-            after: change.after,
-            audience: None,
-        },
+        NewEvent::new(
+            incident.id,
+            incident.updated_at,
+            &viewer.user_id,
+            change.kind,
+            change.after,
+        )
+        .before(change.before),
     )
     .await?;
     Ok(())

@@ -222,18 +222,13 @@ impl Services {
             "suggestedIncident": past.number.to_string(),
             "helpful": helpful,
         });
+        let before = previous.map(|p| serde_json::json!({ "helpful": p }));
         for incident in [&target, &past] {
+            let kind = EventKind::SuggestionRated;
             txn.record(
                 incident,
-                NewEvent {
-                    incident_id: incident.id,
-                    at,
-                    actor_id: &viewer.user_id,
-                    kind: EventKind::SuggestionRated,
-                    before: previous.map(|p| serde_json::json!({ "helpful": p })),
-                    after: detail.clone(),
-                    audience: None,
-                },
+                NewEvent::new(incident.id, at, &viewer.user_id, kind, detail.clone())
+                    .before(before.clone()),
             )
             .await?;
         }

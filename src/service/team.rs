@@ -7,7 +7,7 @@ use super::journal::Journal;
 use super::{ServiceError, Services, now};
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::event::EventKind;
-use crate::domain::ids::{IncidentId, IncidentRef};
+use crate::domain::ids::{IncidentId, IncidentRef, UserId};
 use crate::domain::incident::Incident;
 use crate::domain::team::Assignment;
 use crate::domain::team::IncidentRole;
@@ -25,7 +25,7 @@ pub const MAX_WATCHERS: u64 = 100;
 /// Who should take on (or give up) which role.
 #[derive(Debug, Clone)]
 pub struct RoleChange {
-    pub user_id: String,
+    pub user_id: UserId,
     pub role: IncidentRole,
     pub expected_version: Option<i32>,
 }
@@ -77,15 +77,13 @@ impl Services {
         .map_err(|e| conflict_on_unique(e, &incident))?;
         txn.record(
             &next,
-            NewEvent {
-                incident_id: next.id,
+            NewEvent::new(
+                next.id,
                 at,
-                actor_id: &viewer.user_id,
-                kind: EventKind::RoleAssigned,
-                before: None,
-                after: json!({ "userId": change.user_id, "role": change.role.as_str() }),
-                audience: None,
-            },
+                &viewer.user_id,
+                EventKind::RoleAssigned,
+                json!({ "userId": change.user_id, "role": change.role.as_str() }),
+            ),
         )
         .await?;
         txn.commit(&self.bus).await?;
@@ -158,7 +156,7 @@ impl Services {
         &self,
         viewer: &Viewer,
         incidents: &[IncidentId],
-    ) -> Result<std::collections::HashMap<IncidentId, Vec<String>>, ServiceError> {
+    ) -> Result<std::collections::HashMap<IncidentId, Vec<UserId>>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
         Ok(team::watchers_of(self.db.conn(), incidents, MAX_WATCHERS)
             .await?
@@ -243,17 +241,18 @@ async fn relieve(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ServiceError> {
     team::relieve(&**txn, assignment.id, at, &viewer.user_id).await?;
+    let (user, role) = (&assignment.user_id, assignment.role.as_str());
+    let after = json!({ "userId": user, "role": role, "relieved": true });
     txn.record(
         incident,
-        NewEvent {
-            incident_id: incident.id,
+        NewEvent::new(
+            incident.id,
             at,
-            actor_id: &viewer.user_id,
-            kind: EventKind::RoleRelieved,
-            before: Some(json!({ "userId": assignment.user_id, "role": assignment.role.as_str() })),
-            after: json!({ "userId": assignment.user_id, "role": assignment.role.as_str(), "relieved": true }),
-            audience: None,
-        },
+            &viewer.user_id,
+            EventKind::RoleRelieved,
+            after,
+        )
+        .before(Some(json!({ "userId": user, "role": role }))),
     )
     .await?;
     Ok(())

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use super::ServiceError;
 use crate::auth::{Operation, Viewer, authorize};
+use crate::domain::ids::UserId;
 use crate::domain::user::User;
 use crate::store::Db;
 use crate::store::users;
@@ -14,7 +15,7 @@ use crate::store::users;
 #[derive(Clone)]
 pub struct UserDirectory {
     db: Db,
-    seen: Arc<Mutex<HashMap<String, Profile>>>,
+    seen: Arc<Mutex<HashMap<UserId, Profile>>>,
 }
 
 /// Name and email as last written.
@@ -52,7 +53,7 @@ impl UserDirectory {
         Ok(())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Profile>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Profile>> {
         // A poisoned lock only means another thread panicked mid-insert; the map is still a
         // valid cache.
         self.seen.lock().unwrap_or_else(|p| p.into_inner())
@@ -63,8 +64,8 @@ impl UserDirectory {
     pub async fn load(
         &self,
         viewer: &Viewer,
-        ids: &[String],
-    ) -> Result<HashMap<String, User>, ServiceError> {
+        ids: &[UserId],
+    ) -> Result<HashMap<UserId, User>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
         Ok(users::find_many(&self.db, ids).await?)
     }

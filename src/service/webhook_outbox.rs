@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::domain::event::Event;
 use crate::domain::event::EventKind;
+use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::team::Audience;
 use crate::domain::user::User;
@@ -41,7 +42,7 @@ pub(super) async fn enqueue(
         .await?
         .remove(&event.actor_id);
     let watchers = if announces_beyond_responders(event) {
-        let ids: Vec<String> = team::watchers_of(conn, &[incident.id], MAX_WATCHERS_IN_PAYLOAD)
+        let ids: Vec<UserId> = team::watchers_of(conn, &[incident.id], MAX_WATCHERS_IN_PAYLOAD)
             .await?
             .remove(&incident.id)
             .unwrap_or_default()
@@ -169,6 +170,8 @@ fn verb(kind: EventKind) -> &'static str {
         EventKind::RoleRelieved => "role relieved",
         EventKind::NoteAdded => "note added",
         EventKind::UpdatePosted => "update posted",
+        EventKind::SlaWarning => "SLA warning",
+        EventKind::SlaBreached => "SLA breached",
     }
 }
 

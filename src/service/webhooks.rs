@@ -5,9 +5,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::domain::ids::WebhookId;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use crate::domain::ids::WebhookId;
 
 use super::{ServiceError, Services, now};
 use crate::auth::{Operation, Secret, Viewer, authorize};

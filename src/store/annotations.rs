@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set
 
 use super::entity::event_annotation::{ActiveModel, Column, Entity};
 use crate::domain::event::Annotation;
-use crate::domain::ids::{EventId, IncidentId};
+use crate::domain::ids::{EventId, IncidentId, UserId};
 
 /// Sets (or replaces) the annotation of `event`.
 pub async fn set(
@@ -21,7 +21,7 @@ pub async fn set(
         incident_id: Set(incident.0),
         body: Set(annotation.body.clone()),
         updated_at: Set(annotation.updated_at),
-        updated_by: Set(annotation.updated_by.clone()),
+        updated_by: Set(annotation.updated_by.as_str().to_owned()),
     };
     Entity::insert(row)
         .on_conflict(
@@ -50,7 +50,7 @@ pub async fn of_events(
                 Annotation {
                     body: m.body,
                     updated_at: m.updated_at,
-                    updated_by: m.updated_by,
+                    updated_by: UserId::from(m.updated_by),
                 },
             )
         })

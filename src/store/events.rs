@@ -16,7 +16,7 @@ use super::columns::{column, nullable};
 use super::entity::incident_event::{ActiveModel, Column, Entity, Model};
 use crate::domain::event::Event;
 use crate::domain::event::EventKind;
-use crate::domain::ids::{EventId, IncidentId};
+use crate::domain::ids::{EventId, IncidentId, UserId};
 use crate::domain::team::Audience;
 
 impl TryFrom<Model> for Event {
@@ -27,7 +27,7 @@ impl TryFrom<Model> for Event {
             id: EventId(m.id),
             incident_id: IncidentId(m.incident_id),
             at: m.at,
-            actor_id: m.actor_id,
+            actor_id: UserId::from(m.actor_id),
             kind: column(&m.kind)?,
             before: m.before,
             after: m.after,
@@ -39,11 +39,46 @@ impl TryFrom<Model> for Event {
 pub struct NewEvent<'a> {
     pub incident_id: IncidentId,
     pub at: DateTime<Utc>,
-    pub actor_id: &'a str,
+    pub actor_id: &'a UserId,
     pub kind: EventKind,
     pub before: Option<Value>,
     pub after: Value,
     pub audience: Option<Audience>,
+}
+
+impl<'a> NewEvent<'a> {
+    /// `actor` did `kind` to the incident at `at`; `after` is the detail. Anyone who may read
+    /// the incident may see it, and it has no `before` until one is given.
+    pub fn new(
+        incident_id: IncidentId,
+        at: DateTime<Utc>,
+        actor_id: &'a UserId,
+        kind: EventKind,
+        after: Value,
+    ) -> Self {
+        Self {
+            incident_id,
+            at,
+            actor_id,
+            kind,
+            before: None,
+            after,
+            audience: None,
+        }
+    }
+
+    /// What the changed values were before.
+    pub fn before(self, before: Option<Value>) -> Self {
+        Self { before, ..self }
+    }
+
+    /// Only `audience` may see it.
+    pub fn for_audience(self, audience: Audience) -> Self {
+        Self {
+            audience: Some(audience),
+            ..self
+        }
+    }
 }
 
 /// Appends the event and returns it as stored.
@@ -51,7 +86,7 @@ pub async fn append(conn: &impl ConnectionTrait, event: NewEvent<'_>) -> Result<
     let row = ActiveModel {
         incident_id: Set(event.incident_id.0),
         at: Set(event.at),
-        actor_id: Set(event.actor_id.to_owned()),
+        actor_id: Set(event.actor_id.as_str().to_owned()),
         kind: Set(event.kind.as_str().to_owned()),
         before: Set(event.before.clone()),
         after: Set(Some(event.after.clone())),
@@ -63,7 +98,7 @@ pub async fn append(conn: &impl ConnectionTrait, event: NewEvent<'_>) -> Result<
         id: EventId(id),
         incident_id: event.incident_id,
         at: event.at,
-        actor_id: event.actor_id.to_owned(),
+        actor_id: event.actor_id.clone(),
         kind: event.kind,
         before: event.before,
         after: Some(event.after),

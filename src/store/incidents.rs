@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
@@ -11,7 +13,7 @@ use sea_orm::{
 use super::columns::column;
 use super::db::Reader;
 use super::entity::incident::{ActiveModel, Column, Entity, Model};
-use crate::domain::ids::{IncidentId, IncidentNumber};
+use crate::domain::ids::{IncidentId, IncidentNumber, UserId};
 use crate::domain::incident::{Incident, StoredResolution};
 use crate::domain::lifecycle::Status;
 use crate::domain::listing::{Keyset, ListFilter, ListOrder, UNTRIAGED_RANK};
@@ -63,7 +65,7 @@ impl TryFrom<Model> for Incident {
             category: m.category,
             cancel_reason: m.cancel_reason,
             duplicate_of: m.duplicate_of.map(IncidentId),
-            reporter_id: m.reporter_id,
+            reporter_id: UserId::from(m.reporter_id),
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -73,6 +75,13 @@ impl TryFrom<Model> for Incident {
             resolved_at: m.resolved_at,
             closed_at: m.closed_at,
             cancelled_at: m.cancelled_at,
+            reopened_at: m.reopened_at,
+            resolution_runs: runs_from_json(m.resolution_runs.as_deref()).ok_or_else(|| {
+                corrupt(
+                    "resolution_runs",
+                    m.resolution_runs.as_deref().unwrap_or(""),
+                )
+            })?,
         })
     }
 }
@@ -96,7 +105,7 @@ fn to_active(i: &Incident) -> ActiveModel {
         fix: Set(resolution.and_then(|r| r.fix.clone())),
         cancel_reason: Set(i.cancel_reason.clone()),
         duplicate_of: Set(i.duplicate_of.map(|d| d.0)),
-        reporter_id: Set(i.reporter_id.clone()),
+        reporter_id: Set(i.reporter_id.as_str().to_owned()),
         version: Set(i.version),
         created_at: Set(i.created_at),
         updated_at: Set(i.updated_at),
@@ -107,6 +116,8 @@ fn to_active(i: &Incident) -> ActiveModel {
         closed_at: Set(i.closed_at),
         cancelled_at: Set(i.cancelled_at),
         external_id: Set(i.external_id.clone()),
+        reopened_at: Set(i.reopened_at),
+        resolution_runs: Set(runs_to_json(&i.resolution_runs)),
         helped_by: Set(resolution.filter(|r| !r.helped_by.is_empty()).map(|r| {
             serde_json::json!(
                 r.helped_by
@@ -115,6 +126,19 @@ fn to_active(i: &Incident) -> ActiveModel {
                     .collect::<Vec<_>>()
             )
         })),
+    }
+}
+
+/// `None` when there were no earlier stretches.
+fn runs_to_json(runs: &[(DateTime<Utc>, DateTime<Utc>)]) -> Option<String> {
+    (!runs.is_empty()).then(|| serde_json::json!(runs).to_string())
+}
+
+/// `None` if the text is not what `runs_to_json` writes.
+fn runs_from_json(text: Option<&str>) -> Option<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
+    match text {
+        None => Some(Vec::new()),
+        Some(text) => serde_json::from_str(text).ok(),
     }
 }
 
@@ -280,14 +304,14 @@ fn is_open() -> sea_orm::sea_query::SimpleExpr {
 /// last), newest first within a priority; at most `limit`.
 pub async fn open_held_by(
     conn: &impl ConnectionTrait,
-    user: &str,
+    user: &UserId,
     limit: u64,
 ) -> Result<Vec<Incident>, DbErr> {
     use super::entity::incident_role;
     let held = sea_orm::sea_query::Query::select()
         .column(incident_role::Column::IncidentId)
         .from(incident_role::Entity)
-        .and_where(incident_role::Column::UserId.eq(user))
+        .and_where(incident_role::Column::UserId.eq(user.as_str()))
         .and_where(incident_role::Column::RelievedAt.is_null())
         .to_owned();
     let select = Entity::find()
@@ -311,6 +335,25 @@ pub async fn open_with_priorities(
     let select = Entity::find()
         .filter(is_open())
         .filter(Column::Priority.is_in(priorities.iter().map(|p| p.rank())))
+        .order_by_asc(Column::Number);
+    load(conn, select).await
+}
+
+/// The incidents whose SLA clocks may still owe a warning or breach: the open ones, and
+/// those changed since `changed_since` (one resolved late, between two checks, still owes
+/// its breach). Imported history owes none. Bounded by how many incidents are open or
+/// recently changed.
+pub async fn sla_candidates(
+    conn: &impl ConnectionTrait,
+    changed_since: DateTime<Utc>,
+) -> Result<Vec<Incident>, DbErr> {
+    let select = Entity::find()
+        .filter(Column::Source.ne(crate::domain::incident::Source::Imported.as_str()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(is_open())
+                .add(Column::UpdatedAt.gte(changed_since)),
+        )
         .order_by_asc(Column::Number);
     load(conn, select).await
 }

@@ -9,6 +9,7 @@ pub mod events;
 pub mod imports;
 pub mod incidents;
 pub mod index_changes;
+pub mod sla;
 pub mod sqlite_reads;
 pub mod status_page;
 pub mod suggestions;

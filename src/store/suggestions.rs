@@ -9,21 +9,21 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set
 use uuid::Uuid;
 
 use super::entity::{suggestion_impression as impression, suggestion_rating as rating};
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{IncidentId, UserId};
 
 /// Records a rating; returns the previous one by the same user for the same pair, if any.
 pub async fn rate(
     conn: &impl ConnectionTrait,
     incident: IncidentId,
     suggested: IncidentId,
-    user_id: &str,
+    user_id: &UserId,
     helpful: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<bool>, DbErr> {
     let existing = rating::Entity::find()
         .filter(rating::Column::IncidentId.eq(incident.0))
         .filter(rating::Column::SuggestedId.eq(suggested.0))
-        .filter(rating::Column::UserId.eq(user_id))
+        .filter(rating::Column::UserId.eq(user_id.as_str()))
         .one(conn)
         .await?;
     match existing {
@@ -42,7 +42,7 @@ pub async fn rate(
             let row = rating::ActiveModel {
                 incident_id: Set(incident.0),
                 suggested_id: Set(suggested.0),
-                user_id: Set(user_id.to_owned()),
+                user_id: Set(user_id.as_str().to_owned()),
                 helpful: Set(helpful),
                 created_at: Set(now),
                 updated_at: Set(now),

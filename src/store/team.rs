@@ -13,7 +13,7 @@ use super::columns::column;
 use super::entity::incident_role::{self, Column, Entity, Model};
 use super::entity::incident_watcher;
 use super::window;
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{IncidentId, UserId};
 use crate::domain::team::Assignment;
 use crate::domain::team::IncidentRole;
 
@@ -24,12 +24,12 @@ impl TryFrom<Model> for Assignment {
         Ok(Self {
             id: m.id,
             incident_id: IncidentId(m.incident_id),
-            user_id: m.user_id,
+            user_id: UserId::from(m.user_id),
             role: column(&m.role)?,
             assumed_at: m.assumed_at,
-            assigned_by: m.assigned_by,
+            assigned_by: UserId::from(m.assigned_by),
             relieved_at: m.relieved_at,
-            relieved_by: m.relieved_by,
+            relieved_by: m.relieved_by.map(UserId::from),
         })
     }
 }
@@ -38,7 +38,7 @@ impl TryFrom<Model> for Assignment {
 pub async fn roles_of(
     conn: &impl ConnectionTrait,
     incident: IncidentId,
-    user: &str,
+    user: &UserId,
 ) -> Result<Vec<IncidentRole>, DbErr> {
     Ok(roles_on_many(conn, &[incident], user)
         .await?
@@ -50,11 +50,11 @@ pub async fn roles_of(
 pub async fn roles_on_many(
     conn: &impl ConnectionTrait,
     incidents: &[IncidentId],
-    user: &str,
+    user: &UserId,
 ) -> Result<HashMap<IncidentId, Vec<IncidentRole>>, DbErr> {
     let rows = Entity::find()
         .filter(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
-        .filter(Column::UserId.eq(user))
+        .filter(Column::UserId.eq(user.as_str()))
         .filter(Column::RelievedAt.is_null())
         .all(conn)
         .await?;
@@ -115,17 +115,17 @@ pub async fn active_on(
 pub async fn assign(
     conn: &impl ConnectionTrait,
     incident: IncidentId,
-    user: &str,
+    user: &UserId,
     role: IncidentRole,
     at: DateTime<Utc>,
-    by: &str,
+    by: &UserId,
 ) -> Result<Assignment, DbErr> {
     let row = incident_role::ActiveModel {
         incident_id: Set(incident.0),
-        user_id: Set(user.to_owned()),
+        user_id: Set(user.as_str().to_owned()),
         role: Set(role.as_str().to_owned()),
         assumed_at: Set(at),
-        assigned_by: Set(by.to_owned()),
+        assigned_by: Set(by.as_str().to_owned()),
         relieved_at: Set(None),
         relieved_by: Set(None),
         ..Default::default()
@@ -134,10 +134,10 @@ pub async fn assign(
     Ok(Assignment {
         id,
         incident_id: incident,
-        user_id: user.to_owned(),
+        user_id: user.clone(),
         role,
         assumed_at: at,
-        assigned_by: by.to_owned(),
+        assigned_by: by.clone(),
         relieved_at: None,
         relieved_by: None,
     })
@@ -148,12 +148,12 @@ pub async fn relieve(
     conn: &impl ConnectionTrait,
     assignment: i64,
     at: DateTime<Utc>,
-    by: &str,
+    by: &UserId,
 ) -> Result<bool, DbErr> {
     let result = Entity::update_many()
         .set(incident_role::ActiveModel {
             relieved_at: Set(Some(at)),
-            relieved_by: Set(Some(by.to_owned())),
+            relieved_by: Set(Some(by.as_str().to_owned())),
             ..Default::default()
         })
         .filter(Column::Id.eq(assignment))
@@ -167,12 +167,12 @@ pub async fn relieve(
 pub async fn watch(
     conn: &impl ConnectionTrait,
     incident: IncidentId,
-    user: &str,
+    user: &UserId,
     at: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let row = incident_watcher::ActiveModel {
         incident_id: Set(incident.0),
-        user_id: Set(user.to_owned()),
+        user_id: Set(user.as_str().to_owned()),
         since: Set(at),
     };
     let inserted = incident_watcher::Entity::insert(row)
@@ -193,11 +193,11 @@ pub async fn watch(
 pub async fn unwatch(
     conn: &impl ConnectionTrait,
     incident: IncidentId,
-    user: &str,
+    user: &UserId,
 ) -> Result<bool, DbErr> {
     let result = incident_watcher::Entity::delete_many()
         .filter(incident_watcher::Column::IncidentId.eq(incident.0))
-        .filter(incident_watcher::Column::UserId.eq(user))
+        .filter(incident_watcher::Column::UserId.eq(user.as_str()))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -209,7 +209,7 @@ pub async fn watchers_of(
     conn: &impl ConnectionTrait,
     incidents: &[IncidentId],
     limit: u64,
-) -> Result<HashMap<IncidentId, Vec<(String, DateTime<Utc>)>>, DbErr> {
+) -> Result<HashMap<IncidentId, Vec<(UserId, DateTime<Utc>)>>, DbErr> {
     let rows = Query::select()
         .column(Asterisk)
         .from(incident_watcher::Entity)
@@ -219,11 +219,11 @@ pub async fn watchers_of(
     let rows = incident_watcher::Model::find_by_statement(conn.get_database_backend().build(&stmt))
         .all(conn)
         .await?;
-    let mut out: HashMap<IncidentId, Vec<(String, DateTime<Utc>)>> = HashMap::new();
+    let mut out: HashMap<IncidentId, Vec<(UserId, DateTime<Utc>)>> = HashMap::new();
     for row in rows {
         out.entry(IncidentId(row.incident_id))
             .or_default()
-            .push((row.user_id, row.since));
+            .push((UserId::from(row.user_id), row.since));
     }
     Ok(out)
 }
@@ -232,11 +232,11 @@ pub async fn watchers_of(
 pub async fn watched_by(
     conn: &impl ConnectionTrait,
     incidents: &[IncidentId],
-    user: &str,
+    user: &UserId,
 ) -> Result<std::collections::HashSet<IncidentId>, DbErr> {
     Ok(incident_watcher::Entity::find()
         .filter(incident_watcher::Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
-        .filter(incident_watcher::Column::UserId.eq(user))
+        .filter(incident_watcher::Column::UserId.eq(user.as_str()))
         .all(conn)
         .await?
         .into_iter()
@@ -248,10 +248,10 @@ pub async fn watched_by(
 pub async fn is_watching(
     conn: &impl ConnectionTrait,
     incident: IncidentId,
-    user: &str,
+    user: &UserId,
 ) -> Result<bool, DbErr> {
     Ok(
-        incident_watcher::Entity::find_by_id((incident.0, user.to_owned()))
+        incident_watcher::Entity::find_by_id((incident.0, user.as_str().to_owned()))
             .one(conn)
             .await?
             .is_some(),

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::columns::{column, nullable};
 use super::entity::incident_update::{ActiveModel, Column, Entity, Model};
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{IncidentId, UserId};
 use crate::domain::team::{Audience, UpdateStatus};
 use crate::domain::update::Update;
 
@@ -21,7 +21,7 @@ impl TryFrom<Model> for Update {
             id: m.id,
             incident_id: IncidentId(m.incident_id),
             at: m.at,
-            author_id: m.author_id,
+            author_id: UserId::from(m.author_id),
             audience: column(&m.audience)?,
             body: m.body,
             status: nullable(m.status.as_deref())?,
@@ -32,7 +32,7 @@ impl TryFrom<Model> for Update {
 pub struct NewUpdate<'a> {
     pub incident_id: IncidentId,
     pub at: DateTime<Utc>,
-    pub author_id: &'a str,
+    pub author_id: &'a UserId,
     pub audience: Audience,
     pub body: &'a str,
     pub status: Option<UpdateStatus>,
@@ -42,7 +42,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewUpdate<'_>) -> Result<U
     let row = ActiveModel {
         incident_id: Set(new.incident_id.0),
         at: Set(new.at),
-        author_id: Set(new.author_id.to_owned()),
+        author_id: Set(new.author_id.as_str().to_owned()),
         audience: Set(new.audience.as_str().to_owned()),
         body: Set(new.body.to_owned()),
         status: Set(new.status.map(|s| s.as_str().to_owned())),
@@ -53,7 +53,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewUpdate<'_>) -> Result<U
         id,
         incident_id: new.incident_id,
         at: new.at,
-        author_id: new.author_id.to_owned(),
+        author_id: new.author_id.clone(),
         audience: new.audience,
         body: new.body.to_owned(),
         status: new.status,

@@ -11,12 +11,13 @@ use sea_orm::{
 
 use super::db::Reader;
 use super::entity::user::{ActiveModel, Column, Entity, Model};
+use crate::domain::ids::UserId;
 use crate::domain::user::User;
 
 impl From<Model> for User {
     fn from(m: Model) -> Self {
         Self {
-            id: m.id,
+            id: UserId::from(m.id),
             name: m.name,
             email: m.email,
         }
@@ -30,7 +31,7 @@ pub async fn upsert(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let row = ActiveModel {
-        id: Set(user.id.clone()),
+        id: Set(user.id.as_str().to_owned()),
         name: Set(user.name.clone()),
         email: Set(user.email.clone()),
         first_seen_at: Set(now),
@@ -49,14 +50,17 @@ pub async fn upsert(
 
 pub async fn find_many(
     reader: &impl Reader,
-    ids: &[String],
-) -> Result<HashMap<String, User>, DbErr> {
+    ids: &[UserId],
+) -> Result<HashMap<UserId, User>, DbErr> {
     let rows = reader
-        .read_all(Entity::find().filter(Column::Id.is_in(ids.iter().cloned())))
+        .read_all(Entity::find().filter(Column::Id.is_in(ids.iter().map(UserId::as_str))))
         .await?;
     Ok(rows
         .into_iter()
-        .map(|m| (m.id.clone(), User::from(m)))
+        .map(|m| {
+            let user = User::from(m);
+            (user.id.clone(), user)
+        })
         .collect())
 }
 

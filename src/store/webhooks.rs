@@ -11,7 +11,7 @@ use super::columns::column;
 use super::entity::webhook::{self, Entity as Webhooks};
 use super::entity::webhook_delivery::{self, Entity as Deliveries};
 use crate::domain::event::EventKind;
-use crate::domain::ids::{DeliveryId, EventId, IncidentId, WebhookId};
+use crate::domain::ids::{DeliveryId, EventId, IncidentId, UserId, WebhookId};
 use crate::domain::secret::Secret;
 use crate::domain::webhook::{Delivery, Webhook};
 use crate::domain::webhook::{DeliveryState, EventFilter};
@@ -28,7 +28,7 @@ impl TryFrom<webhook::Model> for Webhook {
             format: column(&m.format)?,
             enabled: m.enabled,
             created_at: m.created_at,
-            created_by: m.created_by,
+            created_by: UserId::from(m.created_by),
         })
     }
 }
@@ -42,7 +42,7 @@ pub async fn insert(conn: &impl ConnectionTrait, w: &Webhook) -> Result<(), DbEr
         format: Set(w.format.as_str().to_owned()),
         enabled: Set(w.enabled),
         created_at: Set(w.created_at),
-        created_by: Set(w.created_by.clone()),
+        created_by: Set(w.created_by.as_str().to_owned()),
     };
     Webhooks::insert(row).exec_without_returning(conn).await?;
     Ok(())
@@ -79,7 +79,10 @@ pub async fn find(conn: &impl ConnectionTrait, id: WebhookId) -> Result<Option<W
         .transpose()
 }
 
-pub async fn find_many(conn: &impl ConnectionTrait, ids: &[WebhookId]) -> Result<Vec<Webhook>, DbErr> {
+pub async fn find_many(
+    conn: &impl ConnectionTrait,
+    ids: &[WebhookId],
+) -> Result<Vec<Webhook>, DbErr> {
     Webhooks::find()
         .filter(webhook::Column::Id.is_in(ids.iter().map(|id| id.0)))
         .all(conn)

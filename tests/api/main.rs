@@ -25,6 +25,7 @@ mod lifecycle;
 mod lifecycle_rules;
 mod pagination;
 mod schema_file;
+mod sla;
 mod stalled_clients;
 mod status_browser;
 mod status_page;

@@ -9,7 +9,7 @@ mod signing;
 use chrono::{DateTime, Utc};
 
 use super::event::EventKind;
-use super::ids::{DeliveryId, EventId, IncidentId, WebhookId};
+use super::ids::{DeliveryId, EventId, IncidentId, UserId, WebhookId};
 use super::secret::Secret;
 pub use address::{AddressRules, Target, WebhookUrl};
 pub use retry::{backoff, jittered};
@@ -110,7 +110,7 @@ pub struct Webhook {
     pub format: WebhookFormat,
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
-    pub created_by: String,
+    pub created_by: UserId,
 }
 
 /// One delivery: a body for one webhook, and how sending it went.

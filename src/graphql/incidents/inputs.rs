@@ -4,7 +4,7 @@
 use async_graphql::{ID, InputObject};
 
 use crate::domain::DomainError;
-use crate::domain::ids::{IncidentId, IncidentRef};
+use crate::domain::ids::{IncidentId, IncidentRef, UserId};
 use crate::domain::incident::{Command, NewIncident, Resolution};
 use crate::domain::listing::ListFilter;
 use crate::domain::text::{
@@ -205,7 +205,7 @@ impl IncidentFilter {
                 .collect(),
             service: self.service,
             category: self.category,
-            reporter: self.reporter.map(|r| r.0),
+            reporter: self.reporter.map(|r| UserId::from(r.0)),
         }
     }
 }

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use super::inputs::*;
-use crate::domain::ids::EventId;
+use crate::domain::ids::{EventId, UserId};
 use crate::domain::text::{Annotation, NoteBody};
 use crate::graphql::context::{services, viewer};
 use crate::graphql::error::{GqlResult, bad_input, code, with_code};
@@ -41,7 +41,7 @@ async fn change_role(
     Ok(IncidentObject(updated.gql(ctx)?))
 }
 
-fn user_id(id: &ID) -> Result<String> {
+fn user_id(id: &ID) -> Result<UserId> {
     let trimmed = id.as_str().trim();
     if trimmed.is_empty() || trimmed.chars().count() > 256 {
         return Err(with_code(
@@ -49,7 +49,7 @@ fn user_id(id: &ID) -> Result<String> {
             code::BAD_USER_INPUT,
         ));
     }
-    Ok(trimmed.to_owned())
+    Ok(UserId::from(trimmed))
 }
 
 #[Object]

@@ -104,6 +104,11 @@ pub enum TimelineEventKind {
     RoleRelieved,
     NoteAdded,
     UpdatePosted,
+    /// An SLA clock reached its policy's warning share (`after` says which clock and when it
+    /// is due).
+    SlaWarning,
+    /// An SLA clock passed its due time before completion; stamped with the due time.
+    SlaBreached,
 }
 
 /// A role on one incident.

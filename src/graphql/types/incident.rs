@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 
 use super::StatusUpdateObject;
 use super::enums::{Audience, IncidentSource, IncidentStatus, Level, LifecycleAction, Priority};
+use super::sla::IncidentSlaObject;
 use super::team::RoleAssignmentObject;
 use super::{TimelineEventObject, UserObject};
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{IncidentId, UserId};
 use crate::domain::incident::{Incident, StoredResolution};
 use crate::domain::lifecycle::Action;
 use crate::graphql::context::{page_size, page_size_in, services, viewer};
@@ -281,7 +282,7 @@ impl IncidentObject {
     /// The people holding a role on this incident now, each once.
     async fn responders(&self, ctx: &Context<'_>) -> Result<Vec<UserObject>> {
         let loaders = Loaders::of(ctx)?;
-        let mut ids: Vec<String> = Vec::new();
+        let mut ids: Vec<UserId> = Vec::new();
         for a in loaders.assignments(ctx, self.0.id).await? {
             if a.is_active() && !ids.contains(&a.user_id) {
                 ids.push(a.user_id);
@@ -304,6 +305,14 @@ impl IncidentObject {
         let ids = loaders.watchers(ctx, self.0.id).await?;
         let listed = ids.iter().take(limit as usize);
         futures::future::try_join_all(listed.map(|id| loaders.user(ctx, id))).await
+    }
+
+    /// The response and resolution clocks, read now under the SLA policy that covers the
+    /// incident's service.
+    async fn sla(&self, ctx: &Context<'_>) -> Result<IncidentSlaObject> {
+        Ok(IncidentSlaObject(
+            Loaders::of(ctx)?.sla(ctx, self.0.id).await?,
+        ))
     }
 
     /// Whether the caller watches this incident.

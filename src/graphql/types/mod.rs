@@ -3,6 +3,7 @@
 pub mod enums;
 pub mod incident;
 pub mod knowledge;
+pub mod sla;
 pub mod team;
 pub mod timeline;
 pub mod update;

@@ -13,7 +13,7 @@ pub struct UserObject(pub User);
 impl UserObject {
     /// The token's subject; what other operations take as `userId`.
     async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.id.to_string())
     }
 
     async fn name(&self) -> &str {
@@ -31,7 +31,7 @@ pub struct ViewerObject(pub Viewer);
 #[Object(name = "Viewer")]
 impl ViewerObject {
     async fn id(&self) -> ID {
-        ID(self.0.user_id.clone())
+        ID(self.0.user_id.to_string())
     }
 
     async fn name(&self) -> &str {

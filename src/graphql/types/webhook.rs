@@ -61,7 +61,7 @@ impl WebhookObject {
 
     /// The id of the admin who registered it.
     async fn created_by(&self) -> &str {
-        &self.0.created_by
+        self.0.created_by.as_str()
     }
 }
 

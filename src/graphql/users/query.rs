@@ -50,7 +50,7 @@ impl UserQuery {
         connection.edges.extend(
             page.items
                 .into_iter()
-                .map(|u| Edge::new(cursor::user(&u.id), UserObject(u))),
+                .map(|u| Edge::new(cursor::user(u.id.as_str()), UserObject(u))),
         );
         Ok(connection)
     }

@@ -252,7 +252,10 @@ mod tests {
         let ticket = echo.stage(vec![change(1), change(2)]);
         assert_eq!(echo.held(), 0);
         assert_eq!(now(&echo.committed(ticket)), [1, 2]);
-        assert!(echo.heard(&events([1, 2])).published.is_empty(), "not twice");
+        assert!(
+            echo.heard(&events([1, 2])).published.is_empty(),
+            "not twice"
+        );
     }
 
     #[test]
@@ -261,8 +264,15 @@ mod tests {
         echo.connected();
         let ticket = echo.stage(vec![change(1), change(2)]);
         assert!(echo.committed(ticket).0.published.is_empty());
-        assert_eq!(ids(&echo.heard(&events([2, 1]))), [2, 1], "in the order heard");
-        assert!(echo.heard(&events([1, 2])).published.is_empty(), "not twice");
+        assert_eq!(
+            ids(&echo.heard(&events([2, 1]))),
+            [2, 1],
+            "in the order heard"
+        );
+        assert!(
+            echo.heard(&events([1, 2])).published.is_empty(),
+            "not twice"
+        );
         assert_eq!(echo.held(), 0);
     }
 

@@ -34,6 +34,9 @@ pub struct Model {
     pub cancelled_at: Option<DateTimeUtc>,
     pub external_id: Option<String>,
     pub helped_by: Option<Json>,
+    pub reopened_at: Option<DateTimeUtc>,
+    /// JSON `[[start, end], ...]` (RFC 3339).
+    pub resolution_runs: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -73,6 +76,8 @@ impl FromSqliteRow for Model {
         "cancelled_at",
         "external_id",
         "helped_by",
+        "reopened_at",
+        "resolution_runs",
     ];
 
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
@@ -105,6 +110,8 @@ impl FromSqliteRow for Model {
             cancelled_at: timestamp_opt(row, 25)?,
             external_id: row.get(26)?,
             helped_by: row.get(27)?,
+            reopened_at: timestamp_opt(row, 28)?,
+            resolution_runs: row.get(29)?,
         })
     }
 }

@@ -1,0 +1,61 @@
+//! Reading SLA policies and recorded breaches (admins and managers).
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+
+use super::inputs::parse_sla_policy_id;
+use crate::graphql::context::{page_size_in, services, viewer};
+use crate::graphql::error::GqlResult;
+use crate::graphql::types::enums::Priority;
+use crate::graphql::types::sla::{SlaBreachObject, SlaPolicyObject};
+use crate::store::sla::BreachFilter;
+
+/// Which breaches to list: by the time they fell due (`from` inclusive, `to` exclusive),
+/// service and priority.
+#[derive(InputObject, Default)]
+pub struct SlaBreachFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub service: Option<String>,
+    pub priority: Option<Priority>,
+}
+
+#[derive(Default)]
+pub struct SlaQuery;
+
+#[Object]
+impl SlaQuery {
+    /// Every SLA policy, the default first, then by name (admins and managers).
+    async fn sla_policies(&self, ctx: &Context<'_>) -> Result<Vec<SlaPolicyObject>> {
+        let list = services(ctx)?.sla_policies(viewer(ctx)?).await.gql(ctx)?;
+        Ok(list.into_iter().map(SlaPolicyObject).collect())
+    }
+
+    async fn sla_policy(&self, ctx: &Context<'_>, id: ID) -> Result<SlaPolicyObject> {
+        let id = parse_sla_policy_id("id", &id)?;
+        let policy = services(ctx)?.sla_policy(viewer(ctx)?, id).await.gql(ctx)?;
+        Ok(SlaPolicyObject(policy))
+    }
+
+    /// Missed targets, the most recent breach first, at most `first` (admins and managers).
+    #[graphql(complexity = "crate::graphql::limits::list_complexity(first, child_complexity)")]
+    async fn sla_breaches(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] filter: SlaBreachFilter,
+        #[graphql(default = 50)] first: Option<i32>,
+    ) -> Result<Vec<SlaBreachObject>> {
+        let limit = page_size_in(ctx, first)?;
+        let filter = BreachFilter {
+            from: filter.from,
+            to: filter.to,
+            service: filter.service,
+            priority_rank: filter.priority.map(|p| p.to_domain().rank()),
+        };
+        let list = services(ctx)?
+            .sla_breaches(viewer(ctx)?, filter, limit)
+            .await
+            .gql(ctx)?;
+        Ok(list.into_iter().map(SlaBreachObject).collect())
+    }
+}
