@@ -39,6 +39,8 @@ pub enum StartError {
 
 pub struct App {
     pub router: Router,
+    /// `/metrics` alone, for `metrics.listen`; `None` when it is served by `router` (or off).
+    pub metrics_router: Option<Router>,
     pub services: Services,
     /// Applies the change log to this node's index until aborted.
     pub index_worker: tokio::task::JoinHandle<()>,
@@ -112,9 +114,19 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         limits: Arc::new(settings.limits.clone()),
         graphiql: settings.graphql.graphiql,
         status_page: Arc::new(http::status::StatusCache::new(&settings.status_page)),
+        metrics: settings.metrics.enabled.then(|| {
+            Arc::new(http::metrics::Metrics::new(
+                settings.metrics.listen.is_some(),
+            ))
+        }),
+    };
+    let metrics_router = match (settings.metrics.enabled, settings.metrics.listen) {
+        (true, Some(_)) => Some(http::metrics::router(state.clone())),
+        _ => None,
     };
     Ok(App {
         router: http::router(state),
+        metrics_router,
         services,
         index_worker,
         webhook_worker,

@@ -1,5 +1,8 @@
 //! One tracing set-up: human-readable by default, JSON for log pipelines. `RUST_LOG` overrides
-//! the default filter, which keeps sqlx's per-statement logs quiet.
+//! the default filter, which keeps sqlx's per-statement logs quiet. The Prometheus recorder
+//! is in `metrics`.
+
+pub mod metrics;
 
 use std::io::IsTerminal;
 

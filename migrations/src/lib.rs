@@ -14,6 +14,7 @@ mod m20261127_000008_create_incident_roles_and_communications;
 mod m20261127_000009_create_webhooks;
 mod m20261127_000010_create_event_annotations;
 mod m20261207_000011_create_sla;
+mod m20261207_000012_index_incidents_by_report_time;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_create_webhooks::Migration),
             Box::new(m20261127_000010_create_event_annotations::Migration),
             Box::new(m20261207_000011_create_sla::Migration),
+            Box::new(m20261207_000012_index_incidents_by_report_time::Migration),
         ]
     }
 }

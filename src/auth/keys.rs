@@ -33,7 +33,20 @@ pub struct Keys {
     pub issuer: Option<TokenIssuer>,
 }
 
+/// Whether a missing generated secret may be created: the server creates it on its first
+/// start; `hindsight token` must sign with the one the server uses, so it never does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeneratedSecret {
+    CreateIfMissing,
+    MustExist,
+}
+
+/// The server's keys (a missing generated secret is created).
 pub fn keys(settings: &Settings) -> Result<Keys, KeyError> {
+    keys_with(settings, GeneratedSecret::CreateIfMissing)
+}
+
+pub fn keys_with(settings: &Settings, generated: GeneratedSecret) -> Result<Keys, KeyError> {
     let auth = &settings.auth;
     let mut verify = Vec::new();
     for (i, key) in auth.public_keys.iter().enumerate() {
@@ -74,7 +87,17 @@ pub fn keys(settings: &Settings) -> Result<Keys, KeyError> {
         }
         Some(secret) => Some(secret.clone()),
         None if auth.public_keys.is_empty() => {
-            Some(load_or_create_secret(&settings.secret_path())?)
+            let path = settings.secret_path();
+            if generated == GeneratedSecret::MustExist && !path.exists() {
+                return Err(KeyError::Config(format!(
+                    "no token signing secret at {}: a token signed with a new one would not be \
+                     accepted by any server. Run it with the --data-dir of the server (which \
+                     writes its secret there at its first start), or set \
+                     HINDSIGHT_AUTH__HS256_SECRET to the server's auth.hs256_secret",
+                    path.display()
+                )));
+            }
+            Some(load_or_create_secret(&path)?)
         }
         None => None,
     };

@@ -18,8 +18,34 @@ pub async fn run(settings: Settings) -> Result<(), String> {
             );
         }
     }
+    let metrics_listener = match settings.metrics.listen.filter(|_| settings.metrics.enabled) {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("metrics.listen: cannot bind {addr}: {e}"))?,
+        ),
+        None => None,
+    };
     let app = app::build(&settings).await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let metrics_server = match (metrics_listener, app.metrics_router.clone()) {
+        (Some(listener), Some(router)) => {
+            let at = listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!("Prometheus metrics at http://{at}/metrics");
+            Some(tokio::spawn(serve::serve(
+                listener,
+                router,
+                metrics_limits(&settings),
+                std::future::pending(),
+            )))
+        }
+        _ => {
+            if settings.metrics.enabled {
+                tracing::info!("Prometheus metrics at http://{addr}/metrics");
+            }
+            None
+        }
+    };
     tracing::info!(
         "hindsight is ready: GraphiQL at http://{addr}/graphql; get a token with `hindsight token --sub you --name \"Your Name\" --role admin` and send it as `Authorization: Bearer <token>`"
     );
@@ -30,6 +56,9 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         shutdown_signal(),
     )
     .await;
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
     app.index_worker.abort();
     // Deliveries in flight lose their lease and are sent again after the next start.
     app.webhook_worker.abort();
@@ -41,6 +70,15 @@ pub async fn run(settings: Settings) -> Result<(), String> {
     app.services.db.close().await.map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The metrics listener serves a scraper or two: a small connection cap is plenty, and keeps
+/// it from taking descriptors the main listener needs.
+fn metrics_limits(settings: &Settings) -> ConnectionLimits {
+    ConnectionLimits {
+        max_connections: 64,
+        ..ConnectionLimits::from(&settings.limits)
+    }
 }
 
 async fn shutdown_signal() {

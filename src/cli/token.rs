@@ -19,7 +19,8 @@ pub fn run(
             "unknown role `{unknown}`; roles are admin, manager, specialist, communicator and viewer"
         ));
     }
-    let keys = keys::keys(settings).map_err(|e| e.to_string())?;
+    let keys =
+        keys::keys_with(settings, keys::GeneratedSecret::MustExist).map_err(|e| e.to_string())?;
     let issuer = keys.issuer.ok_or(
         "no HS256 secret: this server verifies tokens from your identity provider (auth.public_keys); get a token there",
     )?;

@@ -53,6 +53,10 @@ impl Default for Settings {
             sla: SlaSettings {
                 check_interval_ms: 5_000,
             },
+            metrics: MetricsSettings {
+                enabled: true,
+                listen: None,
+            },
             limits: Limits {
                 body_bytes: 256 * 1024,
                 depth: 12,

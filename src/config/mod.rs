@@ -39,6 +39,7 @@ pub struct Settings {
     pub communications: CommunicationsSettings,
     pub status_page: StatusPageSettings,
     pub sla: SlaSettings,
+    pub metrics: MetricsSettings,
 }
 
 /// Values given on the command line; `None` leaves the lower layers in charge.

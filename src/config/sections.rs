@@ -21,6 +21,17 @@ pub struct StatusPageSettings {
     pub title: String,
 }
 
+/// The Prometheus endpoint, `GET /metrics`: aggregate numbers only, served without a token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Serve `/metrics` and count requests. Off: `/metrics` answers 404 everywhere.
+    pub enabled: bool,
+    /// Serve `/metrics` on this address only (an internal interface, say) instead of on the
+    /// main listener. Unset: on the main listener beside `/graphql`.
+    pub listen: Option<std::net::SocketAddr>,
+}
+
 /// Service levels: how often the SLA worker looks for warnings and breaches that fell due.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -145,3 +145,34 @@ fn database_url_is_never_printed() {
     let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
     assert!(!format!("{s:?}").contains("pw"));
 }
+
+#[test]
+fn metrics_are_on_by_default_and_configurable_from_env() {
+    let s = Settings::load(None, &[], &Overrides::default()).expect("defaults are valid");
+    assert!(s.metrics.enabled);
+    assert_eq!(s.metrics.listen, None, "served on the main listener");
+    let e = env(&[
+        ("HINDSIGHT_METRICS__ENABLED", "false"),
+        ("HINDSIGHT_METRICS__LISTEN", "10.0.0.5:9100"),
+    ]);
+    let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
+    assert!(!s.metrics.enabled);
+    assert_eq!(
+        s.metrics.listen,
+        Some("10.0.0.5:9100".parse().expect("addr"))
+    );
+    let e = env(&[("HINDSIGHT_METRICS__LISTEN", "not-an-address")]);
+    let err = Settings::load(None, &e, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("metrics.listen"), "{err}");
+    // The main listener's own address would bind twice.
+    let e = env(&[
+        ("HINDSIGHT_LISTEN", "127.0.0.1:8080"),
+        ("HINDSIGHT_METRICS__LISTEN", "127.0.0.1:8080"),
+    ]);
+    let err = Settings::load(None, &e, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("metrics.listen"), "{err}");
+}

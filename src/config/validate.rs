@@ -100,6 +100,12 @@ impl Settings {
                 return bad(format!("{name} is {value}; it must be between 1 and {max}"));
             }
         }
+        if self.metrics.enabled && self.metrics.listen == Some(self.listen) {
+            return bad(format!(
+                "metrics.listen is {}, the same address as listen; leave it unset to serve /metrics there, or give it an address of its own",
+                self.listen
+            ));
+        }
         self.allowed_networks()?;
         Ok(())
     }

@@ -100,6 +100,23 @@ pub struct Incident {
     pub resolution_runs: Vec<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
+/// The resolution clock's current stretch from an incident's stamps: it starts at the report
+/// or the last reopen, and ends at the first mitigation or resolution since then.
+pub fn resolution_stretch(
+    created_at: DateTime<Utc>,
+    reopened_at: Option<DateTime<Utc>>,
+    mitigated_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+) -> (DateTime<Utc>, Option<DateTime<Utc>>) {
+    let start = reopened_at.unwrap_or(created_at);
+    let end = [mitigated_at, resolved_at]
+        .into_iter()
+        .flatten()
+        .filter(|&at| at >= start)
+        .min();
+    (start, end)
+}
+
 /// A validated report: identification and logging.
 #[derive(Debug, Clone)]
 pub struct NewIncident {
@@ -156,18 +173,25 @@ pub struct Change {
 impl Incident {
     /// Where the resolution clock's current stretch starts: the report, or the last reopen.
     pub fn resolution_run_start(&self) -> DateTime<Utc> {
-        self.reopened_at.unwrap_or(self.created_at)
+        resolution_stretch(
+            self.created_at,
+            self.reopened_at,
+            self.mitigated_at,
+            self.resolved_at,
+        )
+        .0
     }
 
     /// When the current stretch ended: mitigated or resolved since it started, whichever
     /// came first. A mitigation before the last reopen belongs to an earlier stretch.
     pub fn resolution_completed_at(&self) -> Option<DateTime<Utc>> {
-        let start = self.resolution_run_start();
-        [self.mitigated_at, self.resolved_at]
-            .into_iter()
-            .flatten()
-            .filter(|&at| at >= start)
-            .min()
+        resolution_stretch(
+            self.created_at,
+            self.reopened_at,
+            self.mitigated_at,
+            self.resolved_at,
+        )
+        .1
     }
 
     /// Identification and logging: a NEW incident. The caller supplies id, number and time.

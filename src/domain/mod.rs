@@ -7,6 +7,7 @@ pub mod ids;
 pub mod incident;
 pub mod lifecycle;
 pub mod listing;
+pub mod metrics;
 pub mod priority;
 pub mod secret;
 pub mod sla;

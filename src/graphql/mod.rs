@@ -5,6 +5,7 @@ pub mod batch;
 pub mod context;
 pub mod cursor;
 pub mod error;
+pub mod field_order;
 pub mod limits;
 pub mod loaders;
 pub mod nesting;
@@ -17,6 +18,7 @@ pub mod types;
 pub mod communications;
 pub mod incidents;
 pub mod knowledge;
+pub mod metrics;
 pub mod sla;
 pub mod team;
 pub mod users;
@@ -38,6 +40,7 @@ pub struct Query(
     communications::CommunicationsQuery,
     webhooks::WebhookQuery,
     sla::SlaQuery,
+    metrics::MetricsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -59,6 +62,7 @@ pub fn build_schema(services: Option<Services>, settings: &Settings) -> AppSchem
         Mutation::default(),
         subscription::Subscription,
     )
+    .extension(field_order::FieldOrder)
     .limit_complexity(limits.complexity)
     .limit_recursive_depth(limits.depth.max(32))
     .limit_directives(limits.aliases)

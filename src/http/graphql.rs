@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::AppState;
 use super::identity::{Unidentified, identify};
+use super::metrics;
 use super::negotiate::{self, MediaType};
 use super::response::{self, GraphqlHttpResponse};
 use crate::graphql::RequestId;
@@ -241,10 +242,13 @@ async fn execute(
 ) -> Response {
     let request_id = request_id(headers);
     let limit = state.limits.request_timeout();
+    // For the operation count if `run` is cancelled (it counts the operations it finishes).
+    let operation = params.operation_name.clone();
     match tokio::time::timeout(limit, run(state, headers, media, params, &request_id)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(request.id = %request_id, "request cancelled at the time limit");
+            metrics::graphql_operation(state, operation.as_deref(), false, Some(code::INTERNAL));
             GraphqlHttpResponse {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 media,
@@ -269,9 +273,11 @@ async fn run(
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    let operation = params.operation_name.as_deref();
     let viewer = match identify(state, auth, request_id).await {
         Ok(identified) => identified.viewer,
         Err(Unidentified::Unauthenticated(e)) => {
+            metrics::graphql_operation(state, operation, false, Some(code::UNAUTHENTICATED));
             let mut res = response::request_error(
                 StatusCode::UNAUTHORIZED,
                 media,
@@ -286,6 +292,7 @@ async fn run(
             return res;
         }
         Err(Unidentified::Internal) => {
+            metrics::graphql_operation(state, operation, false, Some(code::INTERNAL));
             return response::request_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 media,
@@ -295,17 +302,19 @@ async fn run(
             .into_response();
         }
     };
-    if let Some(op) = &params.operation_name {
-        tracing::Span::current().record("graphql.operation", op.as_str());
+    if let Some(op) = operation {
+        tracing::Span::current().record("graphql.operation", op);
     }
     let mut request = async_graphql::Request::new(params.query);
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name.as_str());
     }
     if let Some(vars) = params.variables {
         request = request.variables(Variables::from_json(Value::Object(vars)));
     }
     if let Err(refused) = limits::admit(&mut request, state.limits.as_ref().into()) {
+        let name = params.operation_name.as_deref();
+        metrics::graphql_operation(state, name, true, Some(metrics::code_of(&refused)));
         let response = async_graphql::Response::from_errors(vec![refused]);
         return response::from_graphql(
             response,
@@ -321,6 +330,8 @@ async fn run(
         .data(loaders)
         .data(RequestId(request_id.to_owned()));
     let response = driver.drive(state.schema.execute(request)).await;
+    let failed = response.errors.first().map(metrics::code_of);
+    metrics::graphql_operation(state, params.operation_name.as_deref(), true, failed);
     response::from_graphql(response, media, state.limits.depth, state.limits.complexity)
         .into_response()
 }

@@ -1,9 +1,10 @@
-//! HTTP transport: the axum router, GraphQL over HTTP, health checks, and the layers that
-//! give every request an id, a span and a CORS policy.
+//! HTTP transport: the axum router, GraphQL over HTTP, health checks, `/metrics`, and the
+//! layers that give every request an id, a span, a CORS policy and its count.
 
 pub mod graphql;
 pub mod health;
 pub mod identity;
+pub mod metrics;
 pub mod negotiate;
 pub mod response;
 pub mod serve;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, Method, Request, Response, header};
+use axum::middleware;
 use axum::routing::get;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -35,6 +37,8 @@ pub struct AppState {
     pub graphiql: bool,
     /// The public status page's cached render.
     pub status_page: Arc<status::StatusCache>,
+    /// Present when `metrics.enabled`: requests are counted and `/metrics` served.
+    pub metrics: Option<Arc<metrics::Metrics>>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -69,16 +73,30 @@ pub fn router(state: AppState) -> Router {
             );
         })
         .on_failure(());
-    Router::new()
+    let counted = state.metrics.is_some();
+    let mut routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::handler))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/status", get(status::page))
-        .route("/status.json", get(status::page_json))
+        .route("/status.json", get(status::page_json));
+    if state.metrics.as_ref().is_some_and(|m| !m.own_listener) {
+        routes = routes.route("/metrics", get(metrics::scrape));
+    }
+    if counted {
+        routes = routes.route_layer(middleware::from_fn(metrics::mark_route));
+    }
+    let router = routes
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(cors)
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
+    // Outermost, so the count includes what the layers answer themselves (CORS preflights).
+    if counted {
+        router.layer(middleware::from_fn(metrics::count))
+    } else {
+        router
+    }
 }

@@ -10,6 +10,8 @@ pub mod incidents;
 pub mod index_worker;
 mod journal;
 pub mod knowledge;
+pub mod metrics;
+pub mod operations;
 pub mod sla;
 pub mod sla_worker;
 pub mod status_page;

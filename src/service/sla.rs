@@ -10,10 +10,11 @@ use sea_orm::{DbErr, SqlErr};
 use super::{ServiceError, Services, now};
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::ids::{IncidentId, SlaPolicyId, UserId};
-use crate::domain::sla::clock::{self, ClockReading};
+use crate::domain::sla::clock::{self, ClockReading, Stamps};
+use crate::domain::sla::notice::{BreachFilter, Notice};
 use crate::domain::sla::policy::{PolicyDraft, SlaPolicy, policy_for};
 use crate::domain::user::User;
-use crate::store::sla::{self as rows, BreachFilter, Notice};
+use crate::store::sla as rows;
 use crate::store::{incidents, users};
 
 /// Who records warnings and breaches in the timeline.
@@ -182,8 +183,11 @@ impl Services {
             .values()
             .map(|incident| {
                 let policy = policy_for(&policies, &incident.service);
-                let [response, resolution] =
-                    clock::read(policy, incident, managers.get(&incident.id).copied(), at);
+                let [response, resolution] = clock::read(
+                    policy,
+                    &Stamps::of(incident, managers.get(&incident.id).copied()),
+                    at,
+                );
                 let sla = IncidentSla {
                     policy: policy.map(|p| (p.id, p.draft.name.as_str().to_owned())),
                     response,
@@ -235,8 +239,11 @@ pub(super) async fn due_times(
     let policies = rows::policies(conn).await?;
     let managers = rows::first_managers(conn, &[incident.id]).await?;
     let policy = policy_for(&policies, &incident.service);
-    let [response, resolution] =
-        clock::read(policy, incident, managers.get(&incident.id).copied(), at);
+    let [response, resolution] = clock::read(
+        policy,
+        &Stamps::of(incident, managers.get(&incident.id).copied()),
+        at,
+    );
     Ok(serde_json::json!({
         "policy": policy.map(|p| p.draft.name.as_str()),
         "responseDueAt": response.due_at,

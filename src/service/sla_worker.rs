@@ -16,11 +16,12 @@ use super::{ServiceError, Services, now};
 use crate::domain::event::EventKind;
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
-use crate::domain::sla::clock::{self, ClockReading, NoticeKind};
+use crate::domain::sla::clock::{self, ClockReading, NoticeKind, Stamps};
+use crate::domain::sla::notice::Notice;
 use crate::domain::sla::policy::{SlaPolicy, policy_for};
 use crate::store::events::NewEvent;
 use crate::store::incidents;
-use crate::store::sla::{self as rows, Notice};
+use crate::store::sla as rows;
 
 /// Incidents changed this recently are checked even when no longer open: one resolved after
 /// its due time, between two checks, still owes its breach.
@@ -58,7 +59,11 @@ pub async fn check(
     let mut owed = Vec::new();
     for incident in &candidates {
         let policy = policy_for(&policies, &incident.service);
-        for reading in clock::read(policy, incident, managers.get(&incident.id).copied(), at) {
+        for reading in clock::read(
+            policy,
+            &Stamps::of(incident, managers.get(&incident.id).copied()),
+            at,
+        ) {
             owed.extend(notices(incident, policy, &reading, at, &recorded));
         }
     }

@@ -9,6 +9,8 @@ pub mod events;
 pub mod imports;
 pub mod incidents;
 pub mod index_changes;
+pub mod metrics;
+pub mod operations;
 pub mod sla;
 pub mod sqlite_reads;
 pub mod status_page;

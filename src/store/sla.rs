@@ -19,6 +19,7 @@ use super::entity::sla_policy::{self, Entity as Policies};
 use super::entity::sla_policy_service::{self, Entity as PolicyServices};
 use crate::domain::ids::{IncidentId, SlaPolicyId, UserId};
 use crate::domain::sla::clock::NoticeKind;
+use crate::domain::sla::notice::{BreachFilter, Notice};
 use crate::domain::sla::policy::{ClockKind, PolicyDraft, SlaPolicy, Targets};
 use crate::domain::sla::{BusinessHours, Calendar, SlaDuration};
 use crate::domain::team::IncidentRole;
@@ -346,21 +347,6 @@ pub async fn first_managers(
         .collect())
 }
 
-/// A warning or breach to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub incident_id: IncidentId,
-    pub clock: ClockKind,
-    pub priority_rank: i16,
-    pub kind: NoticeKind,
-    pub due_at: DateTime<Utc>,
-    pub target: SlaDuration,
-    pub policy_id: Option<SlaPolicyId>,
-    pub policy_name: String,
-    pub service: String,
-    pub recorded_at: DateTime<Utc>,
-}
-
 /// Records the notice unless it was recorded before (by this node or another): `true` if
 /// this call claimed it.
 pub async fn claim_notice(conn: &impl ConnectionTrait, notice: &Notice) -> Result<bool, DbErr> {
@@ -416,15 +402,6 @@ pub async fn notices_of(
             ))
         })
         .collect())
-}
-
-/// What `slaBreaches` may filter on.
-#[derive(Debug, Clone, Default)]
-pub struct BreachFilter {
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    pub service: Option<String>,
-    pub priority_rank: Option<i16>,
 }
 
 /// Breaches by the time they fell due, newest first, at most `limit`.

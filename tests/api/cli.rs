@@ -112,6 +112,50 @@ async fn zero_configuration_serve_keeps_everything_under_data() {
     );
 }
 
+/// A token signed with a secret no server has would be refused with "signature does not
+/// match": `token` in a folder without the server's secret refuses instead, and creates
+/// nothing.
+#[test]
+fn token_without_the_servers_secret_refuses() {
+    let cwd = tempfile::tempdir().expect("tempdir");
+    let out = hindsight()
+        .current_dir(cwd.path())
+        .args(["token", "--sub", "ops", "--name", "Ops", "--role", "admin"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no token printed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no token signing secret"), "{stderr}");
+    assert!(
+        !cwd.path().join("data").join("jwt-secret").exists(),
+        "nothing created"
+    );
+
+    // With the server's secret given, it signs.
+    let out = hindsight()
+        .current_dir(cwd.path())
+        .env(
+            "HINDSIGHT_AUTH__HS256_SECRET",
+            "a-secret-that-is-long-enough-for-hs256",
+        )
+        .args(["token", "--sub", "ops", "--name", "Ops", "--role", "admin"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .split('.')
+            .count(),
+        3
+    );
+}
+
 #[test]
 fn invalid_settings_stop_the_start_naming_the_setting() {
     let cwd = tempfile::tempdir().expect("tempdir");

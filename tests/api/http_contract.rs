@@ -681,3 +681,34 @@ async fn introspection_can_be_switched_off() {
     let data = app.ok(&token, "{ viewer { id } }", json!({})).await;
     assert_eq!(data["viewer"]["id"], "test-admin");
 }
+
+/// The specification asks that the response map keep the selection's order, whatever order
+/// the fields finish in (`reporter` loads through a DataLoader; `number` is at hand).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_fields_keep_the_order_of_the_query() {
+    let app = spawn().await;
+    let id = app.report(&app.admin(), "disk full").await;
+    for (query, expected) in [
+        (
+            "query($id: ID!) { incident(id: $id) { reporter { name id } number title } }",
+            r#"{"data":{"incident":{"reporter":{"name":"#,
+        ),
+        (
+            "query($id: ID!) { incident(id: $id) { title number reporter { id } } }",
+            r#"{"data":{"incident":{"title":"disk full","number":"INC-1","reporter":{"id":"#,
+        ),
+    ] {
+        let reply =
+            send(post(&app).json(&json!({ "query": query, "variables": { "id": id } }))).await;
+        assert!(reply.text.starts_with(expected), "{query}: {}", reply.text);
+    }
+    let reply = send(post(&app).json(&json!({
+        "query": "query($id: ID!) { incident(id: $id) { reporter { name id } number title } }",
+        "variables": { "id": id },
+    })))
+    .await;
+    let number = reply.text.find("\"number\"").expect("number");
+    let reporter = reply.text.find("\"reporter\"").expect("reporter");
+    let title = reply.text.find("\"title\"").expect("title");
+    assert!(reporter < number && number < title, "{}", reply.text);
+}

@@ -18,7 +18,7 @@ const JIRA_HEADER: &str =
     "Summary,Issue id,Status,Priority,Resolution,Created,Resolved,Description";
 
 /// A data folder and database for the binary, and a folder for the files to import.
-struct Setup {
+pub struct Setup {
     data_dir: tempfile::TempDir,
     files: tempfile::TempDir,
     pg: Option<PgDatabase>,
@@ -26,20 +26,20 @@ struct Setup {
 
 /// What one run of `hindsight import` did.
 #[derive(Debug)]
-struct Run {
+pub struct Run {
     code: Option<i32>,
     stdout: String,
     stderr: String,
 }
 
 impl Run {
-    fn succeeded(&self) -> &Self {
+    pub fn succeeded(&self) -> &Self {
         assert_eq!(self.code, Some(0), "the import failed: {self:?}");
         self
     }
 
     /// The summary line: `<file>: imported N, already imported M, rejected K, titles shortened T`.
-    fn counts(&self) -> String {
+    pub fn counts(&self) -> String {
         self.stdout
             .lines()
             .next()
@@ -57,7 +57,7 @@ impl Run {
 }
 
 impl Setup {
-    async fn new(backend: &Backend) -> Self {
+    pub async fn new(backend: &Backend) -> Self {
         let pg = match backend {
             Backend::Sqlite => None,
             Backend::Postgres { admin_url } => Some(PgDatabase::create(admin_url).await),
@@ -73,14 +73,14 @@ impl Setup {
         self.pg.as_ref().map(|p| p.url.as_str())
     }
 
-    fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
+    pub fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
         let path = self.files.path().join(name);
         std::fs::write(&path, contents).expect("write the fixture");
         path
     }
 
     /// Runs `hindsight import <args> <file>` against this setup's database.
-    async fn import(&self, args: &[&str], file: &Path) -> Run {
+    pub async fn import(&self, args: &[&str], file: &Path) -> Run {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_hindsight"));
         // The tests' own environment must not configure the binary under test.
         for (key, _) in std::env::vars() {
@@ -107,12 +107,12 @@ impl Setup {
         self.import(&["--format", "jira-csv"], file).await
     }
 
-    async fn server(&self) -> Server {
+    pub async fn server(&self) -> Server {
         start(self.data_dir.path(), self.database_url()).await
     }
 }
 
-async fn gql(server: &Server, query: &str, variables: Value) -> Value {
+pub async fn gql(server: &Server, query: &str, variables: Value) -> Value {
     let body: Value = reqwest::Client::new()
         .post(format!("{}/graphql", server.url))
         .bearer_auth(token())

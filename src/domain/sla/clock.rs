@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::policy::{ClockKind, SlaPolicy};
 use super::{Calendar, SlaDuration};
-use crate::domain::incident::Incident;
+use crate::domain::incident::{Incident, resolution_stretch};
 use crate::domain::lifecycle::Status;
+use crate::domain::priority::Priority;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClockState {
@@ -116,13 +117,57 @@ impl ClockReading {
     }
 }
 
+/// What the clocks read from an incident: its priority and the stamps of its lifecycle.
+/// Metrics build it from a few columns, without loading whole incidents.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamps<'a> {
+    pub priority: Option<Priority>,
+    pub cancelled: bool,
+    pub created_at: DateTime<Utc>,
+    pub triaged_at: Option<DateTime<Utc>>,
+    pub mitigated_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub reopened_at: Option<DateTime<Utc>>,
+    pub resolution_runs: &'a [(DateTime<Utc>, DateTime<Utc>)],
+    /// When an incident manager was first assigned, which is a first response as much as
+    /// triage is.
+    pub manager_assigned_at: Option<DateTime<Utc>>,
+}
+
+impl<'a> Stamps<'a> {
+    pub fn of(incident: &'a Incident, manager_assigned_at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            priority: incident.priority,
+            cancelled: incident.status == Status::Cancelled,
+            created_at: incident.created_at,
+            triaged_at: incident.triaged_at,
+            mitigated_at: incident.mitigated_at,
+            resolved_at: incident.resolved_at,
+            reopened_at: incident.reopened_at,
+            resolution_runs: &incident.resolution_runs,
+            manager_assigned_at,
+        }
+    }
+
+    /// The first response: triage or an incident manager, whichever came first (or
+    /// mitigation or resolution, which answer it too).
+    pub fn responded_at(&self) -> Option<DateTime<Utc>> {
+        [
+            self.triaged_at,
+            self.manager_assigned_at,
+            self.mitigated_at,
+            self.resolved_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+}
+
 /// Both clocks of an incident at `now`, under `policy` (`None`: no policy applies).
-/// `manager_assigned_at`: when an incident manager was first assigned, which is a first
-/// response as much as triage is.
 pub fn read(
     policy: Option<&SlaPolicy>,
-    incident: &Incident,
-    manager_assigned_at: Option<DateTime<Utc>>,
+    incident: &Stamps<'_>,
     now: DateTime<Utc>,
 ) -> [ClockReading; 2] {
     let rank = incident.priority.map_or(0, |p| p.rank());
@@ -132,31 +177,21 @@ pub fn read(
     let draft = &policy.draft;
     let calendar = &draft.calendar;
     let warn = i64::from(draft.warn_at_percent);
-    let cancelled = incident.status == Status::Cancelled;
+    let cancelled = incident.cancelled;
 
-    // Response: from the report to triage or an incident manager, whichever came first (or
-    // to mitigation or resolution, which answer it too). Before triage the strictest
+    // Response: from the report to the first response. Before triage the strictest
     // response target applies: it may be a P1.
     let response_target = match incident.priority {
         Some(p) => draft.targets_for(p).response,
         None => draft.untriaged_response(),
     };
-    let responded = [
-        incident.triaged_at,
-        manager_assigned_at,
-        incident.mitigated_at,
-        incident.resolved_at,
-    ]
-    .into_iter()
-    .flatten()
-    .min();
     let response = reading(
         ClockKind::Response,
         calendar,
         Run {
             start: incident.created_at,
             spent: Duration::zero(),
-            completed: responded,
+            completed: incident.responded_at(),
         },
         (response_target, rank, warn),
         cancelled,
@@ -173,13 +208,19 @@ pub fn read(
         .iter()
         .map(|&(from, to)| calendar.elapsed(from, to))
         .fold(Duration::zero(), |a, b| a + b);
+    let (start, completed) = resolution_stretch(
+        incident.created_at,
+        incident.reopened_at,
+        incident.mitigated_at,
+        incident.resolved_at,
+    );
     let resolution = reading(
         ClockKind::Resolution,
         calendar,
         Run {
-            start: incident.resolution_run_start(),
+            start,
             spent,
-            completed: incident.resolution_completed_at(),
+            completed,
         },
         (resolution_target, rank, warn),
         cancelled,
@@ -289,7 +330,8 @@ mod tests {
     fn a_p1_response_is_due_15_minutes_after_the_report() {
         let mut incident = p1();
         incident.triaged_at = Some(at(10, 10));
-        let [response, resolution] = read(Some(&policy()), &incident, None, at(10, 30));
+        let [response, resolution] =
+            read(Some(&policy()), &Stamps::of(&incident, None), at(10, 30));
         assert_eq!(response.due_at, Some(at(10, 15)));
         assert_eq!(response.warn_at, Some(at(10, 11) + Duration::seconds(15)));
         assert_eq!(response.state, ClockState::Met);
@@ -304,10 +346,14 @@ mod tests {
     fn an_incident_manager_assigned_first_is_the_response() {
         let mut incident = p1();
         incident.triaged_at = Some(at(10, 40));
-        let [late, _] = read(Some(&policy()), &incident, None, at(11, 0));
+        let [late, _] = read(Some(&policy()), &Stamps::of(&incident, None), at(11, 0));
         assert_eq!(late.state, ClockState::Breached);
         assert_eq!(late.remaining(), Some(Duration::minutes(-25)));
-        let [early, _] = read(Some(&policy()), &incident, Some(at(10, 5)), at(11, 0));
+        let [early, _] = read(
+            Some(&policy()),
+            &Stamps::of(&incident, Some(at(10, 5))),
+            at(11, 0),
+        );
         assert_eq!(early.state, ClockState::Met);
         assert_eq!(early.completed_at, Some(at(10, 5)));
     }
@@ -316,7 +362,8 @@ mod tests {
     fn an_untriaged_incident_is_held_to_the_strictest_response_and_no_resolution() {
         let mut incident = reported_for_tests("checkout");
         incident.created_at = at(10, 0);
-        let [response, resolution] = read(Some(&policy()), &incident, None, at(10, 20));
+        let [response, resolution] =
+            read(Some(&policy()), &Stamps::of(&incident, None), at(10, 20));
         assert_eq!(response.due_at, Some(at(10, 15)));
         assert_eq!(response.state, ClockState::Breached);
         assert_eq!(response.priority_rank, 0);
@@ -329,7 +376,7 @@ mod tests {
         incident.created_at = at(10, 0);
         incident.resolved_at = Some(at(10, 10));
         incident.status = Status::Resolved;
-        let [response, _] = read(Some(&policy()), &incident, None, at(12, 0));
+        let [response, _] = read(Some(&policy()), &Stamps::of(&incident, None), at(12, 0));
         assert_eq!(response.completed_at, Some(at(10, 10)));
         assert_eq!(response.state, ClockState::Met);
         assert!(response.notices_due(at(12, 0)).is_empty());
@@ -343,7 +390,7 @@ mod tests {
         incident.reopened_at = Some(at(12, 0));
         incident.mitigated_at = Some(at(11, 0));
         incident.status = Status::Investigating;
-        let [_, resolution] = read(Some(&policy()), &incident, None, at(13, 0));
+        let [_, resolution] = read(Some(&policy()), &Stamps::of(&incident, None), at(13, 0));
         assert_eq!(resolution.due_at, Some(at(15, 0)));
         assert_eq!(resolution.elapsed, Duration::hours(2));
         assert_eq!(
@@ -356,7 +403,7 @@ mod tests {
     #[test]
     fn notices_fall_due_at_the_warning_share_and_the_due_time() {
         let incident = p1();
-        let [response, _] = read(Some(&policy()), &incident, None, at(10, 5));
+        let [response, _] = read(Some(&policy()), &Stamps::of(&incident, None), at(10, 5));
         assert!(response.notices_due(at(10, 5)).is_empty());
         let warn = at(10, 11) + Duration::seconds(15);
         assert_eq!(
@@ -373,7 +420,7 @@ mod tests {
         // Triaged at 10:12: warned, not breached, whenever the worker looks.
         let mut triaged = p1();
         triaged.triaged_at = Some(at(10, 12));
-        let [response, _] = read(Some(&policy()), &triaged, None, at(12, 0));
+        let [response, _] = read(Some(&policy()), &Stamps::of(&triaged, None), at(12, 0));
         assert_eq!(
             response.notices_due(at(12, 0)),
             [(NoticeKind::Warning, warn)]
@@ -383,21 +430,21 @@ mod tests {
     #[test]
     fn no_policy_no_target_or_cancelled_is_not_applicable() {
         let incident = p1();
-        let [r, _] = read(None, &incident, None, at(11, 0));
+        let [r, _] = read(None, &Stamps::of(&incident, None), at(11, 0));
         assert_eq!(r.state, ClockState::NotApplicable);
         let mut p5 = p1();
         p5.priority = Some(crate::domain::priority::Priority::derive(
             Level::Low,
             Level::Low,
         ));
-        let [r, s] = read(Some(&policy()), &p5, None, at(11, 0));
+        let [r, s] = read(Some(&policy()), &Stamps::of(&p5, None), at(11, 0));
         assert_eq!(
             (r.state, s.state),
             (ClockState::NotApplicable, ClockState::NotApplicable)
         );
         let mut cancelled = p1();
         cancelled.status = Status::Cancelled;
-        let [r, _] = read(Some(&policy()), &cancelled, None, at(11, 0));
+        let [r, _] = read(Some(&policy()), &Stamps::of(&cancelled, None), at(11, 0));
         assert_eq!(r.state, ClockState::NotApplicable);
     }
 }

@@ -6,6 +6,7 @@ mod calendar;
 pub mod clock;
 mod duration;
 mod hours;
+pub mod notice;
 pub mod policy;
 
 pub use calendar::Calendar;

@@ -4,11 +4,11 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::inputs::parse_sla_policy_id;
+use crate::domain::sla::notice::BreachFilter;
 use crate::graphql::context::{page_size_in, services, viewer};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::enums::Priority;
 use crate::graphql::types::sla::{SlaBreachObject, SlaPolicyObject};
-use crate::store::sla::BreachFilter;
 
 /// Which breaches to list: by the time they fell due (`from` inclusive, `to` exclusive),
 /// service and priority.
@@ -42,10 +42,11 @@ impl SlaQuery {
     async fn sla_breaches(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] filter: SlaBreachFilter,
+        filter: Option<SlaBreachFilter>,
         #[graphql(default = 50)] first: Option<i32>,
     ) -> Result<Vec<SlaBreachObject>> {
         let limit = page_size_in(ctx, first)?;
+        let filter = filter.unwrap_or_default();
         let filter = BreachFilter {
             from: filter.from,
             to: filter.to,

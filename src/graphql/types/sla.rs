@@ -8,11 +8,11 @@ use super::enums::Priority;
 use crate::domain::priority::Priority as DomainPriority;
 use crate::domain::sla::Calendar;
 use crate::domain::sla::clock::ClockReading;
+use crate::domain::sla::notice::Notice;
 use crate::domain::sla::policy::SlaPolicy;
 use crate::graphql::error::{code, with_code};
 use crate::graphql::loaders::Loaders;
 use crate::service::sla::IncidentSla;
-use crate::store::sla::Notice;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::sla::clock::ClockState")]

@@ -1,0 +1,101 @@
+//! The rows incident metrics are computed from: one per incident reported in the period,
+//! with its stamps, when an incident manager was first assigned and whether it was ever
+//! reopened, read in one statement (correlated subqueries, no query per incident).
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr, SubQueryStatement};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+
+use super::entity::{incident, incident_event, incident_role};
+use crate::domain::event::EventKind;
+use crate::domain::metrics::MetricsFilter;
+use crate::domain::team::IncidentRole;
+
+/// One incident as metrics see it.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct MetricsRow {
+    pub service: String,
+    pub category: Option<String>,
+    pub priority: Option<i16>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub triaged_at: Option<DateTime<Utc>>,
+    pub mitigated_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub reopened_at: Option<DateTime<Utc>>,
+    pub resolution_runs: Option<String>,
+    /// JSON list of the incidents rated helpful before resolution; null or `[]`: none.
+    pub helped_by: Option<serde_json::Value>,
+    pub first_manager_at: Option<DateTime<Utc>>,
+    pub reopen_events: i64,
+}
+
+fn scalar(select: sea_orm::sea_query::SelectStatement) -> SimpleExpr {
+    SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(select)))
+}
+
+pub async fn rows(
+    conn: &impl ConnectionTrait,
+    filter: &MetricsFilter,
+) -> Result<Vec<MetricsRow>, DbErr> {
+    use incident::Column as I;
+    let incidents = Alias::new("incidents");
+    let first_manager = Query::select()
+        .expr(Expr::col((incident_role::Entity, incident_role::Column::AssumedAt)).min())
+        .from(incident_role::Entity)
+        .and_where(
+            Expr::col((incident_role::Entity, incident_role::Column::IncidentId))
+                .equals((incidents.clone(), I::Id)),
+        )
+        .and_where(
+            Expr::col((incident_role::Entity, incident_role::Column::Role))
+                .eq(IncidentRole::IncidentManager.as_str()),
+        )
+        .to_owned();
+    let reopens = Query::select()
+        .expr(Expr::col((incident_event::Entity, incident_event::Column::Id)).count())
+        .from(incident_event::Entity)
+        .and_where(
+            Expr::col((incident_event::Entity, incident_event::Column::IncidentId))
+                .equals((incidents.clone(), I::Id)),
+        )
+        .and_where(
+            Expr::col((incident_event::Entity, incident_event::Column::Kind))
+                .eq(EventKind::Reopened.as_str()),
+        )
+        .to_owned();
+    let mut select = Query::select();
+    select
+        .columns(
+            [
+                I::Service,
+                I::Category,
+                I::Priority,
+                I::Status,
+                I::CreatedAt,
+                I::TriagedAt,
+                I::MitigatedAt,
+                I::ResolvedAt,
+                I::ReopenedAt,
+                I::ResolutionRuns,
+                I::HelpedBy,
+            ]
+            .map(|c| (incidents.clone(), c)),
+        )
+        .expr_as(scalar(first_manager), Alias::new("first_manager_at"))
+        .expr_as(scalar(reopens), Alias::new("reopen_events"))
+        .from(incident::Entity)
+        .and_where(Expr::col((incidents.clone(), I::CreatedAt)).gte(filter.from))
+        .and_where(Expr::col((incidents.clone(), I::CreatedAt)).lt(filter.to));
+    if let Some(service) = &filter.service {
+        select.and_where(Expr::col((incidents.clone(), I::Service)).eq(service.as_str()));
+    }
+    if let Some(category) = &filter.category {
+        select.and_where(Expr::col((incidents.clone(), I::Category)).eq(category.as_str()));
+    }
+    if let Some(rank) = filter.priority_rank {
+        select.and_where(Expr::col((incidents.clone(), I::Priority)).eq(rank));
+    }
+    let statement = conn.get_database_backend().build(&select);
+    MetricsRow::find_by_statement(statement).all(conn).await
+}
