@@ -27,7 +27,8 @@ use hindsight::domain::team::IncidentRole;
 use hindsight::service::Services;
 use hindsight::service::knowledge::Knowledge;
 use hindsight::store::events::{self, NewEvent};
-use hindsight::store::{Db, incidents, team};
+use hindsight::domain::user::User;
+use hindsight::store::{Db, incidents, team, users};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -117,6 +118,14 @@ fn incident(n: i64, count: i64, rng: &mut StdRng) -> (Incident, bool, bool) {
 async fn fill(db: &Db, count: i64) {
     let mut rng = StdRng::seed_from_u64(7);
     let bench = UserId::from("bench");
+    let reporter = User {
+        id: bench.clone(),
+        name: "Bench".into(),
+        email: None,
+    };
+    let txn = db.begin_write().await.expect("begin");
+    users::upsert(&*txn, &reporter, year_start()).await.expect("user");
+    txn.commit().await.expect("commit");
     let mut n = 0;
     while n < count {
         let txn = db.begin_write().await.expect("begin");

@@ -3,6 +3,7 @@
 
 pub mod graphql;
 pub mod health;
+pub mod home;
 pub mod identity;
 pub mod metrics;
 pub mod negotiate;
@@ -56,6 +57,16 @@ pub fn router(state: AppState) -> Router {
                 .get(&REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
+            // Probes arrive every few seconds from every orchestrator: DEBUG, not INFO, so
+            // they do not drown the requests people make.
+            if is_probe(req.uri().path()) {
+                return tracing::debug_span!(
+                    "request",
+                    http.method = %req.method(),
+                    http.path = %req.uri().path(),
+                    request.id = %request_id,
+                );
+            }
             tracing::info_span!(
                 "request",
                 http.method = %req.method(),
@@ -65,16 +76,24 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .on_request(())
-        .on_response(|res: &Response<_>, latency: Duration, _span: &Span| {
-            tracing::info!(
-                http.status = res.status().as_u16(),
-                latency_ms = latency.as_secs_f64() * 1000.0,
-                "request finished"
-            );
+        .on_response(|res: &Response<_>, latency: Duration, span: &Span| {
+            let status = res.status().as_u16();
+            let latency_ms = latency.as_secs_f64() * 1000.0;
+            // A probe's span is DEBUG, or disabled when DEBUG is filtered out.
+            if span.is_disabled()
+                || span
+                    .metadata()
+                    .is_some_and(|m| *m.level() == tracing::Level::DEBUG)
+            {
+                tracing::debug!(http.status = status, latency_ms, "request finished");
+            } else {
+                tracing::info!(http.status = status, latency_ms, "request finished");
+            }
         })
         .on_failure(());
     let counted = state.metrics.is_some();
     let mut routes = Router::new()
+        .route("/", get(home::page))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::handler))
         .route("/healthz", get(health::healthz))
@@ -99,4 +118,9 @@ pub fn router(state: AppState) -> Router {
     } else {
         router
     }
+}
+
+/// Health and readiness probes.
+fn is_probe(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz")
 }

@@ -712,3 +712,17 @@ async fn answer_fields_keep_the_order_of_the_query() {
     let title = reply.text.find("\"title\"").expect("title");
     assert!(reporter < number && number < title, "{}", reply.text);
 }
+
+/// Someone who opens the server's address in a browser finds where to go, without a token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_root_page_points_to_graphiql_and_the_status_page() {
+    let app = spawn().await;
+    let reply = send(app.client.get(format!("{}/", app.url))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let content_type = reply.headers[CONTENT_TYPE].to_str().expect("ascii");
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    for link in ["href=\"/graphql\"", "href=\"/status\"", "href=\"/readyz\""] {
+        assert!(reply.text.contains(link), "{link} in {}", reply.text);
+    }
+    assert!(!reply.text.contains("INC-"), "nothing about incidents");
+}
