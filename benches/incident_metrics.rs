@@ -24,10 +24,10 @@ use hindsight::domain::lifecycle::Status;
 use hindsight::domain::metrics::{GroupBy, Interval, MetricsFilter, MetricsQuery};
 use hindsight::domain::priority::{Level, Priority};
 use hindsight::domain::team::IncidentRole;
+use hindsight::domain::user::User;
 use hindsight::service::Services;
 use hindsight::service::knowledge::Knowledge;
 use hindsight::store::events::{self, NewEvent};
-use hindsight::domain::user::User;
 use hindsight::store::{Db, incidents, team, users};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -124,7 +124,9 @@ async fn fill(db: &Db, count: i64) {
         email: None,
     };
     let txn = db.begin_write().await.expect("begin");
-    users::upsert(&*txn, &reporter, year_start()).await.expect("user");
+    users::upsert(&*txn, &reporter, year_start())
+        .await
+        .expect("user");
     txn.commit().await.expect("commit");
     let mut n = 0;
     while n < count {
