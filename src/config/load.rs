@@ -29,7 +29,7 @@ impl Settings {
         figment = figment.merge(Serialized::defaults(flags));
         let settings: Settings = figment
             .extract()
-            .map_err(|e| ConfigError::Invalid(describe(&e)))?;
+            .map_err(|e| ConfigError::Invalid(describe(&e, &figment)))?;
         settings.validate()?;
         Ok(settings)
     }
@@ -102,18 +102,51 @@ fn parse_env_value(value: &str) -> figment::value::Value {
         .unwrap_or_else(|_| figment::value::Value::from(value.to_owned()))
 }
 
-fn describe(e: &figment::Error) -> String {
+/// Each error with the setting's name and the value that was refused, so the message can be
+/// acted on without guessing which layer set it (`listen: "localhost:8098" is not an address:
+/// ...; use an IP address and port such as 127.0.0.1:8098`).
+fn describe(e: &figment::Error, figment: &Figment) -> String {
     e.clone()
         .into_iter()
         .map(|e| {
             let path = e.path.join(".");
             let kind = e.kind.to_string();
             if path.is_empty() {
-                kind
-            } else {
-                format!("{path}: {kind}")
+                return kind;
+            }
+            let given = figment.find_value(&path).ok().and_then(|v| match v {
+                figment::value::Value::String(_, s) => Some(s),
+                _ => None,
+            });
+            match given {
+                Some(value) => {
+                    format!(
+                        "{path}: {value:?} was refused ({kind}){}",
+                        hint(&path, &value)
+                    )
+                }
+                None => format!("{path}: {kind}"),
             }
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// What to write instead, for the mistakes people make most.
+fn hint(path: &str, value: &str) -> String {
+    let is_address = path == "listen" || path.ends_with(".listen");
+    if is_address && let Some((host, port)) = value.rsplit_once(':') {
+        let ip = if host == "localhost" {
+            "127.0.0.1"
+        } else {
+            "0.0.0.0"
+        };
+        if port.parse::<u16>().is_ok() {
+            return format!("; use an IP address and port such as {ip}:{port}");
+        }
+    }
+    if is_address {
+        return "; use an IP address and port such as 127.0.0.1:8080".into();
+    }
+    String::new()
 }

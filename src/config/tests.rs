@@ -53,6 +53,16 @@ fn invalid_settings_name_the_setting() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("listen"), "{err}");
+    // The refused value is echoed, with what to write instead.
+    let e = env(&[("HINDSIGHT_LISTEN", "localhost:8098")]);
+    let err = Settings::load(None, &e, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("listen: \"localhost:8098\" was refused"),
+        "{err}"
+    );
+    assert!(err.contains("such as 127.0.0.1:8098"), "{err}");
     let e = env(&[("HINDSIGHT_AUTH__LEEWAY_SECONDS", "300")]);
     let err = Settings::load(None, &e, &Overrides::default())
         .unwrap_err()
