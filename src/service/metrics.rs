@@ -27,7 +27,7 @@ impl Services {
         timestamp::supported("filter.to", query.to)?;
         let conn = self.db.conn();
         let policies = sla::policies(conn).await?;
-        let incidents = rows::rows(conn, &filter).await?;
+        let incidents = rows::rows(&self.db, &filter).await?;
         let at = now();
         let facts: Vec<IncidentFacts> = incidents
             .into_iter()

@@ -165,6 +165,25 @@ impl Db {
         self.reads.as_ref().map_or(0, |r| r.served())
     }
 
+    /// The rows of a hand-built read: on a SQLite file through our own connections (sqlx
+    /// decodes a long result row by row through a channel, several times slower), otherwise
+    /// through sea-orm.
+    pub async fn read_rows<M>(
+        &self,
+        select: &sea_orm::sea_query::SelectStatement,
+    ) -> Result<Vec<M>, DbErr>
+    where
+        M: FromSqliteRow + sea_orm::FromQueryResult + Sync,
+    {
+        match &self.reads {
+            Some(reads) => reads.all(DbBackend::Sqlite.build(select)),
+            None => {
+                let statement = self.conn.get_database_backend().build(select);
+                M::find_by_statement(statement).all(&self.conn).await
+            }
+        }
+    }
+
     pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
         let writer = match &self.write_lock {
             Some(lock) => Some(lock.clone().lock_owned().await),

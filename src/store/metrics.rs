@@ -4,9 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr, SubQueryStatement};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{DbErr, FromQueryResult};
 
+use super::Db;
 use super::entity::{incident, incident_event, incident_role};
+use super::sqlite_reads::{FromSqliteRow, timestamp, timestamp_opt};
 use crate::domain::event::EventKind;
 use crate::domain::metrics::MetricsFilter;
 use crate::domain::team::IncidentRole;
@@ -34,10 +36,7 @@ fn scalar(select: sea_orm::sea_query::SelectStatement) -> SimpleExpr {
     SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(select)))
 }
 
-pub async fn rows(
-    conn: &impl ConnectionTrait,
-    filter: &MetricsFilter,
-) -> Result<Vec<MetricsRow>, DbErr> {
+pub async fn rows(db: &Db, filter: &MetricsFilter) -> Result<Vec<MetricsRow>, DbErr> {
     use incident::Column as I;
     let incidents = Alias::new("incidents");
     let first_manager = Query::select()
@@ -96,6 +95,42 @@ pub async fn rows(
     if let Some(rank) = filter.priority_rank {
         select.and_where(Expr::col((incidents.clone(), I::Priority)).eq(rank));
     }
-    let statement = conn.get_database_backend().build(&select);
-    MetricsRow::find_by_statement(statement).all(conn).await
+    db.read_rows(&select).await
+}
+
+impl FromSqliteRow for MetricsRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "service",
+        "category",
+        "priority",
+        "status",
+        "created_at",
+        "triaged_at",
+        "mitigated_at",
+        "resolved_at",
+        "reopened_at",
+        "resolution_runs",
+        "helped_by",
+        "first_manager_at",
+        "reopen_events",
+    ];
+
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        let helped_by: Option<String> = row.get(10)?;
+        Ok(Self {
+            service: row.get(0)?,
+            category: row.get(1)?,
+            priority: row.get(2)?,
+            status: row.get(3)?,
+            created_at: timestamp(row, 4)?,
+            triaged_at: timestamp_opt(row, 5)?,
+            mitigated_at: timestamp_opt(row, 6)?,
+            resolved_at: timestamp_opt(row, 7)?,
+            reopened_at: timestamp_opt(row, 8)?,
+            resolution_runs: row.get(9)?,
+            helped_by: helped_by.and_then(|text| serde_json::from_str(&text).ok()),
+            first_manager_at: timestamp_opt(row, 11)?,
+            reopen_events: row.get(12)?,
+        })
+    }
 }
