@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr, SubQueryStatement};
-use sea_orm::{DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, TransactionTrait};
 
-use super::Db;
 use super::entity::{incident, incident_event, incident_role};
 use super::sqlite_reads::{FromSqliteRow, timestamp, timestamp_opt};
+use super::{Backend, Db};
 use crate::domain::event::EventKind;
 use crate::domain::metrics::MetricsFilter;
 use crate::domain::team::IncidentRole;
@@ -95,7 +95,20 @@ pub async fn rows(db: &Db, filter: &MetricsFilter) -> Result<Vec<MetricsRow>, Db
     if let Some(rank) = filter.priority_rank {
         select.and_where(Expr::col((incidents.clone(), I::Priority)).eq(rank));
     }
-    db.read_rows(&select).await
+    match db.backend() {
+        Backend::Sqlite => db.read_rows(&select).await,
+        Backend::Postgres => {
+            // The per-incident subplans give this statement a high estimated cost, so
+            // PostgreSQL's JIT compiles it on every call: about 250 ms on 100,000 incidents,
+            // more than running it takes (measured with EXPLAIN ANALYZE). Off for this one.
+            let txn = db.conn().begin().await?;
+            txn.execute_unprepared("SET LOCAL jit = off").await?;
+            let statement = txn.get_database_backend().build(&select);
+            let rows = MetricsRow::find_by_statement(statement).all(&txn).await?;
+            txn.commit().await?;
+            Ok(rows)
+        }
+    }
 }
 
 impl FromSqliteRow for MetricsRow {
