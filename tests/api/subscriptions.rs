@@ -24,6 +24,7 @@ on_both_databases!(
     a_silent_connection_is_closed_at_the_keepalive,
     the_connection_ends_when_its_token_expires,
     incident_updated_delivers_new_versions_only,
+    subscription_events_keep_the_order_of_the_query,
 );
 
 impl TestApp {
@@ -578,4 +579,41 @@ async fn incident_updated_delivers_new_versions_only(backend: Backend) {
         json!({ "id": id, "version": 2, "status": "TRIAGED" }),
         "the first delivery is the triage, not the note or the update"
     );
+}
+
+/// Each event's fields come in the order the subscription selected them, a DataLoader field
+/// (`actor`) first included, over both protocols.
+async fn subscription_events_keep_the_order_of_the_query(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin();
+    for protocol in PROTOCOLS {
+        let mut ws = WsClient::open(&app, protocol, &admin).await;
+        ws.subscribe(
+            "ordered",
+            "subscription { incidentEvents { actor { name id } incident { title number } kind id } }",
+            json!({}),
+        )
+        .await;
+        app.wait_for_subscribers(1).await;
+        app.report(&admin, "orders time out").await;
+        let payload = ws.next_for("ordered").await;
+        let event = payload["data"]["incidentEvents"]
+            .as_object()
+            .expect("an event");
+        let keys: Vec<&str> = event.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["actor", "incident", "kind", "id"],
+            "{protocol}: {payload}"
+        );
+        let actor: Vec<&str> = event["actor"]
+            .as_object()
+            .expect("actor")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(actor, ["name", "id"], "{protocol}: {payload}");
+        ws.close().await;
+        app.wait_for_subscribers(0).await;
+    }
 }
