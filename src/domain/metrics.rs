@@ -550,6 +550,32 @@ mod tests {
     }
 
     #[test]
+    fn too_many_groups_times_periods_are_refused_naming_group_by() {
+        // 1,000 days times 11 services: 11,000 buckets, over the limit of 10,000.
+        let from = utc(2024, 1, 1, 0);
+        let q = MetricsQuery::new(
+            from,
+            from + chrono::Duration::days(1_000),
+            Interval::Day,
+            "UTC",
+            vec![GroupBy::Service],
+        )
+        .expect("valid");
+        let mut incidents: Vec<IncidentFacts> = (0..11)
+            .map(|i| IncidentFacts {
+                service: format!("s{i}"),
+                ..facts(from)
+            })
+            .collect();
+        match q.aggregate(&incidents) {
+            Err(DomainError::Invalid { field, .. }) => assert_eq!(field, "groupBy"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        incidents.pop();
+        assert_eq!(q.aggregate(&incidents).expect("fits").len(), 10_000);
+    }
+
+    #[test]
     fn groups_get_every_time_bucket() {
         let q = MetricsQuery::new(
             utc(2026, 1, 1, 0),

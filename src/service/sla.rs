@@ -10,6 +10,7 @@ use sea_orm::{DbErr, SqlErr};
 use super::{ServiceError, Services, now};
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::ids::{IncidentId, SlaPolicyId, UserId};
+use crate::domain::incident::Incident;
 use crate::domain::sla::clock::{self, ClockReading, Stamps};
 use crate::domain::sla::notice::{BreachFilter, Notice};
 use crate::domain::sla::policy::{PolicyDraft, SlaPolicy, policy_for};
@@ -176,18 +177,12 @@ impl Services {
     ) -> Result<HashMap<IncidentId, IncidentSla>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
         let incidents = incidents::find_many(&self.db, ids).await?;
-        let policies = rows::policies(self.db.conn()).await?;
-        let managers = rows::first_managers(self.db.conn(), ids).await?;
+        let clocks = Clocks::load(self.db.conn(), ids).await?;
         let at = now();
         Ok(incidents
             .values()
             .map(|incident| {
-                let policy = policy_for(&policies, &incident.service);
-                let [response, resolution] = clock::read(
-                    policy,
-                    &Stamps::of(incident, managers.get(&incident.id).copied()),
-                    at,
-                );
+                let (policy, [response, resolution]) = clocks.read(incident, at);
                 let sla = IncidentSla {
                     policy: policy.map(|p| (p.id, p.draft.name.as_str().to_owned())),
                     response,
@@ -229,21 +224,45 @@ impl Services {
     }
 }
 
+/// What reading incidents' clocks needs besides the incidents: every policy, and when each
+/// incident's first incident manager was assigned. Two queries, however many incidents.
+pub(super) struct Clocks {
+    policies: Vec<SlaPolicy>,
+    managers: HashMap<IncidentId, DateTime<Utc>>,
+}
+
+impl Clocks {
+    pub(super) async fn load(
+        conn: &impl sea_orm::ConnectionTrait,
+        incidents: &[IncidentId],
+    ) -> Result<Self, DbErr> {
+        Ok(Self {
+            policies: rows::policies(conn).await?,
+            managers: rows::first_managers(conn, incidents).await?,
+        })
+    }
+
+    /// The policy covering `incident` (if any) and its clocks at `at`.
+    pub(super) fn read(
+        &self,
+        incident: &Incident,
+        at: DateTime<Utc>,
+    ) -> (Option<&SlaPolicy>, [ClockReading; 2]) {
+        let policy = policy_for(&self.policies, &incident.service);
+        let stamps = Stamps::of(incident, self.managers.get(&incident.id).copied());
+        (policy, clock::read(policy, &stamps, at))
+    }
+}
+
 /// The policy and due times that apply to `incident` at `at`, for its timeline (a re-triage
 /// says when the new targets fall due).
 pub(super) async fn due_times(
     conn: &impl sea_orm::ConnectionTrait,
-    incident: &crate::domain::incident::Incident,
+    incident: &Incident,
     at: DateTime<Utc>,
 ) -> Result<serde_json::Value, DbErr> {
-    let policies = rows::policies(conn).await?;
-    let managers = rows::first_managers(conn, &[incident.id]).await?;
-    let policy = policy_for(&policies, &incident.service);
-    let [response, resolution] = clock::read(
-        policy,
-        &Stamps::of(incident, managers.get(&incident.id).copied()),
-        at,
-    );
+    let clocks = Clocks::load(conn, &[incident.id]).await?;
+    let (policy, [response, resolution]) = clocks.read(incident, at);
     Ok(serde_json::json!({
         "policy": policy.map(|p| p.draft.name.as_str()),
         "responseDueAt": response.due_at,

@@ -11,14 +11,14 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::journal::Journal;
-use super::sla::SLA_MONITOR_ID;
+use super::sla::{Clocks, SLA_MONITOR_ID};
 use super::{ServiceError, Services, now};
 use crate::domain::event::EventKind;
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
-use crate::domain::sla::clock::{self, ClockReading, NoticeKind, Stamps};
+use crate::domain::sla::clock::{ClockReading, NoticeKind};
 use crate::domain::sla::notice::Notice;
-use crate::domain::sla::policy::{SlaPolicy, policy_for};
+use crate::domain::sla::policy::SlaPolicy;
 use crate::store::events::NewEvent;
 use crate::store::incidents;
 use crate::store::sla as rows;
@@ -51,19 +51,14 @@ pub async fn check(
     monitor_known: &mut bool,
 ) -> Result<usize, ServiceError> {
     let conn = services.db.conn();
-    let policies = rows::policies(conn).await?;
     let candidates = incidents::sla_candidates(conn, at - LOOKBACK).await?;
     let ids: Vec<_> = candidates.iter().map(|i| i.id).collect();
-    let managers = rows::first_managers(conn, &ids).await?;
+    let clocks = Clocks::load(conn, &ids).await?;
     let recorded = rows::notices_of(conn, &ids).await?;
     let mut owed = Vec::new();
     for incident in &candidates {
-        let policy = policy_for(&policies, &incident.service);
-        for reading in clock::read(
-            policy,
-            &Stamps::of(incident, managers.get(&incident.id).copied()),
-            at,
-        ) {
+        let (policy, readings) = clocks.read(incident, at);
+        for reading in readings {
             owed.extend(notices(incident, policy, &reading, at, &recorded));
         }
     }

@@ -217,6 +217,20 @@ async fn the_shipped_default_policy_and_who_manages_policies(backend: Backend) {
         "version 1 is stale"
     );
 
+    // The default stays the default: giving it services is refused, and changes nothing.
+    let (code, message) = app
+        .error_code(
+            &app.admin(),
+            update,
+            json!({ "input": {
+                "id": default["id"], "name": "Default", "services": ["search"], "targets": [],
+            }}),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    assert!(message.starts_with("services:"), "{message}");
+    assert_eq!(policies(&app).await[0], *default);
+
     let delete =
         "mutation($id: ID!) { deleteSlaPolicy(input: { id: $id }) { deletedSlaPolicyId } }";
     let gone = app
