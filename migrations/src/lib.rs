@@ -15,6 +15,7 @@ mod m20261127_000009_create_webhooks;
 mod m20261127_000010_create_event_annotations;
 mod m20261207_000011_create_sla;
 mod m20261207_000012_index_incidents_by_report_time;
+mod m20261208_000013_create_incident_sla;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_create_event_annotations::Migration),
             Box::new(m20261207_000011_create_sla::Migration),
             Box::new(m20261207_000012_index_incidents_by_report_time::Migration),
+            Box::new(m20261208_000013_create_incident_sla::Migration),
         ]
     }
 }

@@ -1,8 +1,11 @@
 //! Listing incidents: the filter, the orders, and where a page ended (the keyset).
 
+use chrono::{DateTime, Utc};
+
 use super::ids::UserId;
 use super::lifecycle::Status;
 use super::priority::Priority;
+use super::sla::clock::ClockState;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
@@ -11,6 +14,10 @@ pub struct ListFilter {
     pub service: Option<String>,
     pub category: Option<String>,
     pub reporter: Option<UserId>,
+    /// Any of these SLA states (`sla::standing::Standing::state`), at the time of the query.
+    pub sla_states: Vec<ClockState>,
+    /// A clock still running falls due before this instant.
+    pub sla_due_before: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,6 +27,9 @@ pub enum ListOrder {
     OldestFirst,
     /// Most urgent first (untriaged last), newest first within a priority.
     Priority,
+    /// The running clock due soonest first; incidents with none running last, oldest first
+    /// among those.
+    SlaDue,
 }
 
 /// Where the previous page ended: the sort key of its last row.
@@ -27,6 +37,8 @@ pub enum ListOrder {
 pub struct Keyset {
     pub number: i64,
     pub priority_rank: i16,
+    /// The next SLA due time, in the `SlaDue` order.
+    pub sla_due_at: Option<DateTime<Utc>>,
 }
 
 /// Untriaged incidents sort after P5.

@@ -18,24 +18,39 @@ fn decode(cursor: &str) -> Result<String, DomainError> {
     String::from_utf8(bytes).map_err(|_| bad())
 }
 
+/// `i2:<number>:<priority rank>:<next SLA due time in µs, or ->`; `i1:` cursors (without the
+/// due time) from before the SLA order are still accepted.
 pub fn incident(k: Keyset) -> String {
-    encode(&format!("i1:{}:{}", k.number, k.priority_rank))
+    let due = k
+        .sla_due_at
+        .map_or_else(|| "-".to_owned(), |d| d.timestamp_micros().to_string());
+    encode(&format!("i2:{}:{}:{due}", k.number, k.priority_rank))
 }
 
 pub fn parse_incident(cursor: &str) -> Result<Keyset, DomainError> {
+    let bad = || DomainError::invalid("after", "is not an incident cursor this API returned");
     let raw = decode(cursor)?;
-    let mut parts = raw.strip_prefix("i1:").map(|r| r.split(':'));
-    let mut next = || parts.as_mut().and_then(Iterator::next);
-    match (next().map(str::parse), next().map(str::parse)) {
-        (Some(Ok(number)), Some(Ok(priority_rank))) => Ok(Keyset {
-            number,
-            priority_rank,
-        }),
-        _ => Err(DomainError::invalid(
-            "after",
-            "is not an incident cursor this API returned",
-        )),
-    }
+    let (version, rest) = raw.split_once(':').ok_or_else(bad)?;
+    let parts: Vec<&str> = rest.split(':').collect();
+    let (number, rank, due) = match (version, parts.as_slice()) {
+        ("i1", [number, rank]) => (number, rank, "-"),
+        ("i2", [number, rank, due]) => (number, rank, *due),
+        _ => return Err(bad()),
+    };
+    let sla_due_at = match due {
+        "-" => None,
+        ms => Some(
+            ms.parse()
+                .ok()
+                .and_then(chrono::DateTime::from_timestamp_micros)
+                .ok_or_else(bad)?,
+        ),
+    };
+    Ok(Keyset {
+        number: number.parse().map_err(|_| bad())?,
+        priority_rank: rank.parse().map_err(|_| bad())?,
+        sla_due_at,
+    })
 }
 
 pub fn event(id: EventId) -> String {
@@ -94,8 +109,17 @@ mod tests {
         let k = Keyset {
             number: 42,
             priority_rank: 3,
+            sla_due_at: None,
         };
         assert_eq!(parse_incident(&incident(k)), Ok(k));
+        let due = Keyset {
+            sla_due_at: chrono::DateTime::from_timestamp_micros(1_765_000_000_123_456),
+            ..k
+        };
+        assert_eq!(parse_incident(&incident(due)), Ok(due));
+        assert_eq!(parse_incident(&encode("i1:42:3")), Ok(k));
+        assert!(parse_incident(&encode("i2:42:3")).is_err());
+        assert!(parse_incident(&encode("i2:42:3:soon")).is_err());
         assert_eq!(parse_event(&event(EventId(7))), Ok(EventId(7)));
         assert!(parse_incident("!!").is_err());
         assert!(parse_incident(&event(EventId(7))).is_err());

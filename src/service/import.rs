@@ -186,6 +186,7 @@ async fn write_batch(
         ..ImportSummary::default()
     };
     if !fresh.is_empty() {
+        let mut written = Vec::with_capacity(fresh.len());
         let first = imports::reserve(&*txn, counters::INCIDENT_NUMBER, fresh.len() as u64).await?;
         for (number, row) in (first..).zip(fresh) {
             let shortened = row.original_title.is_some();
@@ -208,7 +209,10 @@ async fn write_batch(
             }
             done.imported += 1;
             done.titles_shortened += u64::from(shortened);
+            written.push(incident);
         }
+        let written: Vec<&_> = written.iter().collect();
+        super::sla::save_standings(&*txn, &written, now).await?;
     }
     txn.commit().await?;
     summary.imported += done.imported;

@@ -3,16 +3,16 @@
 use std::collections::HashMap;
 
 use super::journal::Journal;
-use super::{ServiceError, Services};
+use super::{ServiceError, Services, now};
 use crate::auth::policy::Subject;
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::ids::{IncidentId, IncidentNumber, IncidentRef};
 use crate::domain::incident::{Command, Incident, NewIncident};
 use crate::domain::lifecycle::{Action, Status};
-use crate::domain::listing::{Keyset, ListFilter, ListOrder};
+use crate::domain::listing::{Keyset, ListFilter, ListOrder, UNTRIAGED_RANK};
 use crate::store::events::NewEvent;
 use crate::store::incidents as rows;
-use crate::store::{Reader, counters, index_changes, suggestions, team};
+use crate::store::{Reader, counters, incident_sla, index_changes, suggestions, team};
 
 /// One page of a keyset-paginated list.
 #[derive(Debug, Clone)]
@@ -168,6 +168,7 @@ impl Services {
         Ok(rows::find_many(&self.db, ids).await?)
     }
 
+    /// A page of incidents, each with the key a cursor after it holds.
     pub async fn list_incidents(
         &self,
         viewer: &Viewer,
@@ -175,12 +176,30 @@ impl Services {
         order: ListOrder,
         after: Option<Keyset>,
         first: u64,
-    ) -> Result<Page<Incident>, ServiceError> {
+    ) -> Result<Page<(Incident, Keyset)>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
         // One extra row tells whether another page follows.
-        let mut items = rows::list(&self.db, filter, order, after, first + 1).await?;
+        let mut items = rows::list(&self.db, filter, order, after, first + 1, now()).await?;
         let has_next_page = items.len() as u64 > first;
         items.truncate(first as usize);
+        let due = match order {
+            ListOrder::SlaDue => {
+                let ids: Vec<_> = items.iter().map(|i| i.id).collect();
+                incident_sla::of(self.db.conn(), &ids).await?
+            }
+            _ => HashMap::new(),
+        };
+        let items = items
+            .into_iter()
+            .map(|incident| {
+                let key = Keyset {
+                    number: incident.number.0,
+                    priority_rank: incident.priority.map_or(UNTRIAGED_RANK, |p| p.rank()),
+                    sla_due_at: due.get(&incident.id).and_then(|s| s.next_due_at),
+                };
+                (incident, key)
+            })
+            .collect();
         Ok(Page {
             items,
             has_next_page,
@@ -193,7 +212,7 @@ impl Services {
         filter: &ListFilter,
     ) -> Result<u64, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
-        Ok(rows::count(&self.db, filter).await?)
+        Ok(rows::count(&self.db, filter, now()).await?)
     }
 }
 

@@ -44,6 +44,8 @@ impl Journal {
     ) -> Result<Event, DbErr> {
         debug_assert_eq!(event.incident_id, incident.id);
         let event = events::append(&*self.txn, event).await?;
+        // Listing by SLA reads the standing: it changes with the incident, in its transaction.
+        super::sla::save_standings(&*self.txn, &[incident], event.at).await?;
         // Webhook deliveries share the change's transaction: committed together or not at all.
         self.queued_deliveries |=
             super::webhook_outbox::enqueue(&*self.txn, incident, &event).await?;

@@ -11,12 +11,13 @@ use super::{ServiceError, Services, now};
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::ids::{IncidentId, SlaPolicyId, UserId};
 use crate::domain::incident::Incident;
-use crate::domain::sla::clock::{self, ClockReading, Stamps};
+use crate::domain::sla::clock::{self, ClockReading, ClockState, Stamps};
 use crate::domain::sla::notice::{BreachFilter, Notice};
 use crate::domain::sla::policy::{PolicyDraft, SlaPolicy, policy_for};
+use crate::domain::sla::standing::Standing;
 use crate::domain::user::User;
 use crate::store::sla as rows;
-use crate::store::{incidents, users};
+use crate::store::{incident_sla, incidents, users};
 
 /// Who records warnings and breaches in the timeline.
 pub const SLA_MONITOR_ID: &str = "hindsight-sla";
@@ -28,6 +29,9 @@ pub struct IncidentSla {
     pub policy: Option<(SlaPolicyId, String)>,
     pub response: ClockReading,
     pub resolution: ClockReading,
+    /// Both clocks together, as incidents are listed by SLA.
+    pub standing: Standing,
+    pub state: ClockState,
 }
 
 fn not_found(id: SlaPolicyId) -> ServiceError {
@@ -183,10 +187,13 @@ impl Services {
             .values()
             .map(|incident| {
                 let (policy, [response, resolution]) = clocks.read(incident, at);
+                let standing = Standing::of(&[response.clone(), resolution.clone()]);
                 let sla = IncidentSla {
                     policy: policy.map(|p| (p.id, p.draft.name.as_str().to_owned())),
                     response,
                     resolution,
+                    standing,
+                    state: standing.state(at),
                 };
                 (incident.id, sla)
             })
@@ -252,6 +259,27 @@ impl Clocks {
         let stamps = Stamps::of(incident, self.managers.get(&incident.id).copied());
         (policy, clock::read(policy, &stamps, at))
     }
+
+    /// Where `incident` stands as a whole (which does not depend on `at`, only its state).
+    pub(super) fn standing(&self, incident: &Incident, at: DateTime<Utc>) -> Standing {
+        Standing::of(&self.read(incident, at).1)
+    }
+}
+
+/// Writes where `incidents` (as they are after a change) stand against their SLA, so they can
+/// be listed by it; in the caller's transaction.
+pub(super) async fn save_standings(
+    conn: &impl sea_orm::ConnectionTrait,
+    incidents: &[&Incident],
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let ids: Vec<IncidentId> = incidents.iter().map(|i| i.id).collect();
+    let clocks = Clocks::load(conn, &ids).await?;
+    let standings: Vec<_> = incidents
+        .iter()
+        .map(|i| (i.id, clocks.standing(i, at)))
+        .collect();
+    incident_sla::save(conn, &standings, at).await
 }
 
 /// The policy and due times that apply to `incident` at `at`, for its timeline (a re-triage

@@ -19,9 +19,10 @@ use crate::domain::incident::Incident;
 use crate::domain::sla::clock::{ClockReading, NoticeKind};
 use crate::domain::sla::notice::Notice;
 use crate::domain::sla::policy::SlaPolicy;
+use crate::domain::sla::standing::Standing;
 use crate::store::events::NewEvent;
-use crate::store::incidents;
 use crate::store::sla as rows;
+use crate::store::{incident_sla, incidents};
 
 /// Incidents changed this recently are checked even when no longer open: one resolved after
 /// its due time, between two checks, still owes its breach.
@@ -29,6 +30,9 @@ const LOOKBACK: chrono::Duration = chrono::Duration::days(2);
 
 pub fn spawn(services: Services, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        if let Err(e) = backfill(&services).await {
+            tracing::warn!(error = %e, "could not write every incident's SLA standing; the SLA check keeps the open ones current");
+        }
         let mut monitor_known = false;
         loop {
             match check(&services, now(), &mut monitor_known).await {
@@ -55,12 +59,25 @@ pub async fn check(
     let ids: Vec<_> = candidates.iter().map(|i| i.id).collect();
     let clocks = Clocks::load(conn, &ids).await?;
     let recorded = rows::notices_of(conn, &ids).await?;
+    let stored = incident_sla::of(conn, &ids).await?;
     let mut owed = Vec::new();
+    let mut moved = Vec::new();
     for incident in &candidates {
         let (policy, readings) = clocks.read(incident, at);
+        let standing = Standing::of(&readings);
+        if stored.get(&incident.id) != Some(&standing) {
+            moved.push((incident.id, standing));
+        }
         for reading in readings {
             owed.extend(notices(incident, policy, &reading, at, &recorded));
         }
+    }
+    if !moved.is_empty() {
+        // A policy changed (or an incident was written without its standing): listing by
+        // SLA follows within one check.
+        let txn = services.db.begin_write().await?;
+        incident_sla::save(&*txn, &moved, at).await?;
+        txn.commit().await?;
     }
     if owed.is_empty() {
         return Ok(0);
@@ -92,6 +109,26 @@ pub async fn check(
         count += 1;
     }
     Ok(count)
+}
+
+/// Writes the SLA standing of every incident that has none: those written before the
+/// standings were kept. Once, at start, in batches.
+async fn backfill(services: &Services) -> Result<(), ServiceError> {
+    loop {
+        let missing = incident_sla::missing(services.db.conn(), 500).await?;
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let found = incidents::find_many(services.db.conn(), &missing).await?;
+        let found: Vec<&Incident> = found.values().collect();
+        if found.is_empty() {
+            return Ok(()); // nothing more this pass can write
+        }
+        let txn = services.db.begin_write().await?;
+        super::sla::save_standings(&*txn, &found, now()).await?;
+        txn.commit().await?;
+        tracing::info!(incidents = found.len(), "SLA standings written");
+    }
 }
 
 /// The notices `reading` owes at `at` that are not in `recorded`, with the timeline detail.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, NullOrdering, Order, SimpleExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Select,
@@ -13,6 +13,7 @@ use sea_orm::{
 use super::columns::column;
 use super::db::Reader;
 use super::entity::incident::{ActiveModel, Column, Entity, Model};
+use super::incident_sla;
 use crate::domain::ids::{IncidentId, IncidentNumber, UserId};
 use crate::domain::incident::{Incident, StoredResolution};
 use crate::domain::lifecycle::Status;
@@ -222,8 +223,18 @@ fn priority_rank_expr() -> SimpleExpr {
     Func::coalesce([Expr::col(Column::Priority), Expr::val(UNTRIAGED_RANK)]).into()
 }
 
-fn filtered(filter: &ListFilter) -> Select<Entity> {
+/// The incidents matching `filter`, whose SLA states are read at `at`.
+fn filtered(filter: &ListFilter, at: DateTime<Utc>) -> Select<Entity> {
     let mut q = Entity::find();
+    if !filter.sla_states.is_empty() || filter.sla_due_before.is_some() {
+        q = q.left_join(super::entity::incident_sla::Entity);
+    }
+    if !filter.sla_states.is_empty() {
+        q = q.filter(incident_sla::in_states(&filter.sla_states, at));
+    }
+    if let Some(before) = filter.sla_due_before {
+        q = q.filter(super::entity::incident_sla::Column::NextDueAt.lt(before));
+    }
     if !filter.statuses.is_empty() {
         q = q.filter(Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
     }
@@ -249,8 +260,9 @@ pub async fn list(
     order: ListOrder,
     after: Option<Keyset>,
     limit: u64,
+    at: DateTime<Utc>,
 ) -> Result<Vec<Incident>, DbErr> {
-    let mut q = filtered(filter);
+    let mut q = filtered(filter, at);
     q = match order {
         ListOrder::NewestFirst => {
             if let Some(k) = after {
@@ -278,6 +290,24 @@ pub async fn list(
             q.order_by_asc(priority_rank_expr())
                 .order_by_desc(Column::Number)
         }
+        ListOrder::SlaDue => {
+            if filter.sla_states.is_empty() && filter.sla_due_before.is_none() {
+                q = q.left_join(super::entity::incident_sla::Entity);
+            }
+            let due = super::entity::incident_sla::Column::NextDueAt;
+            if let Some(k) = after {
+                let later_number = Column::Number.gt(k.number);
+                q = q.filter(match k.sla_due_at {
+                    Some(d) => Condition::any()
+                        .add(due.gt(d))
+                        .add(Condition::all().add(due.eq(d)).add(later_number))
+                        .add(due.is_null()),
+                    None => Condition::all().add(due.is_null()).add(later_number),
+                });
+            }
+            q.order_by_with_nulls(incident_sla::next_due(), Order::Asc, NullOrdering::Last)
+                .order_by_asc(Column::Number)
+        }
     };
     reader
         .read_all(q.limit(limit))
@@ -287,8 +317,12 @@ pub async fn list(
         .collect()
 }
 
-pub async fn count(reader: &impl Reader, filter: &ListFilter) -> Result<u64, DbErr> {
-    reader.read_count(filtered(filter)).await
+pub async fn count(
+    reader: &impl Reader,
+    filter: &ListFilter,
+    at: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    reader.read_count(filtered(filter, at)).await
 }
 
 /// Not yet resolved, closed or cancelled.

@@ -7,6 +7,7 @@ pub mod db;
 pub mod entity;
 pub mod events;
 pub mod imports;
+pub mod incident_sla;
 pub mod incidents;
 pub mod index_changes;
 pub mod metrics;

@@ -28,6 +28,7 @@ mod metrics;
 mod pagination;
 mod schema_file;
 mod sla;
+mod sla_listing;
 mod stalled_clients;
 mod status_browser;
 mod status_page;

@@ -20,7 +20,7 @@ const CLOCKS: &str = "query($id: ID!) { incident(id: $id) { createdAt triagedAt 
     response { target dueAt completedAt remaining elapsedPercent state } \
     resolution { target dueAt completedAt remaining elapsedPercent state } } } }";
 
-fn at(value: &Value) -> DateTime<Utc> {
+pub(crate) fn at(value: &Value) -> DateTime<Utc> {
     value
         .as_str()
         .unwrap_or_else(|| panic!("a timestamp, got {value}"))
@@ -40,7 +40,7 @@ async fn policies(app: &TestApp) -> Vec<Value> {
 }
 
 /// A policy for `services` with P1 targets `response`/`resolution`, warning at `warn`%.
-async fn create_policy(
+pub(crate) async fn create_policy(
     app: &TestApp,
     name: &str,
     services: &[&str],

@@ -2,6 +2,7 @@
 //! domain values. Parsing happens here, once; the use cases take only valid values.
 
 use async_graphql::{ID, InputObject};
+use chrono::{DateTime, Utc};
 
 use crate::domain::DomainError;
 use crate::domain::ids::{IncidentId, IncidentRef, UserId};
@@ -11,6 +12,7 @@ use crate::domain::text::{
     Category, Description, Fix, Reason, ResolutionSummary, RootCause, Service, Title,
 };
 use crate::graphql::types::enums::{IncidentSource, IncidentStatus, Level, Priority};
+use crate::graphql::types::sla::SlaState;
 
 pub fn incident_ref(id: &ID) -> Result<IncidentRef, DomainError> {
     id.as_str().parse()
@@ -186,6 +188,11 @@ pub struct IncidentFilter {
     pub category: Option<String>,
     /// The reporter's user id.
     pub reporter: Option<ID>,
+    /// Any of these SLA states, for the incident as a whole: BREACHED if either clock is,
+    /// else RUNNING if either runs, else MET if either was met, else NOT_APPLICABLE.
+    pub sla_state: Option<Vec<SlaState>>,
+    /// A clock still running falls due before this instant (e.g. now + 1h: at risk).
+    pub sla_due_before: Option<DateTime<Utc>>,
 }
 
 impl IncidentFilter {
@@ -206,6 +213,13 @@ impl IncidentFilter {
             service: self.service,
             category: self.category,
             reporter: self.reporter.map(|r| UserId::from(r.0)),
+            sla_states: self
+                .sla_state
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            sla_due_before: self.sla_due_before,
         }
     }
 }

@@ -4,7 +4,7 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
 
 use super::inputs::{IncidentFilter, incident_ref};
-use crate::domain::listing::{Keyset, ListFilter, ListOrder, UNTRIAGED_RANK};
+use crate::domain::listing::{ListFilter, ListOrder};
 use crate::graphql::context::{page_size_in, services, viewer};
 use crate::graphql::cursor;
 use crate::graphql::error::{GqlResult, bad_input};
@@ -55,7 +55,7 @@ impl IncidentQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<IncidentFilter>,
-        #[graphql(default)] order_by: IncidentOrder,
+        order_by: Option<IncidentOrder>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> Result<IncidentConnection> {
@@ -66,7 +66,7 @@ impl IncidentQuery {
             .transpose()
             .map_err(bad_input)?;
         let filter = filter.unwrap_or_default().parse();
-        let order = ListOrder::from(order_by);
+        let order = ListOrder::from(order_by.unwrap_or_default());
         let page = services(ctx)?
             .list_incidents(viewer(ctx)?, &filter, order, after, first)
             .await
@@ -76,15 +76,11 @@ impl IncidentQuery {
             page.has_next_page,
             IncidentListFields { filter },
         );
-        connection
-            .edges
-            .extend(page.items.into_iter().map(|incident| {
-                let key = Keyset {
-                    number: incident.number.0,
-                    priority_rank: incident.priority.map_or(UNTRIAGED_RANK, |p| p.rank()),
-                };
-                Edge::new(cursor::incident(key), IncidentObject(incident))
-            }));
+        connection.edges.extend(
+            page.items
+                .into_iter()
+                .map(|(incident, key)| Edge::new(cursor::incident(key), IncidentObject(incident))),
+        );
         Ok(connection)
     }
 }

@@ -167,4 +167,7 @@ pub enum IncidentOrder {
     OldestFirst,
     /// P1 first, untriaged last; newest first within a priority.
     Priority,
+    /// The SLA clock due soonest first (breached ones, which fell due earliest, lead);
+    /// incidents with no clock running last, oldest first among those.
+    SlaDue,
 }

@@ -243,6 +243,18 @@ impl IncidentSlaObject {
     async fn resolution(&self) -> SlaClockObject {
         SlaClockObject(self.0.resolution.clone())
     }
+
+    /// Both clocks together, as `incidents(filter: {slaState})` sees them: BREACHED if
+    /// either is, else RUNNING if either runs, else MET if either was met, else
+    /// NOT_APPLICABLE.
+    async fn state(&self) -> SlaState {
+        self.0.state.into()
+    }
+
+    /// The earliest due time of a clock still running (what `orderBy: SLA_DUE` sorts by).
+    async fn next_due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.standing.next_due_at
+    }
 }
 
 pub struct SlaBreachObject(pub Notice);

@@ -6,6 +6,7 @@ pub mod event_annotation;
 pub mod incident;
 pub mod incident_event;
 pub mod incident_role;
+pub mod incident_sla;
 pub mod incident_update;
 pub mod incident_watcher;
 pub mod index_change;
