@@ -130,29 +130,14 @@ fn one(
         link(&wire.image_url, "Image", &at("imageURL"))?,
         external,
     ];
-    let mut details = Map::new();
-    put(
-        &mut details,
-        "receiver",
-        payload.receiver.clone().map(Value::from),
-    );
-    put(
-        &mut details,
-        "groupKey",
-        payload.group_key.clone().map(Value::from),
-    );
-    put(
-        &mut details,
-        "fingerprint",
-        wire.fingerprint.clone().map(Value::from),
-    );
-    put(&mut details, "orgId", payload.org_id.map(Value::from));
-    put(&mut details, "values", wire.values);
-    put(
-        &mut details,
-        "valueString",
-        wire.value_string.map(Value::from),
-    );
+    let details = object([
+        ("receiver", payload.receiver.clone().map(Value::from)),
+        ("groupKey", payload.group_key.clone().map(Value::from)),
+        ("fingerprint", wire.fingerprint.clone().map(Value::from)),
+        ("orgId", payload.org_id.map(Value::from)),
+        ("values", wire.values),
+        ("valueString", wire.value_string.map(Value::from)),
+    ]);
     let raw = RawAlert {
         dedup_key: wire.fingerprint,
         status,
@@ -208,44 +193,20 @@ fn group(
             })
         })
         .collect();
-    let mut details = Map::new();
-    put(
-        &mut details,
-        "receiver",
-        payload.receiver.clone().map(Value::from),
-    );
-    put(&mut details, "groupKey", Some(Value::from(key.clone())));
-    put(
-        &mut details,
-        "groupLabels",
-        payload.group_labels.as_ref().map(|l| json!(l)),
-    );
-    put(
-        &mut details,
-        "truncatedAlerts",
-        payload.truncated_alerts.map(Value::from),
-    );
-    put(
-        &mut details,
-        "version",
-        payload.version.clone().map(Value::from),
-    );
-    put(&mut details, "orgId", payload.org_id.map(Value::from));
-    put(
-        &mut details,
-        "title",
-        payload.title.clone().map(Value::from),
-    );
-    put(
-        &mut details,
-        "state",
-        payload.state.clone().map(Value::from),
-    );
-    put(
-        &mut details,
-        "message",
-        payload.message.clone().map(Value::from),
-    );
+    let mut details = object([
+        ("receiver", payload.receiver.clone().map(Value::from)),
+        ("groupKey", Some(Value::from(key.clone()))),
+        (
+            "groupLabels",
+            payload.group_labels.as_ref().map(|l| json!(l)),
+        ),
+        ("truncatedAlerts", payload.truncated_alerts.map(Value::from)),
+        ("version", payload.version.clone().map(Value::from)),
+        ("orgId", payload.org_id.map(Value::from)),
+        ("title", payload.title.clone().map(Value::from)),
+        ("state", payload.state.clone().map(Value::from)),
+        ("message", payload.message.clone().map(Value::from)),
+    ]);
     details.insert("alerts".into(), Value::Array(summaries));
     let raw = RawAlert {
         dedup_key: Some(key),
@@ -304,8 +265,10 @@ fn distinct(links: impl Iterator<Item = Link>, max: usize) -> Vec<Link> {
     out
 }
 
-fn put(details: &mut Map<String, Value>, key: &str, value: Option<Value>) {
-    if let Some(value) = value {
-        details.insert(key.to_owned(), value);
-    }
+/// A JSON object of the entries that are present.
+fn object<const N: usize>(entries: [(&str, Option<Value>); N]) -> Map<String, Value> {
+    entries
+        .into_iter()
+        .filter_map(|(key, value)| Some((key.to_owned(), value?)))
+        .collect()
 }
