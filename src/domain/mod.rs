@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no framework types. Everything here can be unit-tested alone.
 
+pub mod alert;
 pub mod cadence;
 pub mod error;
 pub mod event;

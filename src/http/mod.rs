@@ -1,6 +1,7 @@
 //! HTTP transport: the axum router, GraphQL over HTTP, health checks, `/metrics`, and the
 //! layers that give every request an id, a span, a CORS policy and its count.
 
+pub mod alerts;
 pub mod graphql;
 pub mod health;
 pub mod home;
