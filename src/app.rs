@@ -16,7 +16,7 @@ use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
 use crate::service::bus::Bus;
 use crate::service::knowledge::Knowledge;
-use crate::service::{Services, fanout, index_worker, sla_worker, webhook_worker};
+use crate::service::{Services, automation, fanout, index_worker, sla_worker, webhook_worker};
 use crate::store::{Backend, Db};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,7 @@ pub struct App {
     pub webhook_worker: tokio::task::JoinHandle<()>,
     /// Records SLA warnings and breaches as they fall due, until aborted.
     pub sla_worker: tokio::task::JoinHandle<()>,
+    pub automation_worker: tokio::task::JoinHandle<()>,
     /// On PostgreSQL: publishes other nodes' changes on this node's bus until aborted.
     pub fanout: Option<tokio::task::JoinHandle<()>>,
     pub schema: AppSchema,
@@ -102,6 +103,10 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         workers.clone(),
         Duration::from_millis(settings.sla.check_interval_ms),
     );
+    let automation_worker = automation::worker::spawn(
+        workers.clone(),
+        Duration::from_millis(settings.automation.check_interval_ms),
+    );
     let fanout = match services.db.backend() {
         Backend::Postgres => Some(fanout::start(&services, settings.database_url()).await),
         Backend::Sqlite => None,
@@ -131,6 +136,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         index_worker,
         webhook_worker,
         sla_worker,
+        automation_worker,
         fanout,
         schema,
         issuer: keys.issuer,

@@ -39,6 +39,10 @@ pub enum Operation {
     ManageSlaPolicies,
     /// Read SLA policies and the breaches recorded against them.
     ReadSlaPolicies,
+    /// Create, change, disable and delete automation (escalation) rules.
+    ManageAutomation,
+    /// Read automation rules, their firings, and what they would do now (preview).
+    ReadAutomation,
 }
 
 /// What the policy may need to know about the incident an operation targets.
@@ -106,8 +110,10 @@ pub fn authorize(
             viewer.has_any(&[Admin, Manager, Communicator])
                 || holds(&[IncidentManager, IncCommunicator])
         }
-        Operation::ManageWebhooks | Operation::ManageSlaPolicies => viewer.has(Admin),
-        Operation::ReadSlaPolicies => viewer.has_any(LEADS),
+        Operation::ManageWebhooks | Operation::ManageSlaPolicies | Operation::ManageAutomation => {
+            viewer.has(Admin)
+        }
+        Operation::ReadSlaPolicies | Operation::ReadAutomation => viewer.has_any(LEADS),
     };
     if allowed { Ok(()) } else { Err(Denied) }
 }
@@ -177,6 +183,10 @@ mod tests {
             (PostUpdate, [true, true, false, true, false, false]),
             (WatchIncident, [true, true, true, true, true, false]),
             (ManageWebhooks, [true, false, false, false, false, false]),
+            (ManageSlaPolicies, [true, false, false, false, false, false]),
+            (ReadSlaPolicies, [true, true, false, false, false, false]),
+            (ManageAutomation, [true, false, false, false, false, false]),
+            (ReadAutomation, [true, true, false, false, false, false]),
         ];
         let someone_elses = Subject {
             reporter_id: &UserId::from("u-2"),
@@ -213,6 +223,10 @@ mod tests {
             (AnnotateTimeline, [true, false, false, true]),
             (PostUpdate, [true, false, true, false]),
             (ManageWebhooks, [false, false, false, false]),
+            (ManageSlaPolicies, [false, false, false, false]),
+            (ReadSlaPolicies, [false, false, false, false]),
+            (ManageAutomation, [false, false, false, false]),
+            (ReadAutomation, [false, false, false, false]),
         ];
         let stakeholder = viewer(&[OrgRole::Viewer]);
         for (op, expected) in table {
@@ -249,6 +263,10 @@ mod tests {
             AnnotateTimeline,
             PostUpdate,
             ManageWebhooks,
+            ManageSlaPolicies,
+            ReadSlaPolicies,
+            ManageAutomation,
+            ReadAutomation,
         ];
         fn bare<'a>(roles: &'a [IncidentRole], reporter_id: &'a UserId) -> Subject<'a> {
             Subject { reporter_id, roles }

@@ -64,6 +64,8 @@ pub async fn run(settings: Settings) -> Result<(), String> {
     app.webhook_worker.abort();
     // A check cut short is repeated by the next start: the claims are in the database.
     app.sla_worker.abort();
+    // A firing cut short stays claimed (RUNNING) and is not repeated; see automationRuns.
+    app.automation_worker.abort();
     if let Some(fanout) = &app.fanout {
         fanout.abort();
     }

@@ -53,6 +53,9 @@ impl Default for Settings {
             sla: SlaSettings {
                 check_interval_ms: 5_000,
             },
+            automation: AutomationSettings {
+                check_interval_ms: 1_000,
+            },
             metrics: MetricsSettings {
                 enabled: true,
                 listen: None,

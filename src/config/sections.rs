@@ -44,6 +44,14 @@ pub struct SlaSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct AutomationSettings {
+    /// How often each node reads the timeline for rule triggers and checks time triggers,
+    /// in milliseconds (100 to 60,000): a rule acts at most this long after its trigger.
+    pub check_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CommunicationsSettings {
     /// How often stakeholders expect an update on an open incident, per priority, as a
     /// duration ("30m", "1h", "4h"; "off" for none). Drives `Incident.nextUpdateDue` and the

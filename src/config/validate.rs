@@ -32,6 +32,12 @@ impl Settings {
                 self.sla.check_interval_ms
             ));
         }
+        if !(100..=60_000).contains(&self.automation.check_interval_ms) {
+            return bad(format!(
+                "automation.check_interval_ms is {}; it must be between 100 and 60000",
+                self.automation.check_interval_ms
+            ));
+        }
         let page = &self.status_page;
         if !(1..=300).contains(&page.cache_seconds) {
             return bad(format!(

@@ -32,10 +32,12 @@ pub enum EventKind {
     SlaWarning,
     /// An SLA clock passed its due time before completion.
     SlaBreached,
+    /// An automation rule paged an address: paging tools receive it through webhooks.
+    Escalation,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 17] = [
         Self::Reported,
         Self::Triaged,
         Self::InvestigationStarted,
@@ -52,6 +54,7 @@ impl EventKind {
         Self::UpdatePosted,
         Self::SlaWarning,
         Self::SlaBreached,
+        Self::Escalation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +75,7 @@ impl EventKind {
             Self::UpdatePosted => "UPDATE_POSTED",
             Self::SlaWarning => "SLA_WARNING",
             Self::SlaBreached => "SLA_BREACHED",
+            Self::Escalation => "ESCALATION",
         }
     }
 

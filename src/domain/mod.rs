@@ -1,6 +1,7 @@
 //! Pure types and rules: no I/O, no framework types. Everything here can be unit-tested alone.
 
 pub mod alert;
+pub mod automation;
 pub mod cadence;
 pub mod error;
 pub mod event;

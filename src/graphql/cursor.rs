@@ -88,6 +88,19 @@ pub fn parse_user(cursor: &str) -> Result<String, DomainError> {
         .ok_or_else(|| DomainError::invalid("after", "is not a user cursor this API returned"))
 }
 
+pub fn run(id: i64) -> String {
+    encode(&format!("a1:{id}"))
+}
+
+pub fn parse_run(cursor: &str) -> Result<i64, DomainError> {
+    decode(cursor)?
+        .strip_prefix("a1:")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| {
+            DomainError::invalid("after", "is not an automation run cursor this API returned")
+        })
+}
+
 /// A position in a ranked result list.
 pub fn offset(position: usize) -> String {
     encode(&format!("r1:{position}"))

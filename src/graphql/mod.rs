@@ -15,6 +15,7 @@ pub mod subscription;
 pub mod types;
 
 // One module per resource, each with its query and mutation fragments and its inputs.
+pub mod automation;
 pub mod communications;
 pub mod incidents;
 pub mod knowledge;
@@ -40,6 +41,7 @@ pub struct Query(
     communications::CommunicationsQuery,
     webhooks::WebhookQuery,
     sla::SlaQuery,
+    automation::AutomationQuery,
     metrics::MetricsQuery,
 );
 
@@ -51,6 +53,7 @@ pub struct Mutation(
     communications::CommunicationsMutation,
     webhooks::WebhookMutation,
     sla::SlaMutation,
+    automation::AutomationMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;

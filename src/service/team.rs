@@ -91,6 +91,29 @@ impl Services {
         Ok(next)
     }
 
+    /// Makes `users` watchers of the incident (those already watching stay); the right to
+    /// do so for others is the right to manage the incident's team.
+    pub async fn add_watchers(
+        &self,
+        viewer: &Viewer,
+        target: IncidentRef,
+        users_to_add: &[UserId],
+    ) -> Result<Incident, ServiceError> {
+        let (txn, incident) = self.begin_on(viewer, target, Operation::AssignRole).await?;
+        let found = users::find_many(&*txn, users_to_add).await?;
+        if let Some(missing) = users_to_add.iter().find(|u| !found.contains_key(*u)) {
+            return Err(ServiceError::BadInput(format!(
+                "userIds: no user {missing}; people appear in `users` once they have signed in"
+            )));
+        }
+        let at = now();
+        for user in users_to_add {
+            team::watch(&*txn, incident.id, user, at).await?;
+        }
+        txn.commit(&self.bus).await?;
+        Ok(incident)
+    }
+
     /// Relieves `change.user_id` of `change.role`. Anyone may step down from their own role;
     /// relieving someone else takes the right to assign roles.
     pub async fn relieve_role(

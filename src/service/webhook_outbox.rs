@@ -172,6 +172,7 @@ fn verb(kind: EventKind) -> &'static str {
         EventKind::UpdatePosted => "update posted",
         EventKind::SlaWarning => "SLA warning",
         EventKind::SlaBreached => "SLA breached",
+        EventKind::Escalation => "escalated",
     }
 }
 

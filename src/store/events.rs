@@ -213,3 +213,34 @@ fn group(rows: Vec<Model>) -> Result<HashMap<IncidentId, Vec<Event>>, DbErr> {
     }
     Ok(out)
 }
+
+/// Events of every incident after `after`, in order: the automation worker reads the
+/// timeline this way for triggers.
+pub async fn all_after(
+    conn: &impl ConnectionTrait,
+    after: EventId,
+    limit: u64,
+) -> Result<Vec<Event>, DbErr> {
+    Entity::find()
+        .filter(Column::Id.gt(after.0))
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Event::try_from)
+        .collect()
+}
+
+/// The newest event's id (0 on an empty timeline).
+pub async fn head(conn: &impl ConnectionTrait) -> Result<EventId, DbErr> {
+    let newest: Option<i64> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .order_by_desc(Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(EventId(newest.unwrap_or(0)))
+}

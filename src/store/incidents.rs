@@ -392,6 +392,17 @@ pub async fn sla_candidates(
     load(conn, select).await
 }
 
+/// Every open incident (not yet resolved, closed or cancelled), by number.
+pub async fn open(conn: &impl ConnectionTrait) -> Result<Vec<Incident>, DbErr> {
+    load(
+        conn,
+        Entity::find()
+            .filter(is_open())
+            .order_by_asc(Column::Number),
+    )
+    .await
+}
+
 /// A page of the knowledge base's members (resolved and closed), by number: for rebuilds.
 pub async fn knowledge_base_page(
     conn: &impl ConnectionTrait,

@@ -1,6 +1,7 @@
 //! Storage: sea-orm entities, the connection, and queries. No business rules live here.
 
 pub mod annotations;
+pub mod automation;
 pub mod columns;
 pub mod counters;
 pub mod db;

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Asterisk, OnConflict, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::columns::column;
@@ -94,6 +95,28 @@ pub async fn assignments_of(
         out.entry(a.incident_id).or_default().push(a);
     }
     Ok(out)
+}
+
+/// Which of `incidents` someone holds `role` on now.
+pub async fn with_active_role(
+    conn: &impl ConnectionTrait,
+    incidents: &[IncidentId],
+    role: IncidentRole,
+) -> Result<std::collections::HashSet<IncidentId>, DbErr> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in incidents.chunks(500) {
+        let ids: Vec<uuid::Uuid> = Entity::find()
+            .select_only()
+            .column(Column::IncidentId)
+            .filter(Column::IncidentId.is_in(chunk.iter().map(|i| i.0)))
+            .filter(Column::Role.eq(role.as_str()))
+            .filter(Column::RelievedAt.is_null())
+            .into_tuple()
+            .all(conn)
+            .await?;
+        found.extend(ids.into_iter().map(IncidentId));
+    }
+    Ok(found)
 }
 
 /// The active assignments of one incident.

@@ -226,10 +226,15 @@ impl TestApp {
             _pg: pg,
             _earlier_data_dirs: earlier_data_dirs,
             server,
-            workers: [app.index_worker, app.webhook_worker, app.sla_worker]
-                .into_iter()
-                .chain(app.fanout)
-                .collect(),
+            workers: [
+                app.index_worker,
+                app.webhook_worker,
+                app.sla_worker,
+                app.automation_worker,
+            ]
+            .into_iter()
+            .chain(app.fanout)
+            .collect(),
         }
     }
 

@@ -24,10 +24,10 @@ const SECRET: &str = "a-receiver-secret-of-some-length";
 type Behaviour = dyn Fn(&str, usize) -> (u16, Duration) + Send + Sync;
 
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     path: String,
     headers: HeaderMap,
-    body: String,
+    pub(crate) body: String,
     at: Instant,
 }
 
@@ -43,7 +43,7 @@ impl Received {
             .unwrap_or_else(|| panic!("header {name} missing: {:?}", self.headers))
     }
 
-    fn kind(&self) -> String {
+    pub(crate) fn kind(&self) -> String {
         self.header("x-hindsight-event").to_owned()
     }
 }
@@ -54,7 +54,7 @@ struct ReceiverState {
     behaviour: Box<Behaviour>,
 }
 
-struct Receiver {
+pub(crate) struct Receiver {
     state: Arc<ReceiverState>,
     port: u16,
     task: tokio::task::JoinHandle<()>,
@@ -91,7 +91,7 @@ async fn receive(
 }
 
 impl Receiver {
-    async fn start(
+    pub(crate) async fn start(
         behaviour: impl Fn(&str, usize) -> (u16, Duration) + Send + Sync + 'static,
     ) -> Self {
         Self::start_on(0, behaviour).await
@@ -119,7 +119,7 @@ impl Receiver {
         Self { state, port, task }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
@@ -132,7 +132,7 @@ impl Receiver {
     }
 
     /// Waits (at most `limit`) until `path` has received `n` requests.
-    async fn wait_for(&self, path: &str, n: usize, limit: Duration) -> Vec<Received> {
+    pub(crate) async fn wait_for(&self, path: &str, n: usize, limit: Duration) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let notified = self.state.changed.notified();
@@ -147,12 +147,12 @@ impl Receiver {
     }
 }
 
-fn ok(_: &str, _: usize) -> (u16, Duration) {
+pub(crate) fn ok(_: &str, _: usize) -> (u16, Duration) {
     (200, Duration::ZERO)
 }
 
 /// Settings for fast tests: loopback allowed, quick polls and retries.
-fn fast(s: &mut Settings) {
+pub(crate) fn fast(s: &mut Settings) {
     s.webhooks.allowed_networks = vec!["127.0.0.0/8".into()];
     s.webhooks.poll_interval_ms = 25;
     s.webhooks.retry_base_ms = 100;

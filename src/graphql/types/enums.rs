@@ -109,6 +109,9 @@ pub enum TimelineEventKind {
     SlaWarning,
     /// An SLA clock passed its due time before completion; stamped with the due time.
     SlaBreached,
+    /// An automation rule paged an address (`after`: `address`, `message`, `rule`); webhooks
+    /// subscribed to it deliver it to paging tools.
+    Escalation,
 }
 
 /// A role on one incident.

@@ -1,5 +1,6 @@
 //! GraphQL output types. Each wraps or converts a domain value explicitly.
 
+pub mod automation;
 pub mod enums;
 pub mod incident;
 pub mod knowledge;

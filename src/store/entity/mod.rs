@@ -1,6 +1,9 @@
 //! Database rows. These types never leave `store/`: the domain and GraphQL layers have their
 //! own, converted explicitly, so a column change cannot leak into the public schema.
 
+pub mod automation_cursor;
+pub mod automation_rule;
+pub mod automation_run;
 pub mod counter;
 pub mod event_annotation;
 pub mod incident;

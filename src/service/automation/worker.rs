@@ -1,0 +1,115 @@
+//! The automation worker: on every node, reads the shared timeline past the shared cursor for
+//! events that set rules off, and checks the time triggers of open incidents. Two nodes may
+//! look at the same trigger; the claim on the run lets one of them act.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::fire::fire;
+use super::timers::Timers;
+use crate::domain::automation::fired_by;
+use crate::domain::automation::rule::Rule;
+use crate::service::{ServiceError, Services, now};
+use crate::store::automation::{cursor, rules, runs};
+use crate::store::{events, incidents};
+
+/// Timeline events read per pass.
+const BATCH: u64 = 500;
+
+pub fn spawn(services: Services, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match pass(&services, now()).await {
+                Ok(0) => {}
+                Ok(fired) => tracing::debug!(fired, "automation rules fired"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the automation pass failed; it runs again shortly");
+                }
+            }
+            tokio::time::sleep(interval).await;
+        }
+    })
+}
+
+/// One pass at `at`: the events since the cursor, then the timers. Returns how many firings
+/// this call made.
+pub async fn pass(services: &Services, at: DateTime<Utc>) -> Result<usize, ServiceError> {
+    let conn = services.db.conn();
+    let all = rules::all(conn).await?;
+    let enabled: Vec<Rule> = all.into_iter().filter(|r| r.draft.enabled).collect();
+    let head = events::head(conn).await?;
+    let position = cursor::position(conn, head).await?;
+    let mut fired = 0;
+    let batch = if enabled.iter().any(|r| r.draft.trigger.is_event()) {
+        events::all_after(conn, position, BATCH).await?
+    } else {
+        Vec::new()
+    };
+    for event in &batch {
+        // What rules did is answered inside their own firing (which counts the chain).
+        if event.actor_id.as_str().starts_with("automation:") {
+            continue;
+        }
+        let wanting: Vec<&Rule> = enabled
+            .iter()
+            .filter(|r| fired_by(r.draft.trigger, event))
+            .collect();
+        if wanting.is_empty() {
+            continue;
+        }
+        let Some(incident) = incidents::find(conn, event.incident_id).await? else {
+            continue;
+        };
+        for rule in wanting {
+            if rule.draft.conditions.matches(&incident) {
+                let key = format!("event:{}", event.id);
+                fired +=
+                    usize::from(fire(services, &enabled, rule, incident.clone(), key, 0).await?);
+            }
+        }
+    }
+    // Without event rules there is nothing to read: skip to the head, so a rule added later
+    // acts on what happens from then on, not on the backlog.
+    let reached = batch.last().map_or(head, |e| e.id);
+    if reached > position {
+        cursor::advance(conn, reached).await?;
+    }
+    fired += timers(services, &enabled, at).await?;
+    Ok(fired)
+}
+
+/// Fires the time-triggered rules whose occasion came on an open incident.
+async fn timers(
+    services: &Services,
+    enabled: &[Rule],
+    at: DateTime<Utc>,
+) -> Result<usize, ServiceError> {
+    let timed: Vec<&Rule> = enabled
+        .iter()
+        .filter(|r| !r.draft.trigger.is_event())
+        .collect();
+    if timed.is_empty() {
+        return Ok(0);
+    }
+    let conn = services.db.conn();
+    let open = incidents::open(conn).await?;
+    let timers = Timers::load(services, conn, &open).await?;
+    let ids: Vec<_> = open.iter().map(|i| i.id).collect();
+    let mut fired = 0;
+    for rule in timed {
+        let done = runs::fired(conn, rule.id, &ids).await?;
+        for incident in &open {
+            let Some(key) = timers.key(rule.draft.trigger, incident, at) else {
+                continue;
+            };
+            if done.contains(&(incident.id, key.clone()))
+                || !rule.draft.conditions.matches(incident)
+            {
+                continue;
+            }
+            fired += usize::from(fire(services, enabled, rule, incident.clone(), key, 0).await?);
+        }
+    }
+    Ok(fired)
+}
