@@ -39,7 +39,15 @@ pub async fn pass(services: &Services, at: DateTime<Utc>) -> Result<usize, Servi
     let all = rules::all(conn).await?;
     let enabled: Vec<Rule> = all.into_iter().filter(|r| r.draft.enabled).collect();
     let head = events::head(conn).await?;
-    let position = cursor::position(conn, head).await?;
+    let position = match cursor::read(conn).await? {
+        Some(position) => position,
+        None => {
+            let txn = services.db.begin_write().await?;
+            cursor::start_at(&*txn, head).await?;
+            txn.commit().await?;
+            cursor::read(conn).await?.unwrap_or(head)
+        }
+    };
     let mut fired = 0;
     let batch = if enabled.iter().any(|r| r.draft.trigger.is_event()) {
         events::all_after(conn, position, BATCH).await?
@@ -73,7 +81,9 @@ pub async fn pass(services: &Services, at: DateTime<Utc>) -> Result<usize, Servi
     // acts on what happens from then on, not on the backlog.
     let reached = batch.last().map_or(head, |e| e.id);
     if reached > position {
-        cursor::advance(conn, reached).await?;
+        let txn = services.db.begin_write().await?;
+        cursor::advance(&*txn, reached).await?;
+        txn.commit().await?;
     }
     fired += timers(services, &enabled, at).await?;
     Ok(fired)

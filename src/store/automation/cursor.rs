@@ -9,9 +9,17 @@ use crate::store::entity::automation_cursor::{ActiveModel, Column, Entity};
 
 const ROW: i32 = 1;
 
-/// The last event read; on a database that never ran automation, starts at `head` (rules
-/// act on what happens from now on, not on the whole history).
-pub async fn position(conn: &impl ConnectionTrait, head: EventId) -> Result<EventId, DbErr> {
+/// The last event read, if automation ever ran on this database.
+pub async fn read(conn: &impl ConnectionTrait) -> Result<Option<EventId>, DbErr> {
+    Ok(Entity::find_by_id(ROW)
+        .one(conn)
+        .await?
+        .map(|row| EventId(row.last_event_id)))
+}
+
+/// Starts reading at `head` (unless another node started first): rules act on what happens
+/// from now on, not on the whole history.
+pub async fn start_at(conn: &impl ConnectionTrait, head: EventId) -> Result<(), DbErr> {
     Entity::insert(ActiveModel {
         id: Set(ROW),
         last_event_id: Set(head.0),
@@ -19,11 +27,7 @@ pub async fn position(conn: &impl ConnectionTrait, head: EventId) -> Result<Even
     .on_conflict(OnConflict::column(Column::Id).do_nothing().to_owned())
     .exec_without_returning(conn)
     .await?;
-    let row = Entity::find_by_id(ROW)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("automation_cursor".into()))?;
-    Ok(EventId(row.last_event_id))
+    Ok(())
 }
 
 /// Moves the position forward to `to` (never back: another node may be ahead).
