@@ -76,7 +76,7 @@ fn describe() {
     );
     describe_counter!(
         GRAPHQL_OPERATIONS,
-        "GraphQL operations over HTTP, by operation name (\"anonymous\" without one, \"other\" past the bound), outcome (ok or error) and the first error's code (\"none\" when ok)."
+        "GraphQL operations over HTTP and websockets (a subscription once, when it starts), by operation name (\"anonymous\" without one, \"other\" past the bound), outcome (ok or error) and the first error's code (\"none\" when ok)."
     );
 }
 

@@ -119,6 +119,7 @@ struct Names {
     triage: String,
     broken: String,
     no_token: String,
+    over_websocket: String,
 }
 
 impl Names {
@@ -132,6 +133,7 @@ impl Names {
             triage: format!("MetricsTriage{db}"),
             broken: format!("MetricsBroken{db}"),
             no_token: format!("MetricsNoToken{db}"),
+            over_websocket: format!("MetricsWebsocket{db}"),
         }
     }
 }
@@ -368,6 +370,16 @@ async fn a_scrape_counts_requests_operations_and_what_is_open(backend: Backend) 
         .await;
     let with = scrape_until(&app, |s| s.sum("hindsight_subscriptions", &[]) == Some(1.0)).await;
     assert_eq!(with.value("hindsight_subscriptions", &[]), 1.0);
+    // Operations over the websocket count like those over HTTP (a subscription once, when
+    // it starts).
+    let query = format!("query {} {{ viewer {{ id }} }}", names.over_websocket);
+    ws.subscribe("2", &query, json!({})).await;
+    let counted = scrape_until(&app, |s| {
+        s.sum(ops, &[("operation", names.over_websocket.as_str())]) == Some(1.0)
+    })
+    .await;
+    let over_ws = [&[("operation", names.over_websocket.as_str())][..], &ok].concat();
+    assert_eq!(counted.value(ops, &over_ws), 1.0);
     ws.close().await;
     let without = scrape_until(&app, |s| s.sum("hindsight_subscriptions", &[]) == Some(0.0)).await;
     assert_eq!(without.value("hindsight_subscriptions", &[]), 0.0);

@@ -48,6 +48,8 @@ pub struct ConnectionExecutor {
     pub depth: usize,
     pub complexity: usize,
     pub document_limits: DocumentLimits,
+    /// For counting operations in `/metrics`, as over HTTP.
+    pub state: crate::http::AppState,
 }
 
 impl ConnectionExecutor {
@@ -66,16 +68,18 @@ impl ConnectionExecutor {
     /// the limit is refused at once.
     fn run_once(
         &self,
-        request: Request,
+        mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> impl Future<Output = Response> + Send + 'static {
         let permit = self.in_flight.clone().try_acquire_owned();
         let max = self.in_flight_max;
+        let name = operation_name(&mut request);
         let (request, driver) = self.prepare(request);
         let mut stream = self.stream(request, session_data);
         let (depth, complexity) = (self.depth, self.complexity);
         let limit = self.request_timeout;
         let request_id = self.request_id.clone();
+        let state = self.state.clone();
         let run = async move {
             let _permit: OwnedSemaphorePermit = match permit {
                 Ok(permit) => permit,
@@ -88,7 +92,7 @@ impl ConnectionExecutor {
                     );
                 }
             };
-            match tokio::time::timeout(limit, driver.drive(stream.next())).await {
+            let response = match tokio::time::timeout(limit, driver.drive(stream.next())).await {
                 Ok(Some(response)) => with_codes(response, depth, complexity),
                 // A query or mutation always answers once; no answer would be a bug upstream.
                 Ok(None) => error("the operation gave no answer".into(), code::INTERNAL),
@@ -96,7 +100,9 @@ impl ConnectionExecutor {
                     tracing::warn!(request.id = %request_id, "websocket operation cancelled at the time limit");
                     error(took_too_long(limit), code::INTERNAL)
                 }
-            }
+            };
+            count(&state, name.as_deref(), &response);
+            response
         };
         // Runs to its answer even while the socket is blocked (see the module comment); the
         // time limit bounds it when nobody waits for the answer any more.
@@ -117,6 +123,21 @@ impl ConnectionExecutor {
             Some(data) => self.schema.execute_stream_with_session_data(request, data),
             None => self.schema.execute_stream(request),
         }
+    }
+}
+
+/// The operation's name for `/metrics`: the one the client selected, or the name of the
+/// document's only operation (websocket clients rarely send `operationName`).
+fn operation_name(request: &mut Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    match &request.parsed_query().ok()?.operations {
+        DocumentOperations::Single(_) => None,
+        DocumentOperations::Multiple(ops) if ops.len() == 1 => {
+            ops.keys().next().map(|n| n.to_string())
+        }
+        DocumentOperations::Multiple(_) => None,
     }
 }
 
@@ -204,12 +225,21 @@ fn with_codes(mut response: Response, depth: usize, complexity: usize) -> Respon
     response
 }
 
+/// Counts an operation on the connection in `/metrics` (the caller presented a valid token
+/// to open it).
+fn count(state: &crate::http::AppState, name: Option<&str>, response: &Response) {
+    let code = response.errors.first().map(crate::http::metrics::code_of);
+    crate::http::metrics::graphql_operation(state, name, true, code);
+}
+
 impl Executor for ConnectionExecutor {
     fn execute(&self, mut request: Request) -> impl Future<Output = Response> + Send {
         match admit(&mut request, self.document_limits) {
             Ok(()) => future::Either::Left(self.run_once(request, None)),
             Err(refused) => {
-                future::Either::Right(future::ready(Response::from_errors(vec![refused])))
+                let response = Response::from_errors(vec![refused]);
+                count(&self.state, request.operation_name.as_deref(), &response);
+                future::Either::Right(future::ready(response))
             }
         }
     }
@@ -220,12 +250,16 @@ impl Executor for ConnectionExecutor {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         if let Err(refused) = admit(&mut request, self.document_limits) {
-            return futures::stream::once(future::ready(Response::from_errors(vec![refused])))
-                .boxed();
+            let response = Response::from_errors(vec![refused]);
+            count(&self.state, request.operation_name.as_deref(), &response);
+            return futures::stream::once(future::ready(response)).boxed();
         }
         if !is_subscription(&mut request) {
             return futures::stream::once(self.run_once(request, session_data)).boxed();
         }
+        // A subscription counts once, when it starts; its events are not operations.
+        let name = operation_name(&mut request);
+        crate::http::metrics::graphql_operation(&self.state, name.as_deref(), true, None);
         let slot = SlotHandoff::default();
         let (request, driver) = self.prepare(request.data(slot.clone()));
         let stream = self.stream(request, session_data);

@@ -127,6 +127,7 @@ async fn serve(
         in_flight_max: state.limits.subscriptions_per_connection,
         request_timeout: state.limits.request_timeout(),
         request_id: request_id.clone(),
+        state: state.clone(),
         depth: state.limits.depth,
         complexity: state.limits.complexity,
         document_limits: state.limits.as_ref().into(),
