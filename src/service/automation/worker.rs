@@ -14,8 +14,9 @@ use crate::service::{ServiceError, Services, now};
 use crate::store::automation::{cursor, rules, runs};
 use crate::store::{events, incidents};
 
-/// Timeline events read per pass.
+/// Timeline events read per batch, and batches per pass (a backlog of more waits a pass).
 const BATCH: u64 = 500;
+const BATCHES_PER_PASS: usize = 20;
 
 pub fn spawn(services: Services, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -49,12 +50,39 @@ pub async fn pass(services: &Services, at: DateTime<Utc>) -> Result<usize, Servi
         }
     };
     let mut fired = 0;
-    let batch = if enabled.iter().any(|r| r.draft.trigger.is_event()) {
-        events::all_after(conn, position, BATCH).await?
-    } else {
-        Vec::new()
-    };
-    for event in &batch {
+    if enabled.iter().any(|r| r.draft.trigger.is_event()) {
+        let mut position = position;
+        // A burst is read in several batches, a bounded number per pass.
+        for _ in 0..BATCHES_PER_PASS {
+            let batch = events::all_after(conn, position, BATCH).await?;
+            let Some(last) = batch.last().map(|e| e.id) else {
+                break;
+            };
+            fired += answer_events(services, &enabled, &batch).await?;
+            advance(services, last).await?;
+            position = last;
+            if (batch.len() as u64) < BATCH {
+                break;
+            }
+        }
+    } else if head > position {
+        // Without event rules there is nothing to read: skip to the head, so a rule added
+        // later acts on what happens from then on, not on the backlog.
+        advance(services, head).await?;
+    }
+    fired += timers(services, &enabled, at).await?;
+    Ok(fired)
+}
+
+/// Fires the rules each event sets off, on the incident as it is now.
+async fn answer_events(
+    services: &Services,
+    enabled: &[Rule],
+    batch: &[crate::domain::event::Event],
+) -> Result<usize, ServiceError> {
+    let conn = services.db.conn();
+    let mut fired = 0;
+    for event in batch {
         // What rules did is answered inside their own firing (which counts the chain).
         if event.actor_id.as_str().starts_with("automation:") {
             continue;
@@ -73,20 +101,18 @@ pub async fn pass(services: &Services, at: DateTime<Utc>) -> Result<usize, Servi
             if rule.draft.conditions.matches(&incident) {
                 let key = format!("event:{}", event.id);
                 fired +=
-                    usize::from(fire(services, &enabled, rule, incident.clone(), key, 0).await?);
+                    usize::from(fire(services, enabled, rule, incident.clone(), key, 0).await?);
             }
         }
     }
-    // Without event rules there is nothing to read: skip to the head, so a rule added later
-    // acts on what happens from then on, not on the backlog.
-    let reached = batch.last().map_or(head, |e| e.id);
-    if reached > position {
-        let txn = services.db.begin_write().await?;
-        cursor::advance(&*txn, reached).await?;
-        txn.commit().await?;
-    }
-    fired += timers(services, &enabled, at).await?;
     Ok(fired)
+}
+
+async fn advance(services: &Services, to: crate::domain::ids::EventId) -> Result<(), ServiceError> {
+    let txn = services.db.begin_write().await?;
+    cursor::advance(&*txn, to).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Fires the time-triggered rules whose occasion came on an open incident.
