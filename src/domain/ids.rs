@@ -48,6 +48,10 @@ uuid_id!(
     SlaPolicyId
 );
 uuid_id!(
+    /// A problem's id (the cause behind incidents, ITIL problem management).
+    ProblemId
+);
+uuid_id!(
     /// An automation (escalation) rule's id.
     AutomationRuleId
 );
@@ -124,6 +128,45 @@ pub struct IncidentNumber(pub i64);
 impl fmt::Display for IncidentNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "INC-{}", self.0)
+    }
+}
+
+/// The human handle of a problem: `PRB-1`, `PRB-2`, ...
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProblemNumber(pub i64);
+
+impl fmt::Display for ProblemNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PRB-{}", self.0)
+    }
+}
+
+/// How a client may name a problem: by id or by number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemRef {
+    Id(ProblemId),
+    Number(ProblemNumber),
+}
+
+impl FromStr for ProblemRef {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if let Some(rest) = s.strip_prefix("PRB-").or_else(|| s.strip_prefix("prb-")) {
+            return match rest.parse::<i64>() {
+                Ok(n) if n > 0 => Ok(Self::Number(ProblemNumber(n))),
+                _ => Err(DomainError::invalid(
+                    "id",
+                    format!("`{s}` is not a problem number like PRB-7"),
+                )),
+            };
+        }
+        Uuid::parse_str(s)
+            .map(|u| Self::Id(ProblemId(u)))
+            .map_err(|_| {
+                DomainError::invalid("id", "is neither a problem id nor a number like PRB-7")
+            })
     }
 }
 

@@ -108,6 +108,23 @@ text_type!(
 );
 
 text_type!(
+    /// A problem's root cause: 1 to 20,000 characters.
+    ProblemRootCause, "rootCause", required = true, multiline = true, max = 20_000
+);
+text_type!(
+    /// How to restore service while a problem lasts: 1 to 20,000 characters.
+    Workaround, "workaround", required = true, multiline = true, max = 20_000
+);
+text_type!(
+    /// The permanent fix of a problem: 1 to 20,000 characters.
+    PermanentFix, "fix", required = true, multiline = true, max = 20_000
+);
+text_type!(
+    /// A change record's reference, e.g. `CHG-1042`: up to 200 characters.
+    ChangeReference, "changeReference", required = false, multiline = false, max = 200
+);
+
+text_type!(
     /// A status update, in Markdown: 1 to 10,000 characters.
     UpdateBody, "body", required = true, multiline = true, max = 10_000
 );
