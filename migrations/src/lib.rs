@@ -16,6 +16,7 @@ mod m20261127_000010_create_event_annotations;
 mod m20261207_000011_create_sla;
 mod m20261207_000012_index_incidents_by_report_time;
 mod m20261208_000013_create_incident_sla;
+mod m20261208_000015_create_integrations;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_create_sla::Migration),
             Box::new(m20261207_000012_index_incidents_by_report_time::Migration),
             Box::new(m20261208_000013_create_incident_sla::Migration),
+            Box::new(m20261208_000015_create_integrations::Migration),
         ]
     }
 }

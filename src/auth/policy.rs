@@ -39,6 +39,10 @@ pub enum Operation {
     ManageSlaPolicies,
     /// Read SLA policies and the breaches recorded against them.
     ReadSlaPolicies,
+    /// Create, change, switch, delete alert integrations and rotate their keys.
+    ManageIntegrations,
+    /// List alert integrations (never their keys).
+    ReadIntegrations,
 }
 
 /// What the policy may need to know about the incident an operation targets.
@@ -106,8 +110,10 @@ pub fn authorize(
             viewer.has_any(&[Admin, Manager, Communicator])
                 || holds(&[IncidentManager, IncCommunicator])
         }
-        Operation::ManageWebhooks | Operation::ManageSlaPolicies => viewer.has(Admin),
-        Operation::ReadSlaPolicies => viewer.has_any(LEADS),
+        Operation::ManageWebhooks
+        | Operation::ManageSlaPolicies
+        | Operation::ManageIntegrations => viewer.has(Admin),
+        Operation::ReadSlaPolicies | Operation::ReadIntegrations => viewer.has_any(LEADS),
     };
     if allowed { Ok(()) } else { Err(Denied) }
 }
@@ -177,6 +183,11 @@ mod tests {
             (PostUpdate, [true, true, false, true, false, false]),
             (WatchIncident, [true, true, true, true, true, false]),
             (ManageWebhooks, [true, false, false, false, false, false]),
+            (
+                ManageIntegrations,
+                [true, false, false, false, false, false],
+            ),
+            (ReadIntegrations, [true, true, false, false, false, false]),
         ];
         let someone_elses = Subject {
             reporter_id: &UserId::from("u-2"),
@@ -213,6 +224,8 @@ mod tests {
             (AnnotateTimeline, [true, false, false, true]),
             (PostUpdate, [true, false, true, false]),
             (ManageWebhooks, [false, false, false, false]),
+            (ManageIntegrations, [false, false, false, false]),
+            (ReadIntegrations, [false, false, false, false]),
         ];
         let stakeholder = viewer(&[OrgRole::Viewer]);
         for (op, expected) in table {

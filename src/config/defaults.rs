@@ -53,6 +53,10 @@ impl Default for Settings {
             sla: SlaSettings {
                 check_interval_ms: 5_000,
             },
+            alerts: AlertSettings {
+                reopen_window: "1h".into(),
+                key_grace: "24h".into(),
+            },
             metrics: MetricsSettings {
                 enabled: true,
                 listen: None,

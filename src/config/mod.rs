@@ -39,6 +39,7 @@ pub struct Settings {
     pub communications: CommunicationsSettings,
     pub status_page: StatusPageSettings,
     pub sla: SlaSettings,
+    pub alerts: AlertSettings,
     pub metrics: MetricsSettings,
 }
 

@@ -32,10 +32,16 @@ pub enum EventKind {
     SlaWarning,
     /// An SLA clock passed its due time before completion.
     SlaBreached,
+    /// An alert of the incident fires again after it had cleared or been acknowledged.
+    AlertFiring,
+    /// An alert of the incident cleared at its source.
+    AlertResolved,
+    /// The alert's sender says someone acknowledged it (Events v2 `acknowledge`).
+    AlertAcknowledged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 19] = [
         Self::Reported,
         Self::Triaged,
         Self::InvestigationStarted,
@@ -52,6 +58,9 @@ impl EventKind {
         Self::UpdatePosted,
         Self::SlaWarning,
         Self::SlaBreached,
+        Self::AlertFiring,
+        Self::AlertResolved,
+        Self::AlertAcknowledged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +81,9 @@ impl EventKind {
             Self::UpdatePosted => "UPDATE_POSTED",
             Self::SlaWarning => "SLA_WARNING",
             Self::SlaBreached => "SLA_BREACHED",
+            Self::AlertFiring => "ALERT_FIRING",
+            Self::AlertResolved => "ALERT_RESOLVED",
+            Self::AlertAcknowledged => "ALERT_ACKNOWLEDGED",
         }
     }
 

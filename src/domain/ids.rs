@@ -48,6 +48,10 @@ uuid_id!(
     SlaPolicyId
 );
 uuid_id!(
+    /// An alert integration's id.
+    IntegrationId
+);
+uuid_id!(
     /// One webhook delivery's id (sent to the receiver as `X-Hindsight-Delivery`).
     DeliveryId
 );

@@ -17,6 +17,7 @@ pub mod types;
 // One module per resource, each with its query and mutation fragments and its inputs.
 pub mod communications;
 pub mod incidents;
+pub mod integrations;
 pub mod knowledge;
 pub mod metrics;
 pub mod sla;
@@ -41,6 +42,7 @@ pub struct Query(
     webhooks::WebhookQuery,
     sla::SlaQuery,
     metrics::MetricsQuery,
+    integrations::IntegrationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -51,6 +53,7 @@ pub struct Mutation(
     communications::CommunicationsMutation,
     webhooks::WebhookMutation,
     sla::SlaMutation,
+    integrations::IntegrationMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;

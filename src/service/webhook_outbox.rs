@@ -172,6 +172,9 @@ fn verb(kind: EventKind) -> &'static str {
         EventKind::UpdatePosted => "update posted",
         EventKind::SlaWarning => "SLA warning",
         EventKind::SlaBreached => "SLA breached",
+        EventKind::AlertFiring => "alert firing",
+        EventKind::AlertResolved => "alert resolved",
+        EventKind::AlertAcknowledged => "alert acknowledged",
     }
 }
 

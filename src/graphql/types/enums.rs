@@ -72,6 +72,8 @@ pub enum IncidentSource {
     Monitoring,
     /// Imported from another tracker.
     Imported,
+    /// Opened by an alert integration (`createIntegration`) from a monitoring tool's alert.
+    Alert,
 }
 
 /// A lifecycle mutation, as `Incident.allowedActions` lists them.
@@ -109,6 +111,12 @@ pub enum TimelineEventKind {
     SlaWarning,
     /// An SLA clock passed its due time before completion; stamped with the due time.
     SlaBreached,
+    /// An alert of the incident fires again after it had cleared or been acknowledged.
+    AlertFiring,
+    /// An alert of the incident cleared at its source.
+    AlertResolved,
+    /// The alert's sender says someone acknowledged it (Events v2 `acknowledge`).
+    AlertAcknowledged,
 }
 
 /// A role on one incident.

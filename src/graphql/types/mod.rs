@@ -2,6 +2,7 @@
 
 pub mod enums;
 pub mod incident;
+pub mod integration;
 pub mod knowledge;
 pub mod sla;
 pub mod team;
