@@ -1,6 +1,7 @@
 //! Use cases: one function per operation, each asking the policy first and running in one
 //! transaction. They take the `Viewer` as an argument, so no path reaches the store without it.
 
+pub mod alerts;
 pub mod bus;
 pub mod communications;
 pub mod error;
