@@ -97,13 +97,20 @@ impl Services {
         let viewer = actor(integration);
         self.users.remember(&viewer).await?;
         let mut txn = Journal::begin(&self.db).await?;
-        let mut taken = Vec::with_capacity(alerts.len());
+        // Keys are locked in one order (by dedup key) whatever order the batch has, so two
+        // requests holding the same keys cannot deadlock on PostgreSQL; answered as sent.
+        let mut order: Vec<usize> = (0..alerts.len()).collect();
+        order.sort_by(|&a, &b| alerts[a].dedup_key().cmp(alerts[b].dedup_key()));
+        let mut taken: Vec<Option<Taken>> = vec![None; alerts.len()];
         let mut reindex = false;
-        for alert in alerts {
-            let (t, r) = self.take_one(&mut txn, &viewer, integration, alert).await?;
+        for i in order {
+            let (t, r) = self
+                .take_one(&mut txn, &viewer, integration, &alerts[i])
+                .await?;
             reindex |= r;
-            taken.push(t);
+            taken[i] = Some(t);
         }
+        let taken: Vec<Taken> = taken.into_iter().flatten().collect();
         txn.commit(&self.bus).await?;
         if reindex {
             self.knowledge.changed.notify_one();
