@@ -15,6 +15,7 @@ use crate::domain::webhook::AddressRules;
 use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
 use crate::service::bus::Bus;
+use crate::service::integrations::AlertTimes;
 use crate::service::knowledge::Knowledge;
 use crate::service::{Services, automation, fanout, index_worker, sla_worker, webhook_worker};
 use crate::store::{Backend, Db};
@@ -75,8 +76,19 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         .update_interval
         .parse()
         .map_err(|e| StartError::Config(e.to_string()))?;
+    let (reopen_window, key_grace) = settings
+        .alerts
+        .parse()
+        .map_err(|e| StartError::Config(e.to_string()))?;
+    let alert_times = AlertTimes {
+        reopen_window: chrono::Duration::from_std(reopen_window)
+            .map_err(|e| StartError::Config(format!("alerts.reopen_window: {e}")))?,
+        key_grace: chrono::Duration::from_std(key_grace)
+            .map_err(|e| StartError::Config(format!("alerts.key_grace: {e}")))?,
+    };
     let mut services = Services::new(db, Knowledge::new(Arc::new(base)))
         .with_cadence(Cadence::new(intervals))
+        .with_alert_times(alert_times)
         .with_webhook_rules(AddressRules::new(networks));
     services.bus = Bus::new(settings.limits.subscription_buffer_events);
     if needs_rebuild {

@@ -43,6 +43,10 @@ pub enum Operation {
     ManageAutomation,
     /// Read automation rules, their firings, and what they would do now (preview).
     ReadAutomation,
+    /// Create, change, switch, delete alert integrations and rotate their keys.
+    ManageIntegrations,
+    /// List alert integrations (never their keys).
+    ReadIntegrations,
 }
 
 /// What the policy may need to know about the incident an operation targets.
@@ -114,6 +118,8 @@ pub fn authorize(
             viewer.has(Admin)
         }
         Operation::ReadSlaPolicies | Operation::ReadAutomation => viewer.has_any(LEADS),
+        Operation::ManageIntegrations => viewer.has(Admin),
+        Operation::ReadIntegrations => viewer.has_any(LEADS),
     };
     if allowed { Ok(()) } else { Err(Denied) }
 }
@@ -187,6 +193,11 @@ mod tests {
             (ReadSlaPolicies, [true, true, false, false, false, false]),
             (ManageAutomation, [true, false, false, false, false, false]),
             (ReadAutomation, [true, true, false, false, false, false]),
+            (
+                ManageIntegrations,
+                [true, false, false, false, false, false],
+            ),
+            (ReadIntegrations, [true, true, false, false, false, false]),
         ];
         let someone_elses = Subject {
             reporter_id: &UserId::from("u-2"),
@@ -227,6 +238,8 @@ mod tests {
             (ReadSlaPolicies, [false, false, false, false]),
             (ManageAutomation, [false, false, false, false]),
             (ReadAutomation, [false, false, false, false]),
+            (ManageIntegrations, [false, false, false, false]),
+            (ReadIntegrations, [false, false, false, false]),
         ];
         let stakeholder = viewer(&[OrgRole::Viewer]);
         for (op, expected) in table {

@@ -56,6 +56,10 @@ impl Default for Settings {
             automation: AutomationSettings {
                 check_interval_ms: 1_000,
             },
+            alerts: AlertSettings {
+                reopen_window: "1h".into(),
+                key_grace: "24h".into(),
+            },
             metrics: MetricsSettings {
                 enabled: true,
                 listen: None,

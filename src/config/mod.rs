@@ -40,6 +40,7 @@ pub struct Settings {
     pub status_page: StatusPageSettings,
     pub sla: SlaSettings,
     pub automation: AutomationSettings,
+    pub alerts: AlertSettings,
     pub metrics: MetricsSettings,
 }
 

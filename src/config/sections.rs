@@ -42,6 +42,42 @@ pub struct SlaSettings {
     pub check_interval_ms: u64,
 }
 
+/// Alert intake (`/alerts/...`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    /// An alert firing again this soon after its incident was resolved reopens it; later, a
+    /// new incident is opened and linked to the old one. A duration ("1h", "30m"), 0s to 30d.
+    pub reopen_window: String,
+    /// After `rotateIntegrationKey`, the old key keeps working this long, so senders can be
+    /// moved to the new one without losing alerts. A duration ("24h"), 0s to 30d.
+    pub key_grace: String,
+}
+
+impl AlertSettings {
+    /// (reopen window, key grace), parsed.
+    pub fn parse(&self) -> Result<(Duration, Duration), ConfigError> {
+        let one = |name: &str, raw: &str| {
+            let raw = raw.trim();
+            let d = humantime::parse_duration(raw).map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "{name} is `{raw}`; write a duration such as \"1h\" or \"30m\""
+                ))
+            })?;
+            if d > Duration::from_secs(30 * 24 * 3600) {
+                return Err(ConfigError::Invalid(format!(
+                    "{name} is `{raw}`; it must be at most 30d"
+                )));
+            }
+            Ok(d)
+        };
+        Ok((
+            one("alerts.reopen_window", &self.reopen_window)?,
+            one("alerts.key_grace", &self.key_grace)?,
+        ))
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AutomationSettings {

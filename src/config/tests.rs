@@ -186,3 +186,23 @@ fn metrics_are_on_by_default_and_configurable_from_env() {
         .to_string();
     assert!(err.contains("metrics.listen"), "{err}");
 }
+
+#[test]
+fn alert_durations_default_and_are_checked() {
+    let s = Settings::load(None, &[], &Overrides::default()).expect("defaults are valid");
+    let (window, grace) = s.alerts.parse().expect("defaults parse");
+    assert_eq!(window, std::time::Duration::from_secs(3_600));
+    assert_eq!(grace, std::time::Duration::from_secs(24 * 3_600));
+    let e = env(&[("HINDSIGHT_ALERTS__KEY_GRACE", "10m")]);
+    let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
+    assert_eq!(s.alerts.parse().expect("parses").1.as_secs(), 600);
+    for (key, value) in [
+        ("HINDSIGHT_ALERTS__REOPEN_WINDOW", "soon"),
+        ("HINDSIGHT_ALERTS__KEY_GRACE", "365d"),
+    ] {
+        let err = Settings::load(None, &env(&[(key, value)]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("alerts."), "{key}={value}: {err}");
+    }
+}

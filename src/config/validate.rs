@@ -26,6 +26,7 @@ impl Settings {
             }
         }
         self.communications.update_interval.parse()?;
+        self.alerts.parse()?;
         if !(100..=60_000).contains(&self.sla.check_interval_ms) {
             return bad(format!(
                 "sla.check_interval_ms is {}; it must be between 100 and 60000",

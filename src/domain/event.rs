@@ -34,10 +34,16 @@ pub enum EventKind {
     SlaBreached,
     /// An automation rule paged an address: paging tools receive it through webhooks.
     Escalation,
+    /// An alert of the incident fires again after it had cleared or been acknowledged.
+    AlertFiring,
+    /// An alert of the incident cleared at its source.
+    AlertResolved,
+    /// The alert's sender says someone acknowledged it (Events v2 `acknowledge`).
+    AlertAcknowledged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 20] = [
         Self::Reported,
         Self::Triaged,
         Self::InvestigationStarted,
@@ -55,6 +61,9 @@ impl EventKind {
         Self::SlaWarning,
         Self::SlaBreached,
         Self::Escalation,
+        Self::AlertFiring,
+        Self::AlertResolved,
+        Self::AlertAcknowledged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +85,9 @@ impl EventKind {
             Self::SlaWarning => "SLA_WARNING",
             Self::SlaBreached => "SLA_BREACHED",
             Self::Escalation => "ESCALATION",
+            Self::AlertFiring => "ALERT_FIRING",
+            Self::AlertResolved => "ALERT_RESOLVED",
+            Self::AlertAcknowledged => "ALERT_ACKNOWLEDGED",
         }
     }
 

@@ -56,6 +56,10 @@ uuid_id!(
     AutomationRuleId
 );
 uuid_id!(
+    /// An alert integration's id.
+    IntegrationId
+);
+uuid_id!(
     /// One webhook delivery's id (sent to the receiver as `X-Hindsight-Delivery`).
     DeliveryId
 );

@@ -18,6 +18,8 @@ pub enum Source {
     Monitoring,
     /// Imported from another tracker's export (`hindsight import`).
     Imported,
+    /// Opened by an alert integration from a monitoring tool's alert.
+    Alert,
 }
 
 impl Source {
@@ -26,6 +28,7 @@ impl Source {
             Self::Manual => "MANUAL",
             Self::Monitoring => "MONITORING",
             Self::Imported => "IMPORTED",
+            Self::Alert => "ALERT",
         }
     }
 
@@ -34,6 +37,7 @@ impl Source {
             "MANUAL" => Some(Self::Manual),
             "MONITORING" => Some(Self::Monitoring),
             "IMPORTED" => Some(Self::Imported),
+            "ALERT" => Some(Self::Alert),
             _ => None,
         }
     }

@@ -7,6 +7,8 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod incident;
+pub mod intake;
+pub mod integration;
 pub mod lifecycle;
 pub mod listing;
 pub mod metrics;

@@ -18,6 +18,7 @@ pub mod types;
 pub mod automation;
 pub mod communications;
 pub mod incidents;
+pub mod integrations;
 pub mod knowledge;
 pub mod metrics;
 pub mod sla;
@@ -43,6 +44,7 @@ pub struct Query(
     sla::SlaQuery,
     automation::AutomationQuery,
     metrics::MetricsQuery,
+    integrations::IntegrationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -54,6 +56,7 @@ pub struct Mutation(
     webhooks::WebhookMutation,
     sla::SlaMutation,
     automation::AutomationMutation,
+    integrations::IntegrationMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;

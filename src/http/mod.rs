@@ -53,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .expose_headers([REQUEST_ID]);
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request<_>| {
+            // An intake endpoint may carry its integration key in the path: never log it.
+            let path = alerts::routes::redacted_path(req.uri().path());
             let request_id = req
                 .headers()
                 .get(&REQUEST_ID)
@@ -64,14 +66,14 @@ pub fn router(state: AppState) -> Router {
                 return tracing::debug_span!(
                     "request",
                     http.method = %req.method(),
-                    http.path = %req.uri().path(),
+                    http.path = %path,
                     request.id = %request_id,
                 );
             }
             tracing::info_span!(
                 "request",
                 http.method = %req.method(),
-                http.path = %req.uri().path(),
+                http.path = %path,
                 request.id = %request_id,
                 graphql.operation = tracing::field::Empty,
             )
@@ -100,7 +102,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/status", get(status::page))
-        .route("/status.json", get(status::page_json));
+        .route("/status.json", get(status::page_json))
+        .merge(alerts::routes::routes());
     if state.metrics.as_ref().is_some_and(|m| !m.own_listener) {
         routes = routes.route("/metrics", get(metrics::scrape));
     }

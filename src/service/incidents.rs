@@ -62,18 +62,8 @@ impl Services {
         viewer: &Viewer,
         new: NewIncident,
     ) -> Result<Incident, ServiceError> {
-        authorize(viewer, Operation::ReportIncident, None)?;
         let mut txn = Journal::begin(&self.db).await?;
-        let number = IncidentNumber(counters::next(&*txn, counters::INCIDENT_NUMBER).await?);
-        let (incident, change) = Incident::report(
-            new,
-            IncidentId::new(),
-            number,
-            viewer.user_id.clone(),
-            super::now(),
-        );
-        rows::insert(&*txn, &incident).await?;
-        append(&mut txn, &incident, viewer, change).await?;
+        let incident = report_in(&mut txn, viewer, new, IncidentId::new(), None).await?;
         txn.commit(&self.bus).await?;
         tracing::info!(incident.id = %incident.id, incident.number = %incident.number, "incident reported");
         Ok(incident)
@@ -88,57 +78,10 @@ impl Services {
         expected_version: Option<i32>,
         command: Command,
     ) -> Result<Incident, ServiceError> {
-        can_read(viewer, target)?;
         let action = command.action();
         let mut txn = Journal::begin(&self.db).await?;
-        let current = find(&*txn, target)
-            .await?
-            .ok_or_else(|| not_found(target))?;
-        if let Some(expected) = expected_version
-            && expected != current.version
-        {
-            return Err(stale(&current, expected));
-        }
-        let roles = team::roles_of(&*txn, current.id, &viewer.user_id).await?;
-        authorize(
-            viewer,
-            operation_for(action),
-            Some(Subject {
-                reporter_id: &current.reporter_id,
-                roles: &roles,
-            }),
-        )?;
-        if let Command::Cancel {
-            duplicate_of: Some(original),
-            ..
-        } = &command
-            && *original != current.id
-        {
-            check_original(&*txn, *original).await?;
-        }
-        let mut command = command;
-        if let Command::Resolve(resolution) = &mut command {
-            resolution.helped_by = helped_by(&*txn, current.id).await?;
-        }
-        let now = super::now();
-        let (next, mut change) = current.apply(command, now)?;
-        if next.priority != current.priority {
-            // A new priority brings new targets, measured from the report: say when they fall
-            // due, in the triage event itself.
-            change.after["sla"] = super::sla::due_times(&*txn, &next, now).await?;
-        }
-        if !rows::update_if_version(&*txn, &next, current.version).await? {
-            // Another writer changed the incident between our read and our write.
-            return Err(ServiceError::Conflict(format!(
-                "{} was changed by someone else at the same time; reload it and try again",
-                current.number
-            )));
-        }
-        append(&mut txn, &next, viewer, change).await?;
-        let reindex = current.changes_knowledge_base(&next);
-        if reindex {
-            index_changes::append(&*txn, next.id, now).await?;
-        }
+        let (next, reindex) =
+            transition_in(&mut txn, viewer, target, expected_version, command).await?;
         txn.commit(&self.bus).await?;
         if reindex {
             self.knowledge.changed.notify_one();
@@ -214,6 +157,89 @@ impl Services {
         authorize(viewer, Operation::ReadIncidents, None)?;
         Ok(rows::count(&self.db, filter, now()).await?)
     }
+}
+
+/// Identification and logging, in the caller's journal: the use case behind `reportIncident`
+/// and behind an alert that opens an incident. `alert` (if any) goes into the REPORTED event.
+pub(super) async fn report_in(
+    txn: &mut Journal,
+    viewer: &Viewer,
+    new: NewIncident,
+    id: IncidentId,
+    alert: Option<serde_json::Value>,
+) -> Result<Incident, ServiceError> {
+    authorize(viewer, Operation::ReportIncident, None)?;
+    let number = IncidentNumber(counters::next(&**txn, counters::INCIDENT_NUMBER).await?);
+    let (incident, mut change) =
+        Incident::report(new, id, number, viewer.user_id.clone(), super::now());
+    if let Some(alert) = alert {
+        change.after["alert"] = alert;
+    }
+    rows::insert(&**txn, &incident).await?;
+    append(txn, &incident, viewer, change).await?;
+    Ok(incident)
+}
+
+/// A lifecycle transition in the caller's journal; also says whether the knowledge base must
+/// hear of it (the caller notifies the index worker after the commit).
+pub(super) async fn transition_in(
+    txn: &mut Journal,
+    viewer: &Viewer,
+    target: IncidentRef,
+    expected_version: Option<i32>,
+    command: Command,
+) -> Result<(Incident, bool), ServiceError> {
+    can_read(viewer, target)?;
+    let action = command.action();
+    let current = find(&**txn, target)
+        .await?
+        .ok_or_else(|| not_found(target))?;
+    if let Some(expected) = expected_version
+        && expected != current.version
+    {
+        return Err(stale(&current, expected));
+    }
+    let roles = team::roles_of(&**txn, current.id, &viewer.user_id).await?;
+    authorize(
+        viewer,
+        operation_for(action),
+        Some(Subject {
+            reporter_id: &current.reporter_id,
+            roles: &roles,
+        }),
+    )?;
+    if let Command::Cancel {
+        duplicate_of: Some(original),
+        ..
+    } = &command
+        && *original != current.id
+    {
+        check_original(&**txn, *original).await?;
+    }
+    let mut command = command;
+    if let Command::Resolve(resolution) = &mut command {
+        resolution.helped_by = helped_by(&**txn, current.id).await?;
+    }
+    let now = super::now();
+    let (next, mut change) = current.apply(command, now)?;
+    if next.priority != current.priority {
+        // A new priority brings new targets, measured from the report: say when they fall
+        // due, in the triage event itself.
+        change.after["sla"] = super::sla::due_times(&**txn, &next, now).await?;
+    }
+    if !rows::update_if_version(&**txn, &next, current.version).await? {
+        // Another writer changed the incident between our read and our write.
+        return Err(ServiceError::Conflict(format!(
+            "{} was changed by someone else at the same time; reload it and try again",
+            current.number
+        )));
+    }
+    append(txn, &next, viewer, change).await?;
+    let reindex = current.changes_knowledge_base(&next);
+    if reindex {
+        index_changes::append(&**txn, next.id, now).await?;
+    }
+    Ok((next, reindex))
 }
 
 /// The suggestions someone rated helpful while this incident was diagnosed, with numbers.

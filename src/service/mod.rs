@@ -1,6 +1,7 @@
 //! Use cases: one function per operation, each asking the policy first and running in one
 //! transaction. They take the `Viewer` as an argument, so no path reaches the store without it.
 
+pub mod alerts;
 pub mod automation;
 pub mod bus;
 pub mod communications;
@@ -9,6 +10,7 @@ pub mod fanout;
 pub mod import;
 pub mod incidents;
 pub mod index_worker;
+pub mod integrations;
 mod journal;
 pub mod knowledge;
 pub mod metrics;
@@ -51,6 +53,8 @@ pub struct Services {
     pub webhook_rules: Arc<AddressRules>,
     /// How often stakeholders expect updates, by priority.
     pub cadence: crate::domain::cadence::Cadence,
+    /// Alert intake's reopen window and key grace period.
+    pub alert_times: integrations::AlertTimes,
 }
 
 impl Services {
@@ -62,7 +66,13 @@ impl Services {
             bus: bus::Bus::default(),
             webhook_rules: Arc::new(AddressRules::default()),
             cadence: crate::domain::cadence::Cadence::default(),
+            alert_times: integrations::AlertTimes::default(),
         }
+    }
+
+    pub fn with_alert_times(mut self, times: integrations::AlertTimes) -> Self {
+        self.alert_times = times;
+        self
     }
 
     /// Lets webhooks reach these networks besides public addresses.

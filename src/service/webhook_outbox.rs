@@ -173,6 +173,9 @@ fn verb(kind: EventKind) -> &'static str {
         EventKind::SlaWarning => "SLA warning",
         EventKind::SlaBreached => "SLA breached",
         EventKind::Escalation => "escalated",
+        EventKind::AlertFiring => "alert firing",
+        EventKind::AlertResolved => "alert resolved",
+        EventKind::AlertAcknowledged => "alert acknowledged",
     }
 }
 

@@ -4,6 +4,7 @@
 
 use sea_orm::DbErr;
 
+use crate::domain::alert::{AlertFormat, AlertStatus, Grouping, Severity};
 use crate::domain::event::EventKind;
 use crate::domain::incident::Source;
 use crate::domain::lifecycle::Status;
@@ -37,6 +38,10 @@ text_columns! {
     Source => "incident source",
     WebhookFormat => "webhook format",
     DeliveryState => "delivery state",
+    AlertFormat => "alert format",
+    Grouping => "alert grouping",
+    AlertStatus => "alert state",
+    Severity => "alert severity",
 }
 
 /// The value of a text column.

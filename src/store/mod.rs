@@ -1,5 +1,6 @@
 //! Storage: sea-orm entities, the connection, and queries. No business rules live here.
 
+pub mod alerts;
 pub mod annotations;
 pub mod automation;
 pub mod columns;
@@ -11,6 +12,7 @@ pub mod imports;
 pub mod incident_sla;
 pub mod incidents;
 pub mod index_changes;
+pub mod integrations;
 pub mod metrics;
 pub mod operations;
 pub mod sla;

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod alerts;
 mod auth;
 mod automation;
 mod bad_input;

@@ -51,6 +51,12 @@ impl ReportIncidentInput {
                         "IMPORTED is set by `hindsight import`; report as MANUAL or MONITORING",
                     ));
                 }
+                IncidentSource::Alert => {
+                    return Err(DomainError::invalid(
+                        "source",
+                        "ALERT is set by alert integrations; report as MANUAL or MONITORING",
+                    ));
+                }
                 other => other.into(),
             },
         })

@@ -72,6 +72,8 @@ pub enum IncidentSource {
     Monitoring,
     /// Imported from another tracker.
     Imported,
+    /// Opened by an alert integration (`createIntegration`) from a monitoring tool's alert.
+    Alert,
 }
 
 /// A lifecycle mutation, as `Incident.allowedActions` lists them.
@@ -112,6 +114,12 @@ pub enum TimelineEventKind {
     /// An automation rule paged an address (`after`: `address`, `message`, `rule`); webhooks
     /// subscribed to it deliver it to paging tools.
     Escalation,
+    /// An alert of the incident fires again after it had cleared or been acknowledged.
+    AlertFiring,
+    /// An alert of the incident cleared at its source.
+    AlertResolved,
+    /// The alert's sender says someone acknowledged it (Events v2 `acknowledge`).
+    AlertAcknowledged,
 }
 
 /// A role on one incident.

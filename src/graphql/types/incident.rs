@@ -315,6 +315,22 @@ impl IncidentObject {
         ))
     }
 
+    /// The monitoring alerts on this incident (source ALERT), most recently seen first: each
+    /// with its state, count, first and last sighting, labels, annotations and links.
+    async fn alerts(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::integration::IncidentAlertObject>> {
+        let alerts = services(ctx)?
+            .incident_alerts(viewer(ctx)?, self.0.id)
+            .await
+            .gql(ctx)?;
+        Ok(alerts
+            .into_iter()
+            .map(super::integration::IncidentAlertObject)
+            .collect())
+    }
+
     /// Whether the caller watches this incident.
     async fn viewer_is_watching(&self, ctx: &Context<'_>) -> Result<bool> {
         Loaders::of(ctx)?.watching(ctx, self.0.id).await

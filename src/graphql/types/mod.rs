@@ -3,6 +3,7 @@
 pub mod automation;
 pub mod enums;
 pub mod incident;
+pub mod integration;
 pub mod knowledge;
 pub mod sla;
 pub mod team;

@@ -1,13 +1,15 @@
 //! Alert intake, the transport half: one module per monitoring format, each reading a request
-//! body into domain `Alert`s (`domain/alert`). Pure functions of the body: no database, no
-//! routing; the HTTP layer picks the module by the integration's format, answers 400 with the
-//! `AlertError` (Events v2 in PagerDuty's own reply shape, `events_v2::error_reply`).
+//! body into domain `Alert`s (`domain/alert`). Pure functions of the body: no database.
+//! `routes` is the HTTP layer: it picks the module by the endpoint, answers 400 with the
+//! `AlertError` (Events v2 in PagerDuty's own reply shape, `events_v2::error_reply`) and hands
+//! the alerts to the intake use cases.
 
 pub mod alertmanager;
 pub mod events_v2;
 pub mod generic;
 pub mod grafana;
 mod json;
+pub mod routes;
 mod webhook;
 
 use crate::domain::alert::{Alert, AlertError, AlertFormat, Grouping};

@@ -1,0 +1,230 @@
+//! Alert integrations and the alerts on an incident, as the schema shows them. The key is
+//! never a field: it is shown once, in `createIntegration`'s and `rotateIntegrationKey`'s
+//! payloads.
+
+use async_graphql::{Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::enums::Level;
+use crate::domain::alert::Severity;
+use crate::domain::intake::IncidentAlert;
+use crate::domain::integration::Integration;
+
+/// The body format an integration's endpoint reads.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::domain::alert::AlertFormat")]
+pub enum AlertFormat {
+    /// Prometheus Alertmanager's webhook (version 4): `POST /alerts/alertmanager`.
+    Alertmanager,
+    /// Grafana's webhook contact point: `POST /alerts/grafana`.
+    Grafana,
+    /// PagerDuty Events API v2: `POST /alerts/events/v2`.
+    EventsV2,
+    /// `{title, description, dedupKey, severity, status, labels}`: `POST /alerts/generic`.
+    Generic,
+}
+
+/// What one incident stands for, for the webhook formats (Alertmanager, Grafana).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::domain::alert::Grouping")]
+pub enum AlertGrouping {
+    /// Each alert on its own, deduplicated by its fingerprint.
+    Alert,
+    /// The notification group (`groupKey`) as one alert.
+    Group,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::domain::alert::Severity")]
+pub enum AlertSeverity {
+    Critical,
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::domain::alert::AlertStatus")]
+pub enum AlertState {
+    Firing,
+    /// Its sender says someone acknowledged it.
+    Acknowledged,
+    Resolved,
+}
+
+/// One row of a severity map: an alert of this severity gets this impact and urgency.
+#[derive(SimpleObject)]
+pub struct SeverityMapping {
+    pub severity: AlertSeverity,
+    pub impact: Level,
+    pub urgency: Level,
+}
+
+pub struct IntegrationObject(pub Integration);
+
+/// A monitoring tool's way in: alerts posted to its endpoint with its key open, add to and
+/// mitigate incidents as the actor `integration:<name>`.
+#[Object(name = "Integration")]
+impl IntegrationObject {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        self.0.draft.name.as_str()
+    }
+
+    async fn format(&self) -> AlertFormat {
+        self.0.draft.format.into()
+    }
+
+    /// Where its sender posts, on this server (append `/<key>` if it cannot send a header).
+    async fn endpoint(&self) -> &'static str {
+        crate::domain::integration::endpoint(self.0.draft.format)
+    }
+
+    /// The service of its incidents, unless an alert's `service` label names one.
+    async fn service(&self) -> &str {
+        self.0.draft.service.as_str()
+    }
+
+    /// With a category (here or in an alert's `category` label), an incident is triaged at
+    /// once.
+    async fn category(&self) -> Option<&str> {
+        self.0.draft.category.as_ref().map(|c| c.as_str())
+    }
+
+    async fn grouping(&self) -> AlertGrouping {
+        self.0.draft.grouping.into()
+    }
+
+    /// Every severity's impact and urgency.
+    async fn severity_map(&self) -> Vec<SeverityMapping> {
+        Severity::ALL
+            .into_iter()
+            .map(|severity| {
+                let (impact, urgency) = self.0.draft.severity_map.levels(severity);
+                SeverityMapping {
+                    severity: severity.into(),
+                    impact: impact.into(),
+                    urgency: urgency.into(),
+                }
+            })
+            .collect()
+    }
+
+    /// When all of an incident's alerts clear, it is mitigated (never resolved: a person
+    /// confirms the fix).
+    async fn auto_resolve(&self) -> bool {
+        self.0.draft.auto_resolve
+    }
+
+    /// A disabled integration's endpoint answers 403.
+    async fn enabled(&self) -> bool {
+        self.0.enabled
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// When the current key was issued.
+    async fn key_issued_at(&self) -> DateTime<Utc> {
+        self.0.key_issued_at
+    }
+
+    /// Until when the key before the last rotation still works.
+    async fn previous_key_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.previous_key_expires_at
+    }
+}
+
+pub struct IncidentAlertObject(pub IncidentAlert);
+
+/// A link the sender attached (the rule, a dashboard, a panel).
+#[derive(SimpleObject)]
+pub struct AlertLink {
+    pub href: String,
+    pub text: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct AlertLabel {
+    pub name: String,
+    pub value: String,
+}
+
+/// One alert (an integration's dedup key) on an incident.
+#[Object(name = "IncidentAlert")]
+impl IncidentAlertObject {
+    async fn integration_name(&self) -> &str {
+        &self.0.integration_name
+    }
+
+    async fn dedup_key(&self) -> &str {
+        &self.0.dedup_key
+    }
+
+    async fn state(&self) -> AlertState {
+        self.0.state.into()
+    }
+
+    async fn severity(&self) -> Option<AlertSeverity> {
+        self.0.severity.map(Into::into)
+    }
+
+    /// How many times its sender sent it while this incident held it.
+    async fn count(&self) -> i64 {
+        self.0.count
+    }
+
+    async fn first_seen_at(&self) -> DateTime<Utc> {
+        self.0.first_seen_at
+    }
+
+    async fn last_seen_at(&self) -> DateTime<Utc> {
+        self.0.last_seen_at
+    }
+
+    async fn labels(&self) -> Vec<AlertLabel> {
+        pairs(&self.0.labels)
+    }
+
+    async fn annotations(&self) -> Vec<AlertLabel> {
+        pairs(&self.0.annotations)
+    }
+
+    async fn links(&self) -> Vec<AlertLink> {
+        self.0
+            .links
+            .iter()
+            .map(|l| AlertLink {
+                href: l.href.clone(),
+                text: l.text.clone(),
+            })
+            .collect()
+    }
+
+    /// The incident this key opened before, when this one followed it (resolved longer ago
+    /// than `alerts.reopen_window`, or closed).
+    async fn previous_incident_id(&self) -> Option<ID> {
+        self.0.previous_incident_id.map(|i| ID(i.to_string()))
+    }
+}
+
+fn pairs(map: &std::collections::BTreeMap<String, String>) -> Vec<AlertLabel> {
+    map.iter()
+        .map(|(name, value)| AlertLabel {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect()
+}

@@ -1,0 +1,224 @@
+//! Documented payloads open the expected incidents; repeats add to them; clearing mitigates;
+//! firing again reopens or opens a linked incident; parallel senders make one incident.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use super::*;
+use crate::on_both_databases;
+use crate::support::{Backend, TestApp, transition};
+
+async fn documented_payloads_open_incidents_and_repeats_add_to_them(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, am) = integration(
+        &app,
+        "prom",
+        "ALERTMANAGER",
+        json!({"category": "availability"}),
+    )
+    .await;
+    let (status, body) = post(
+        &app,
+        "/alerts/alertmanager",
+        Some(&am),
+        &alertmanager("firing", "1a30ba71cca2921f"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["alerts"][0]["outcome"], "opened");
+    let list = incidents(&app).await;
+    assert_eq!(list.len(), 1);
+    let inc = &list[0];
+    assert_eq!(
+        inc["title"],
+        "BlackBox Probe Failure: https://server.example.org"
+    );
+    assert_eq!(inc["source"], "ALERT");
+    assert_eq!(inc["status"], "TRIAGED");
+    assert_eq!(inc["priority"], "P1");
+    assert_eq!(inc["service"], "checkout");
+    assert_eq!(inc["reporter"]["id"], "integration:prom");
+    assert_eq!(kinds(inc), ["REPORTED", "TRIAGED"]);
+    assert_eq!(inc["alerts"][0]["count"], 1);
+    assert!(
+        inc["alerts"][0]["links"][0]["href"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://prometheus")
+    );
+
+    // The same alert again: no second incident, one more sighting, no event (same state).
+    let (status, body) = post(
+        &app,
+        "/alerts/alertmanager",
+        Some(&am),
+        &alertmanager("firing", "1a30ba71cca2921f"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["alerts"][0]["outcome"], "added");
+    let list = incidents(&app).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["alerts"][0]["count"], 2);
+    assert_eq!(kinds(&list[0]).len(), 2);
+
+    // Grafana's two alerts, without a category: two NEW incidents.
+    let (_, gf) = integration(&app, "grafana", "GRAFANA", json!({})).await;
+    let (status, body) = post(&app, &format!("/alerts/grafana/{gf}"), None, &grafana()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let list = incidents(&app).await;
+    assert_eq!(list.len(), 3);
+    let titles: Vec<&str> = list.iter().map(|i| i["title"].as_str().unwrap()).collect();
+    assert!(
+        titles.contains(&"This alert was triggered for zone us-1"),
+        "{titles:?}"
+    );
+    assert!(list.iter().filter(|i| i["status"] == "NEW").count() == 2);
+
+    // Events v2: PagerDuty's reply, the routing key in the body.
+    let (_, ev) = integration(&app, "pd", "EVENTS_V2", json!({"category": "database"})).await;
+    let (status, body) = post(&app, "/alerts/events/v2", None, &events_v2(&ev, "trigger")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(
+        body,
+        json!({"status": "success", "message": "Event processed", "dedup_key": "samplekeyhere"})
+    );
+    let list = incidents(&app).await;
+    let pd = list
+        .iter()
+        .find(|i| i["title"] == "Example alert on host1.example.com")
+        .unwrap();
+    assert_eq!(pd["priority"], "P5"); // info: LOW/LOW
+    let (status, _) = post(
+        &app,
+        "/alerts/events/v2",
+        None,
+        &events_v2(&ev, "acknowledge"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let list = incidents(&app).await;
+    let pd = list
+        .iter()
+        .find(|i| i["title"] == "Example alert on host1.example.com")
+        .unwrap();
+    assert!(kinds(pd).contains(&"ALERT_ACKNOWLEDGED".to_owned()), "{pd}");
+
+    // Generic.
+    let (_, gn) = integration(&app, "cron", "GENERIC", json!({})).await;
+    let generic = json!({"title": "Nightly backup failed", "dedupKey": "backup", "severity": "error", "labels": {"service": "backups"}});
+    let (status, body) = post(&app, "/alerts/generic", Some(&gn), &generic).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let list = incidents(&app).await;
+    let backup = list
+        .iter()
+        .find(|i| i["title"] == "Nightly backup failed")
+        .unwrap();
+    assert_eq!(backup["service"], "backups");
+    assert_eq!(list.len(), 5);
+}
+
+async fn alerts_clear_mitigate_and_fire_again_reopen(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.alerts.reopen_window = "3s".into()).await;
+    let (_, key) = integration(
+        &app,
+        "prom",
+        "ALERTMANAGER",
+        json!({"category": "availability"}),
+    )
+    .await;
+    let send = |status: &'static str| {
+        let app = &app;
+        let key = key.clone();
+        async move {
+            let (code, body) = post(
+                app,
+                "/alerts/alertmanager",
+                Some(&key),
+                &alertmanager(status, "fp1"),
+            )
+            .await;
+            assert_eq!(code, StatusCode::ACCEPTED, "{body}");
+            body
+        }
+    };
+    send("firing").await;
+    send("resolved").await;
+    let list = incidents(&app).await;
+    assert_eq!(list[0]["status"], "MITIGATED", "{}", list[0]);
+    assert_eq!(list[0]["alerts"][0]["state"], "RESOLVED");
+    assert_eq!(
+        kinds(&list[0]),
+        [
+            "REPORTED",
+            "TRIAGED",
+            "ALERT_RESOLVED",
+            "INVESTIGATION_STARTED",
+            "MITIGATED"
+        ]
+    );
+    // Firing again on the open (mitigated) incident: an ALERT_FIRING event, same incident.
+    send("firing").await;
+    let list = incidents(&app).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(kinds(&list[0]).last().unwrap(), "ALERT_FIRING");
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    // A person resolves it; the alert fires within the window: reopened.
+    let resolve = |id: &str| {
+        let (q, v) = transition("resolve", id);
+        let app = &app;
+        async move { app.ok(&app.admin(), &q, v).await }
+    };
+    resolve(&id).await;
+    let body = send("firing").await;
+    assert_eq!(body["alerts"][0]["outcome"], "reopened");
+    let list = incidents(&app).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["status"], "INVESTIGATING");
+    // Resolved again, and the window passes: a new incident, linked to the old one.
+    resolve(&id).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3_200)).await;
+    let body = send("firing").await;
+    assert_eq!(body["alerts"][0]["outcome"], "opened");
+    let list = incidents(&app).await;
+    assert_eq!(list.len(), 2);
+    let newest = &list[0];
+    assert_ne!(newest["id"], json!(id));
+    assert_eq!(newest["alerts"][0]["previousIncidentId"], json!(id));
+}
+
+async fn parallel_senders_make_one_incident(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, key) = integration(&app, "prom", "ALERTMANAGER", json!({})).await;
+    let other = match app.postgres_url() {
+        Some(_) => Some(app.another_node(|_| {}).await),
+        None => None,
+    };
+    let nodes: Vec<&TestApp> = std::iter::once(&app).chain(other.as_ref()).collect();
+    let sends = (0..20).map(|i| {
+        let node = nodes[i % nodes.len()];
+        let key = key.clone();
+        async move {
+            post(
+                node,
+                "/alerts/alertmanager",
+                Some(&key),
+                &alertmanager("firing", "storm"),
+            )
+            .await
+        }
+    });
+    for (status, body) in futures::future::join_all(sends).await {
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let list = incidents(&app).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["alerts"][0]["count"], 20);
+    drop(other);
+}
+
+on_both_databases!(
+    documented_payloads_open_incidents_and_repeats_add_to_them,
+    alerts_clear_mitigate_and_fire_again_reopen,
+    parallel_senders_make_one_incident,
+);
