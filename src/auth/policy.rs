@@ -47,6 +47,10 @@ pub enum Operation {
     ManageIntegrations,
     /// List alert integrations (never their keys).
     ReadIntegrations,
+    /// Report problems, move them through their lifecycle, link incidents to them.
+    ManageProblems,
+    /// Record a problem's root cause and workaround (a known error).
+    RecordKnownError,
 }
 
 /// What the policy may need to know about the incident an operation targets.
@@ -120,6 +124,8 @@ pub fn authorize(
         Operation::ReadSlaPolicies | Operation::ReadAutomation => viewer.has_any(LEADS),
         Operation::ManageIntegrations => viewer.has(Admin),
         Operation::ReadIntegrations => viewer.has_any(LEADS),
+        Operation::ManageProblems => viewer.has_any(LEADS),
+        Operation::RecordKnownError => viewer.has_any(RESPONDERS),
     };
     if allowed { Ok(()) } else { Err(Denied) }
 }
@@ -198,6 +204,8 @@ mod tests {
                 [true, false, false, false, false, false],
             ),
             (ReadIntegrations, [true, true, false, false, false, false]),
+            (ManageProblems, [true, true, false, false, false, false]),
+            (RecordKnownError, [true, true, true, false, false, false]),
         ];
         let someone_elses = Subject {
             reporter_id: &UserId::from("u-2"),
@@ -240,6 +248,8 @@ mod tests {
             (ReadAutomation, [false, false, false, false]),
             (ManageIntegrations, [false, false, false, false]),
             (ReadIntegrations, [false, false, false, false]),
+            (ManageProblems, [false, false, false, false]),
+            (RecordKnownError, [false, false, false, false]),
         ];
         let stakeholder = viewer(&[OrgRole::Viewer]);
         for (op, expected) in table {

@@ -40,10 +40,16 @@ pub enum EventKind {
     AlertResolved,
     /// The alert's sender says someone acknowledged it (Events v2 `acknowledge`).
     AlertAcknowledged,
+    /// The incident was linked to a problem.
+    ProblemLinked,
+    /// The incident's link to its problem was removed.
+    ProblemUnlinked,
+    /// The incident's problem became a known error (with a workaround) or was fixed.
+    ProblemUpdated,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 20] = [
+    pub const ALL: [EventKind; 23] = [
         Self::Reported,
         Self::Triaged,
         Self::InvestigationStarted,
@@ -64,6 +70,9 @@ impl EventKind {
         Self::AlertFiring,
         Self::AlertResolved,
         Self::AlertAcknowledged,
+        Self::ProblemLinked,
+        Self::ProblemUnlinked,
+        Self::ProblemUpdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,6 +97,9 @@ impl EventKind {
             Self::AlertFiring => "ALERT_FIRING",
             Self::AlertResolved => "ALERT_RESOLVED",
             Self::AlertAcknowledged => "ALERT_ACKNOWLEDGED",
+            Self::ProblemLinked => "PROBLEM_LINKED",
+            Self::ProblemUnlinked => "PROBLEM_UNLINKED",
+            Self::ProblemUpdated => "PROBLEM_UPDATED",
         }
     }
 

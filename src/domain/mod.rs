@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod metrics;
 pub mod priority;
+pub mod problem;
 pub mod secret;
 pub mod sla;
 pub mod team;

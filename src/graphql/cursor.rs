@@ -101,6 +101,17 @@ pub fn parse_run(cursor: &str) -> Result<i64, DomainError> {
         })
 }
 
+pub fn problem(number: i64) -> String {
+    encode(&format!("p1:{number}"))
+}
+
+pub fn parse_problem(cursor: &str) -> Result<i64, DomainError> {
+    decode(cursor)?
+        .strip_prefix("p1:")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| DomainError::invalid("after", "is not a problem cursor this API returned"))
+}
+
 /// A position in a ranked result list.
 pub fn offset(position: usize) -> String {
     encode(&format!("r1:{position}"))

@@ -21,6 +21,7 @@ pub mod incidents;
 pub mod integrations;
 pub mod knowledge;
 pub mod metrics;
+pub mod problems;
 pub mod sla;
 pub mod team;
 pub mod users;
@@ -43,6 +44,7 @@ pub struct Query(
     webhooks::WebhookQuery,
     sla::SlaQuery,
     automation::AutomationQuery,
+    problems::ProblemQuery,
     metrics::MetricsQuery,
     integrations::IntegrationQuery,
 );
@@ -56,6 +58,7 @@ pub struct Mutation(
     webhooks::WebhookMutation,
     sla::SlaMutation,
     automation::AutomationMutation,
+    problems::ProblemMutation,
     integrations::IntegrationMutation,
 );
 

@@ -160,7 +160,7 @@ pub async fn count(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let elapsed = started.elapsed().as_secs_f64();
     let route = match res.extensions().get::<Route>() {
-        Some(Route(path)) => path.as_str().to_owned(),
+        Some(Route(path)) => labels::route(path.as_str()),
         None => labels::UNMATCHED.to_owned(),
     };
     counter!(HTTP_REQUESTS, "route" => route.clone(), "method" => method, "status" => res.status().as_str().to_owned())

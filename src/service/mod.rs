@@ -15,6 +15,7 @@ mod journal;
 pub mod knowledge;
 pub mod metrics;
 pub mod operations;
+pub mod problems;
 pub mod sla;
 pub mod sla_worker;
 pub mod status_page;

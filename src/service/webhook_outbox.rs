@@ -176,6 +176,9 @@ fn verb(kind: EventKind) -> &'static str {
         EventKind::AlertFiring => "alert firing",
         EventKind::AlertResolved => "alert resolved",
         EventKind::AlertAcknowledged => "alert acknowledged",
+        EventKind::ProblemLinked => "linked to a problem",
+        EventKind::ProblemUnlinked => "unlinked from its problem",
+        EventKind::ProblemUpdated => "problem updated",
     }
 }
 

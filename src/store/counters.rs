@@ -6,6 +6,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use super::entity::counter::{Column, Entity};
 
 pub const INCIDENT_NUMBER: &str = "incident_number";
+pub const PROBLEM_NUMBER: &str = "problem_number";
 
 /// Increments and returns the counter. The UPDATE takes the row lock (PostgreSQL) or the
 /// database write lock (SQLite) until the transaction ends, so concurrent callers get distinct,

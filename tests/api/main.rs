@@ -28,6 +28,7 @@ mod lifecycle;
 mod lifecycle_rules;
 mod metrics;
 mod pagination;
+mod problems;
 mod schema_file;
 mod sla;
 mod sla_listing;

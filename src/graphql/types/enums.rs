@@ -120,6 +120,12 @@ pub enum TimelineEventKind {
     AlertResolved,
     /// The alert's sender says someone acknowledged it (Events v2 `acknowledge`).
     AlertAcknowledged,
+    /// Linked to a problem (`after`: `problem`, `problemId`, `title`).
+    ProblemLinked,
+    /// Unlinked from its problem.
+    ProblemUnlinked,
+    /// Its problem became a known error (`after.workaround`) or was fixed (`after.fix`).
+    ProblemUpdated,
 }
 
 /// A role on one incident.

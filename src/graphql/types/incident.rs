@@ -307,6 +307,20 @@ impl IncidentObject {
         futures::future::try_join_all(listed.map(|id| loaders.user(ctx, id))).await
     }
 
+    /// The problem this incident is linked to (`linkIncidentToProblem`), if any.
+    async fn problem(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::graphql::types::problem::ProblemObject>> {
+        let mut found = crate::graphql::context::services(ctx)?
+            .problems_of_incidents(crate::graphql::context::viewer(ctx)?, &[self.0.id])
+            .await
+            .gql(ctx)?;
+        Ok(found
+            .remove(&self.0.id)
+            .map(crate::graphql::types::problem::ProblemObject))
+    }
+
     /// The response and resolution clocks, read now under the SLA policy that covers the
     /// incident's service.
     async fn sla(&self, ctx: &Context<'_>) -> Result<IncidentSlaObject> {

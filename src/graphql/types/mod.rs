@@ -5,6 +5,7 @@ pub mod enums;
 pub mod incident;
 pub mod integration;
 pub mod knowledge;
+pub mod problem;
 pub mod sla;
 pub mod team;
 pub mod timeline;

@@ -30,6 +30,22 @@ pub fn priority(priority: Option<Priority>) -> &'static str {
     }
 }
 
+/// A route template as a label: `{key}` written `:key`, because some Prometheus text-format
+/// parsers stop at a brace inside a label value (the value is never a client's path: a path
+/// segment such as an alert key stays the parameter's name).
+pub fn route(template: &str) -> String {
+    template
+        .split('/')
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => format!(":{name}"),
+                None => segment.to_owned(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 pub fn method(method: &Method) -> &'static str {
     match *method {
         Method::GET => "GET",
@@ -115,6 +131,13 @@ pub fn operation(name: Option<&str>, may_add: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn route_parameters_are_written_without_braces() {
+        assert_eq!(route("/alerts/grafana/{key}"), "/alerts/grafana/:key");
+        assert_eq!(route("/graphql"), "/graphql");
+        assert_eq!(route("/reviews/{number}.md"), "/reviews/{number}.md");
+    }
 
     #[test]
     fn only_short_graphql_names_are_labels() {

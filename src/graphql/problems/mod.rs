@@ -1,0 +1,10 @@
+//! Problems (ITIL problem management): managers report problems and move them through their
+//! lifecycle; specialists record root causes and workarounds; anyone who reads incidents
+//! reads problems. `Incident.problem` is the link from an incident.
+
+mod inputs;
+mod mutation;
+mod query;
+
+pub use mutation::ProblemMutation;
+pub use query::ProblemQuery;

@@ -1,0 +1,250 @@
+//! Problems and their timeline as clients see them.
+
+use async_graphql::OutputType;
+use async_graphql::connection::{Connection, ConnectionNameType, Edge, EdgeNameType, EmptyFields};
+use async_graphql::{Context, Enum, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::IncidentObject;
+use super::enums::{Level, Priority};
+use super::user::UserObject;
+use crate::domain::problem::{Problem, ProblemEvent};
+use crate::graphql::context::{page_size_in, services, viewer};
+use crate::graphql::cursor;
+use crate::graphql::error::{GqlResult, bad_input};
+use crate::graphql::loaders::Loaders;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::domain::problem::lifecycle::ProblemStatus")]
+pub enum ProblemStatus {
+    New,
+    UnderInvestigation,
+    /// Root cause and workaround known; the permanent fix not in yet.
+    KnownError,
+    /// The permanent fix is in.
+    Resolved,
+    Closed,
+    Cancelled,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::domain::problem::ProblemEventKind")]
+pub enum ProblemEventKind {
+    Reported,
+    InvestigationStarted,
+    KnownErrorRecorded,
+    Resolved,
+    Closed,
+    Cancelled,
+    IncidentLinked,
+    IncidentUnlinked,
+}
+
+pub struct ProblemObject(pub Problem);
+
+/// The cause behind one or more incidents (ITIL problem management), `PRB-n`.
+#[Object(name = "Problem")]
+impl ProblemObject {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The human handle, e.g. `PRB-7`; `problem(id:)` accepts it too.
+    async fn number(&self) -> String {
+        self.0.number.to_string()
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    async fn service(&self) -> &str {
+        &self.0.service
+    }
+
+    async fn category(&self) -> Option<&str> {
+        self.0.category.as_deref()
+    }
+
+    async fn impact(&self) -> Level {
+        self.0.impact.into()
+    }
+
+    async fn urgency(&self) -> Level {
+        self.0.urgency.into()
+    }
+
+    /// Derived from impact and urgency, as for incidents.
+    async fn priority(&self) -> Priority {
+        self.0.priority.into()
+    }
+
+    async fn status(&self) -> ProblemStatus {
+        self.0.status.into()
+    }
+
+    async fn root_cause(&self) -> Option<&str> {
+        self.0.root_cause.as_deref()
+    }
+
+    /// How to restore service while the problem lasts.
+    async fn workaround(&self) -> Option<&str> {
+        self.0.workaround.as_deref()
+    }
+
+    /// The permanent fix.
+    async fn fix(&self) -> Option<&str> {
+        self.0.fix.as_deref()
+    }
+
+    /// The change record that carried the fix, e.g. `CHG-1042`.
+    async fn change_reference(&self) -> Option<&str> {
+        self.0.change_reference.as_deref()
+    }
+
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.0.cancel_reason.as_deref()
+    }
+
+    async fn reporter(&self, ctx: &Context<'_>) -> Result<UserObject> {
+        Loaders::of(ctx)?.user(ctx, &self.0.reporter_id).await
+    }
+
+    /// Bumped by every change; pass it as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    async fn known_error_at(&self) -> Option<DateTime<Utc>> {
+        self.0.known_error_at
+    }
+
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at
+    }
+
+    /// The incidents linked to this problem, oldest link first.
+    #[graphql(complexity = "crate::graphql::limits::list_complexity(first, child_complexity)")]
+    async fn incidents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<LinkedIncidents> {
+        let first = page_size_in(ctx, first)?;
+        let offset = after
+            .as_deref()
+            .map(cursor::parse_offset)
+            .transpose()
+            .map_err(bad_input)?
+            .map_or(0, |o| o + 1);
+        let (items, total) = services(ctx)?
+            .incidents_of_problem(viewer(ctx)?, self.0.id, offset as u64, first)
+            .await
+            .gql(ctx)?;
+        let has_next = (offset as u64) + (items.len() as u64) < total;
+        let mut connection =
+            Connection::with_additional_fields(offset > 0, has_next, LinkedFields { total });
+        connection.edges.extend(
+            items.into_iter().enumerate().map(|(i, incident)| {
+                Edge::new(cursor::offset(offset + i), IncidentObject(incident))
+            }),
+        );
+        Ok(connection)
+    }
+
+    /// What happened to the problem, oldest first.
+    #[graphql(complexity = "crate::graphql::limits::list_complexity(first, child_complexity)")]
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: Option<i32>,
+    ) -> Result<Vec<ProblemEventObject>> {
+        let limit = page_size_in(ctx, first)?;
+        let events = services(ctx)?
+            .problem_timeline(viewer(ctx)?, self.0.id, None, limit)
+            .await
+            .gql(ctx)?;
+        Ok(events.into_iter().map(ProblemEventObject).collect())
+    }
+}
+
+/// The incidents of a problem: a connection of its own name (incidents' is `IncidentConnection`).
+pub type LinkedIncidents = Connection<
+    String,
+    IncidentObject,
+    LinkedFields,
+    EmptyFields,
+    LinkedIncidentsName,
+    LinkedIncidentEdgeName,
+>;
+
+pub struct LinkedIncidentsName;
+
+impl ConnectionNameType for LinkedIncidentsName {
+    fn type_name<T: OutputType>() -> String {
+        "ProblemIncidentConnection".to_owned()
+    }
+}
+
+pub struct LinkedIncidentEdgeName;
+
+impl EdgeNameType for LinkedIncidentEdgeName {
+    fn type_name<T: OutputType>() -> String {
+        "ProblemIncidentEdge".to_owned()
+    }
+}
+
+pub struct LinkedFields {
+    total: u64,
+}
+
+#[Object]
+impl LinkedFields {
+    async fn total_count(&self) -> u64 {
+        self.total
+    }
+}
+
+pub struct ProblemEventObject(pub ProblemEvent);
+
+/// One change to a problem.
+#[Object(name = "ProblemEvent")]
+impl ProblemEventObject {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn kind(&self) -> ProblemEventKind {
+        self.0.kind.into()
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    async fn actor(&self, ctx: &Context<'_>) -> Result<UserObject> {
+        Loaders::of(ctx)?.user(ctx, &self.0.actor_id).await
+    }
+
+    async fn before(&self) -> Option<async_graphql::Json<Value>> {
+        self.0.before.clone().map(async_graphql::Json)
+    }
+
+    async fn after(&self) -> async_graphql::Json<Value> {
+        async_graphql::Json(self.0.after.clone())
+    }
+}
