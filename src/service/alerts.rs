@@ -94,6 +94,7 @@ impl Services {
         integration: &Integration,
         alerts: &[Alert],
     ) -> Result<Vec<Taken>, ServiceError> {
+        check_times(alerts, now())?;
         let viewer = actor(integration);
         self.users.remember(&viewer).await?;
         let mut txn = Journal::begin(&self.db).await?;
@@ -392,4 +393,27 @@ async fn mitigate(
         current = next;
     }
     Ok((current, reindex))
+}
+
+/// How far ahead of our clock a sender's may run: clocks drift by seconds or minutes; an
+/// alert that starts a day from now (or in the year 3000) is a sender's bug, and would put
+/// the incident's report time in the future.
+const MAX_CLOCK_LEAD: chrono::Duration = chrono::Duration::days(1);
+
+/// Refuses the whole batch when an alert says it started (or was sent) too far in the future.
+fn check_times(alerts: &[Alert], now: chrono::DateTime<chrono::Utc>) -> Result<(), ServiceError> {
+    for (i, alert) in alerts.iter().enumerate() {
+        for (field, at) in [
+            ("startsAt", alert.starts_at()),
+            ("timestamp", alert.timestamp()),
+        ] {
+            if let Some(at) = at.filter(|at| *at > now + MAX_CLOCK_LEAD) {
+                return Err(ServiceError::BadInput(format!(
+                    "alerts[{i}].{field}: {} is more than a day ahead of this server's clock",
+                    at.to_rfc3339()
+                )));
+            }
+        }
+    }
+    Ok(())
 }

@@ -227,6 +227,14 @@ mod tests {
     }
 
     #[test]
+    fn an_alert_without_labels_is_refused() {
+        assert_eq!(
+            fails(&json!({"alerts": [{"fingerprint": "f", "labels": {}}]})),
+            "alerts[0].labels: an alert needs at least one label (Alertmanager and Grafana send `alertname`)"
+        );
+    }
+
+    #[test]
     fn a_flood_of_alerts_is_refused_before_it_is_read() {
         let alerts: Vec<Value> = (0..10_001)
             .map(|i| json!({"fingerprint": i.to_string()}))
@@ -236,7 +244,7 @@ mod tests {
             "alerts: 10001 alerts; at most 1000 are allowed"
         );
         let alerts: Vec<Value> = (0..1_000)
-            .map(|i| json!({"fingerprint": i.to_string()}))
+            .map(|i| json!({"fingerprint": i.to_string(), "labels": {"alertname": "A"}}))
             .collect();
         let parsed = parse(&body(&json!({"alerts": alerts})), Grouping::Alert).unwrap();
         assert_eq!(parsed.alerts.len(), 1_000);

@@ -121,6 +121,14 @@ fn one(
     let starts_at = instant(&wire.starts_at, &format!("{path}.startsAt"))?;
     let ends_at = instant(&wire.ends_at, &format!("{path}.endsAt"))?;
     let labels = wire.labels.unwrap_or_default();
+    if labels.is_empty() {
+        // Alertmanager and Grafana always send at least `alertname`: an alert without labels
+        // names nothing to page about and nothing to deduplicate on.
+        return Err(AlertError::new(
+            format!("{path}.labels"),
+            "an alert needs at least one label (Alertmanager and Grafana send `alertname`)",
+        ));
+    }
     let at = |field: &str| format!("{path}.{field}");
     let links = [
         link(&wire.generator_url, "Alert rule", &at("generatorURL"))?,

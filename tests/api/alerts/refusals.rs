@@ -81,9 +81,10 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend) {
     );
     let mut long = good.clone();
     long["alerts"][0]["labels"]["instance"] = json!("x".repeat(10_000));
-    // Not here: an alert without labels and a `startsAt` in the year 3000 are accepted by
-    // the merged parsers (`http/alerts`, `domain/alert/instant.rs`: 1970..9999 is storable),
-    // although issue 17 lists them as bad input; that is a decision still to take.
+    let mut no_labels = good.clone();
+    no_labels["alerts"][0]["labels"] = json!({});
+    let mut far_future = good.clone();
+    far_future["alerts"][0]["startsAt"] = json!("3000-01-01T00:00:00Z");
     let mut not_date = good.clone();
     not_date["alerts"][0]["startsAt"] = json!("yesterday");
     let mut unknown_status = good.clone();
@@ -92,6 +93,8 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend) {
         ("5,000 alerts", many, "alerts"),
         ("10,000-character label", long, "labels"),
         ("startsAt not a date", not_date, "startsAt"),
+        ("no labels", no_labels, "labels"),
+        ("startsAt in the year 3000", far_future, "startsAt"),
         ("unknown status", unknown_status, "status"),
     ] {
         cases.push((
