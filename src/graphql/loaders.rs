@@ -15,6 +15,7 @@ use crate::domain::event::Annotation;
 use crate::domain::event::Event;
 use crate::domain::ids::{EventId, IncidentId, UserId};
 use crate::domain::incident::Incident;
+use crate::domain::problem::Problem;
 use crate::domain::team::Assignment;
 use crate::domain::team::Audience;
 use crate::domain::update::Update;
@@ -211,6 +212,8 @@ impl BatchLoad for UpdateLoader {
 }
 per_incident_loader!(SlaLoader, IncidentSla, |s, v, keys| s
     .incident_slas(v, keys));
+per_incident_loader!(ProblemLoader, Problem, |s, v, keys| s
+    .problems_of_incidents(v, keys));
 per_incident_loader!(WatchingLoader, bool, |s, v, keys| s
     .watched_by_viewer(v, keys));
 per_incident_loader!(LastBroadcastLoader, DateTime<Utc>, |s, v, keys| s
@@ -245,6 +248,7 @@ pub struct Loaders {
     annotations: Arc<Batcher<AnnotationLoader>>,
     watching: Arc<Batcher<WatchingLoader>>,
     slas: Arc<Batcher<SlaLoader>>,
+    problems: Arc<Batcher<ProblemLoader>>,
 }
 
 impl Loaders {
@@ -296,6 +300,10 @@ impl Loaders {
                 services: s(),
                 viewer: v(),
             }),
+            problems: Batcher::new(ProblemLoader {
+                services: s(),
+                viewer: v(),
+            }),
         };
         let mut driver = BatchDriver::default();
         driver.register(&loaders.users);
@@ -309,6 +317,7 @@ impl Loaders {
         driver.register(&loaders.annotations);
         driver.register(&loaders.watching);
         driver.register(&loaders.slas);
+        driver.register(&loaders.problems);
         (loaders, driver)
     }
 
@@ -412,6 +421,15 @@ impl Loaders {
             .await
             .gql(ctx)?
             .unwrap_or(false))
+    }
+
+    /// The problem the incident is linked to, if any.
+    pub async fn problem(
+        &self,
+        ctx: &Context<'_>,
+        incident: IncidentId,
+    ) -> Result<Option<Problem>> {
+        self.problems.load_one(incident).await.gql(ctx)
     }
 
     /// The incident's SLA clocks now.

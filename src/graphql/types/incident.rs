@@ -312,12 +312,9 @@ impl IncidentObject {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Option<crate::graphql::types::problem::ProblemObject>> {
-        let mut found = crate::graphql::context::services(ctx)?
-            .problems_of_incidents(crate::graphql::context::viewer(ctx)?, &[self.0.id])
-            .await
-            .gql(ctx)?;
-        Ok(found
-            .remove(&self.0.id)
+        Ok(Loaders::of(ctx)?
+            .problem(ctx, self.0.id)
+            .await?
             .map(crate::graphql::types::problem::ProblemObject))
     }
 
