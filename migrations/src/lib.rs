@@ -17,6 +17,7 @@ mod m20261207_000011_create_sla;
 mod m20261207_000012_index_incidents_by_report_time;
 mod m20261208_000013_create_incident_sla;
 mod m20261208_000014_create_automation;
+mod m20261208_000016_create_suggestion_viewers;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_index_incidents_by_report_time::Migration),
             Box::new(m20261208_000013_create_incident_sla::Migration),
             Box::new(m20261208_000014_create_automation::Migration),
+            Box::new(m20261208_000016_create_suggestion_viewers::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ mod fanout;
 mod hostile;
 mod http_contract;
 mod import;
+mod import_jira;
 mod incident_metrics;
 mod internal_errors;
 mod knowledge;

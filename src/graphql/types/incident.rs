@@ -342,7 +342,7 @@ impl IncidentObject {
     /// priority; null when the incident is not open or its priority has no cadence.
     async fn next_update_due(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
         let cadence = &services(ctx)?.cadence;
-        if cadence.next_update_due(&self.0, None).is_none() {
+        if !cadence.applies(&self.0) {
             return Ok(None);
         }
         let last = Loaders::of(ctx)?.last_broadcast(ctx, self.0.id).await?;
