@@ -8,6 +8,7 @@ mod support;
 
 mod auth;
 mod automation;
+mod backtest;
 mod bad_input;
 mod cli;
 mod communications;
@@ -20,6 +21,7 @@ mod hostile;
 mod http_contract;
 mod import;
 mod import_jira;
+mod impressions;
 mod incident_metrics;
 mod internal_errors;
 mod knowledge;
