@@ -5,7 +5,11 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::cells::{Cells, reason};
+use super::columns::Field;
 use super::dates;
+use super::row::ImportedComment;
+use crate::domain::text::NoteBody;
 
 /// One comment of a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +39,21 @@ pub fn parse(cell: &str, zone: Tz) -> Comment {
         author: (!author.is_empty()).then(|| author.to_owned()),
         body: body.trim().to_owned(),
     }
+}
+
+/// Every comment cell as a note; `None` when one is bad.
+pub fn read_comments(row: &mut Cells<'_>) -> Option<Vec<ImportedComment>> {
+    let before = row.problems.len();
+    let cells = row.texts(Field::Comment);
+    let mut out = Vec::with_capacity(cells.len());
+    for (column, text) in cells {
+        let Comment { at, author, body } = parse(text, row.zone);
+        match NoteBody::parse(&body) {
+            Ok(body) => out.push(ImportedComment { at, author, body }),
+            Err(e) => row.problems.push(reason(&column, e)),
+        }
+    }
+    (row.problems.len() == before).then_some(out)
 }
 
 #[cfg(test)]

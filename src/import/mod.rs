@@ -12,6 +12,7 @@ pub mod comments;
 pub mod dates;
 pub mod mapping;
 pub mod records;
+mod resolution;
 pub mod row;
 pub mod source;
 

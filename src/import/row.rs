@@ -13,10 +13,11 @@ use serde_json::{Map, Value, json};
 
 use super::cells::{Cells, clip, preview, reason};
 use super::columns::{Columns, Field};
-use super::comments::{self, Comment};
+use super::comments::read_comments;
 use super::dates::{self, NotADate};
 use super::mapping::{self, Cancel, PRIORITIES_ACCEPTED};
 use super::records::Record;
+use super::resolution::{Resolution, resolution_text};
 use crate::domain::ids::{IncidentId, IncidentNumber, UserId};
 use crate::domain::incident::{Incident, Source, StoredResolution};
 use crate::domain::lifecycle::Status;
@@ -377,55 +378,6 @@ pub fn parse(
     })
 }
 
-/// A finished ticket's resolution text; `ok` false when a cell had a problem.
-#[derive(Default)]
-struct Resolution {
-    summary: Option<ResolutionSummary>,
-    root_cause: Option<RootCause>,
-    fix: Option<Fix>,
-    failed: bool,
-}
-
-impl Resolution {
-    fn parsed(self) -> Option<Self> {
-        (!self.failed).then_some(self)
-    }
-}
-
-/// The summary from its column, else the fix, the root cause, the last comment, and at
-/// last the placeholder: never the resolution's kind.
-fn resolution_text(row: &mut Cells<'_>, comments: Option<&[ImportedComment]>) -> Resolution {
-    let summary = row.optional(Field::Summary, |c, s| {
-        ResolutionSummary::parse(s).map_err(|e| reason(c, e))
-    });
-    let root_cause = row.optional(Field::RootCause, |c, s| {
-        RootCause::parse(s).map_err(|e| reason(c, e))
-    });
-    let fix = row.optional(Field::Fix, |c, s| Fix::parse(s).map_err(|e| reason(c, e)));
-    let (Some(summary), Some(root_cause), Some(fix)) = (summary, root_cause, fix) else {
-        return Resolution {
-            failed: true,
-            ..Resolution::default()
-        };
-    };
-    // A summary may be shorter than a fix, a root cause or a comment: those are cut to fit.
-    let derived = || {
-        fix.as_ref()
-            .map(|f| f.as_str().to_owned())
-            .or_else(|| root_cause.as_ref().map(|r| r.as_str().to_owned()))
-            .or_else(|| comments?.last().map(|c| c.body.as_str().to_owned()))
-            .map(|s| clip(&s, ResolutionSummary::MAX_CHARS - 1))
-            .unwrap_or_else(|| NO_RESOLUTION.to_owned())
-    };
-    let summary = summary.or_else(|| ResolutionSummary::parse(&derived()).ok());
-    Resolution {
-        failed: summary.is_none(),
-        summary,
-        root_cause,
-        fix,
-    }
-}
-
 /// The first non-blank service (Jira repeats `Component/s`), else `default`; every one is kept
 /// in the event. `None` when a cell had a problem.
 fn first_service(row: &mut Cells<'_>, default: &Service) -> Option<Service> {
@@ -450,21 +402,6 @@ fn first_service(row: &mut Cells<'_>, default: &Service) -> Option<Service> {
             .ok();
     }
     Some(default.clone())
-}
-
-/// Every comment cell as a note; `None` when one is bad.
-fn read_comments(row: &mut Cells<'_>) -> Option<Vec<ImportedComment>> {
-    let before = row.problems.len();
-    let cells = row.texts(Field::Comment);
-    let mut out = Vec::with_capacity(cells.len());
-    for (column, text) in cells {
-        let Comment { at, author, body } = comments::parse(text, row.zone);
-        match NoteBody::parse(&body) {
-            Ok(body) => out.push(ImportedComment { at, author, body }),
-            Err(e) => row.problems.push(reason(&column, e)),
-        }
-    }
-    (row.problems.len() == before).then_some(out)
 }
 
 /// Keeps every non-blank cell of a repeated field in the event, as a list.
