@@ -85,8 +85,9 @@ pub enum Command {
         format: ImportFormat,
         /// Which column holds each field, e.g. `title=Summary,external_id=Key,created=Created`.
         /// Fields: title, external_id, created (required), description, status, priority,
-        /// resolution, resolved, service, category. Required with `--format csv`; with
-        /// `jira-csv` it overrides Jira's column names.
+        /// resolution (the kind: Done, Won't Do, Duplicate, ...), resolved, service, category,
+        /// summary, root_cause, fix, comment, labels, duplicate_of. Required with `--format
+        /// csv`; with `jira-csv` it overrides or adds to Jira's column names.
         #[arg(long, value_delimiter = ',', value_name = "FIELD=COLUMN")]
         map: Vec<String>,
         /// The service for tickets whose export names none.
