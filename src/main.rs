@@ -21,7 +21,19 @@ fn main() -> ExitCode {
                 print!("{}", graphql::sdl());
                 Ok(())
             }
-            Command::Backtest { reports, links, k } => cli::backtest::run(reports, links, k),
+            Command::Backtest {
+                reports,
+                format,
+                map,
+                time_zone,
+                links,
+                k,
+            } => cli::backtest::run(
+                &cli::reader::Reading::new(*format, map, *time_zone),
+                reports,
+                links,
+                k,
+            ),
             _ => Ok(()),
         });
     }
@@ -91,8 +103,17 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             format,
             map,
             service,
+            time_zone,
             file,
-        } => cli::import::run(&settings, format, &map, &service, &file).await,
+        } => {
+            cli::import::run(
+                &settings,
+                &cli::reader::Reading::new(format, &map, time_zone),
+                &service,
+                &file,
+            )
+            .await
+        }
         Command::Schema | Command::Backtest { .. } => Ok(()),
     }
 }

@@ -18,6 +18,7 @@ mod m20261207_000012_index_incidents_by_report_time;
 mod m20261208_000013_create_incident_sla;
 mod m20261208_000014_create_automation;
 mod m20261208_000015_create_integrations;
+mod m20261208_000016_create_suggestion_viewers;
 mod m20261208_000017_create_problems;
 
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000013_create_incident_sla::Migration),
             Box::new(m20261208_000014_create_automation::Migration),
             Box::new(m20261208_000015_create_integrations::Migration),
+            Box::new(m20261208_000016_create_suggestion_viewers::Migration),
             Box::new(m20261208_000017_create_problems::Migration),
         ]
     }

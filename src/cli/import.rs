@@ -3,41 +3,29 @@
 //! exit code is 0 whenever the file could be read, rejected rows or not; a file that cannot be
 //! read, or whose header lacks a required column, fails before anything is imported.
 
-use std::fs::File;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::ImportFormat;
+use super::reader::{Reading, open_file};
 use crate::config::Settings;
 use crate::domain::text::Service;
-use crate::import::{ColumnSpec, Origin, Source};
+use crate::import::Origin;
 use crate::service::import::{self as use_case, ImportSummary};
 
 pub async fn run(
     settings: &Settings,
-    format: ImportFormat,
-    map: &[String],
+    reading: &Reading,
     service: &str,
     file: &Path,
 ) -> Result<(), String> {
-    let (spec, format_name) = match format {
-        ImportFormat::JiraCsv => (ColumnSpec::jira(), "jira-csv"),
-        ImportFormat::Csv => (ColumnSpec::mapped(), "csv"),
-    };
-    let spec = spec.with_map(map)?;
+    let spec = reading.spec()?;
     let default_service = Service::parse(service).map_err(|e| format!("--service: {e}"))?;
     let shown = file.display().to_string();
-    let handle = File::open(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let metadata = handle
-        .metadata()
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if metadata.is_dir() {
-        return Err(format!("cannot read {shown}: it is a folder"));
-    }
+    let (handle, size) = open_file(file)?;
 
     // Hidden automatically when stderr is not a terminal.
-    let bar = ProgressBar::new(metadata.len()).with_style(
+    let bar = ProgressBar::new(size).with_style(
         ProgressStyle::with_template(
             "{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
         )
@@ -46,10 +34,13 @@ pub async fn run(
     );
     bar.set_message("importing");
     let reader = bar.wrap_read(handle);
-    let source = tokio::task::spawn_blocking(move || Source::open(reader, &spec, default_service))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("{shown}: {e}; nothing was imported"))?;
+    let opening = reading.clone();
+    let name = shown.clone();
+    let source =
+        tokio::task::spawn_blocking(move || opening.open(reader, &spec, default_service, &name))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("{e}; nothing was imported"))?;
     bar.suspend(|| {
         for note in source.notes() {
             eprintln!("note: {note}");
@@ -58,7 +49,7 @@ pub async fn run(
 
     let db = super::open_database(settings).await?;
     let origin = Origin {
-        format: format_name.to_owned(),
+        format: reading.format_name().to_owned(),
         file: file
             .file_name()
             .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned()),
@@ -107,6 +98,24 @@ fn report(file: &str, s: &ImportSummary) {
         println!(
             "  {} skipped: a ticket with the same id was imported before.",
             count(s.already_imported, "row was", "rows were")
+        );
+    }
+    if s.cancelled > 0 {
+        println!(
+            "  {} closed without a fix (Won't Do, Duplicate, Cannot Reproduce, ...): imported as cancelled, outside the knowledge base.",
+            count(s.cancelled, "ticket was", "tickets were")
+        );
+    }
+    if s.originals_missing > 0 {
+        println!(
+            "  {} duplicates name an original that is neither in the file nor imported before, so they are not linked to it.",
+            s.originals_missing
+        );
+    }
+    if s.comments > 0 {
+        println!(
+            "  {} written to the timelines as internal notes.",
+            count(s.comments, "comment was", "comments were")
         );
     }
     if s.titles_shortened > 0 {

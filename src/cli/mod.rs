@@ -3,6 +3,7 @@
 
 pub mod backtest;
 pub mod import;
+pub mod reader;
 pub mod reindex;
 pub mod serve;
 pub mod token;
@@ -84,23 +85,37 @@ pub enum Command {
         format: ImportFormat,
         /// Which column holds each field, e.g. `title=Summary,external_id=Key,created=Created`.
         /// Fields: title, external_id, created (required), description, status, priority,
-        /// resolution, resolved, service, category. Required with `--format csv`; with
-        /// `jira-csv` it overrides Jira's column names.
+        /// resolution (the kind: Done, Won't Do, Duplicate, ...), resolved, service, category,
+        /// summary, root_cause, fix, comment, labels, duplicate_of. Required with `--format
+        /// csv`; with `jira-csv` it overrides or adds to Jira's column names.
         #[arg(long, value_delimiter = ',', value_name = "FIELD=COLUMN")]
         map: Vec<String>,
         /// The service for tickets whose export names none.
         #[arg(long, default_value = "imported")]
         service: String,
+        /// The IANA time zone of times written without one (Jira writes local times), e.g.
+        /// `Europe/Berlin`.
+        #[arg(long, default_value = "UTC", value_parser = reader::time_zone)]
+        time_zone: chrono_tz::Tz,
         /// The CSV file (UTF-8, RFC 4180; fields may span lines).
         file: PathBuf,
     },
     /// Measure suggestion quality on past duplicate reports: Recall@k and MRR of hindsight's
     /// ranking and of a plain BM25 baseline.
     Backtest {
-        /// Reports as CSV: Summary, Issue id, Status, Priority, Resolution, Created, Resolved,
-        /// Description.
+        /// Reports as CSV, read as `hindsight import` reads them: Jira's export columns (only
+        /// Summary, Issue key or Issue id, and Created are required) or any with `--map`.
         #[arg(long, value_name = "FILE")]
         reports: PathBuf,
+        /// `jira-csv` (Jira's export columns) or `csv` with `--map`, as for `import`.
+        #[arg(long, value_enum, default_value = "jira-csv")]
+        format: ImportFormat,
+        /// Which column holds each field, as for `import`.
+        #[arg(long, value_delimiter = ',', value_name = "FIELD=COLUMN")]
+        map: Vec<String>,
+        /// The IANA time zone of times written without one, as for `import`.
+        #[arg(long, default_value = "UTC", value_parser = reader::time_zone)]
+        time_zone: chrono_tz::Tz,
         /// Duplicate links as CSV: `Issue id,Duplicate id` (a cell may list several ids).
         #[arg(long, value_name = "FILE")]
         links: PathBuf,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::incident::Incident;
+use super::incident::{Incident, Source};
 use super::priority::Priority;
 
 /// Time between updates for P1..P5; `None`: no cadence for that priority.
@@ -39,22 +39,36 @@ impl Cadence {
             .collect()
     }
 
+    /// Whether `incident` is kept to a cadence at all: it is open and its priority has one.
+    pub fn applies(&self, incident: &Incident) -> bool {
+        incident.is_open()
+            && incident
+                .priority
+                .is_some_and(|p| self.interval(p).is_some())
+    }
+
     /// When the next stakeholder update on `incident` is due: one interval after the last
     /// update for stakeholders or the public, or after triage (when the priority was set) if
     /// there has been none. `None` when the incident is not open or its priority has no
     /// cadence.
+    ///
+    /// An imported ticket that is still open joins the cadence only once someone here triages
+    /// it or posts an update: its export's creation time is months old, and counting from it
+    /// would make every imported open ticket overdue at once.
     pub fn next_update_due(
         &self,
         incident: &Incident,
         last_broadcast: Option<DateTime<Utc>>,
     ) -> Option<DateTime<Utc>> {
-        if !incident.is_open() {
+        if !self.applies(incident) {
             return None;
         }
         let interval = self.interval(incident.priority?)?;
-        let since = last_broadcast
-            .or(incident.triaged_at)
-            .unwrap_or(incident.created_at);
+        let since = match (last_broadcast.or(incident.triaged_at), incident.source) {
+            (Some(since), _) => since,
+            (None, Source::Imported) => return None,
+            (None, _) => incident.created_at,
+        };
         since.checked_add_signed(interval)
     }
 }
@@ -124,5 +138,32 @@ mod tests {
             ..p1
         };
         assert_eq!(cadence.next_update_due(&resolved, None), None);
+    }
+
+    #[test]
+    fn imported_open_tickets_join_the_cadence_when_triaged_or_updated_here() {
+        let cadence = Cadence::default();
+        let t0 = Utc::now();
+        let imported = Incident {
+            source: Source::Imported,
+            triaged_at: None,
+            created_at: t0 - Duration::days(400),
+            ..triaged(Level::High, Level::High, t0)
+        };
+        assert!(cadence.applies(&imported));
+        assert_eq!(cadence.next_update_due(&imported, None), None);
+        let update = t0 - Duration::minutes(5);
+        assert_eq!(
+            cadence.next_update_due(&imported, Some(update)),
+            Some(update + Duration::minutes(25) + Duration::minutes(5))
+        );
+        let taken_on = Incident {
+            triaged_at: Some(t0),
+            ..imported
+        };
+        assert_eq!(
+            cadence.next_update_due(&taken_on, None),
+            Some(t0 + Duration::minutes(30))
+        );
     }
 }

@@ -14,14 +14,25 @@ pub enum Field {
     Description,
     Status,
     Priority,
+    /// The resolution's kind (Jira's Done, Fixed, Won't Do, Duplicate, ...), never its text.
     Resolution,
     Resolved,
     Service,
     Category,
+    /// The resolution's text: what restored service.
+    Summary,
+    RootCause,
+    Fix,
+    /// Comments, into the timeline (Jira repeats the column, one comment per cell).
+    Comment,
+    /// Labels, kept in the IMPORTED event (Jira repeats the column).
+    Labels,
+    /// The original a duplicate duplicates (Jira's `Outward issue link (Duplicate)`).
+    DuplicateOf,
 }
 
 impl Field {
-    pub const ALL: [Field; 10] = [
+    pub const ALL: [Field; 16] = [
         Self::Title,
         Self::ExternalId,
         Self::Created,
@@ -32,6 +43,12 @@ impl Field {
         Self::Resolved,
         Self::Service,
         Self::Category,
+        Self::Summary,
+        Self::RootCause,
+        Self::Fix,
+        Self::Comment,
+        Self::Labels,
+        Self::DuplicateOf,
     ];
 
     /// The name `--map` uses.
@@ -47,6 +64,12 @@ impl Field {
             Self::Resolved => "resolved",
             Self::Service => "service",
             Self::Category => "category",
+            Self::Summary => "summary",
+            Self::RootCause => "root_cause",
+            Self::Fix => "fix",
+            Self::Comment => "comment",
+            Self::Labels => "labels",
+            Self::DuplicateOf => "duplicate_of",
         }
     }
 
@@ -55,29 +78,44 @@ impl Field {
         matches!(self, Self::Title | Self::ExternalId | Self::Created)
     }
 
-    /// The column of Jira's CSV export that holds the field.
-    fn jira_column(self) -> Option<&'static str> {
+    /// Fields whose column may repeat, every copy read (Jira writes one column per comment,
+    /// label, component and link).
+    pub fn repeats(self) -> bool {
+        matches!(
+            self,
+            Self::Service | Self::Comment | Self::Labels | Self::DuplicateOf
+        )
+    }
+
+    /// The columns of Jira's CSV export that may hold the field, the preferred first: the
+    /// `Issue key` (OPS-1000) is the id people know; exports without it have `Issue id`.
+    fn jira_columns(self) -> &'static [&'static str] {
         match self {
-            Self::Title => Some("Summary"),
-            Self::ExternalId => Some("Issue id"),
-            Self::Created => Some("Created"),
-            Self::Description => Some("Description"),
-            Self::Status => Some("Status"),
-            Self::Priority => Some("Priority"),
-            Self::Resolution => Some("Resolution"),
-            Self::Resolved => Some("Resolved"),
-            Self::Service | Self::Category => None,
+            Self::Title => &["Summary"],
+            Self::ExternalId => &["Issue key", "Issue id"],
+            Self::Created => &["Created"],
+            Self::Description => &["Description"],
+            Self::Status => &["Status"],
+            Self::Priority => &["Priority"],
+            Self::Resolution => &["Resolution"],
+            Self::Resolved => &["Resolved"],
+            Self::Service => &["Component/s"],
+            Self::Comment => &["Comment"],
+            Self::Labels => &["Labels"],
+            Self::DuplicateOf => &["Outward issue link (Duplicate)"],
+            Self::Category | Self::Summary | Self::RootCause | Self::Fix => &[],
         }
     }
 
-    /// What a ticket gets when the file has no column for the field.
+    /// What a ticket gets when the file has no column for the field; empty: nothing worth
+    /// a note.
     fn when_absent(self) -> &'static str {
         match self {
             Self::Description => "descriptions stay empty",
             Self::Status => "every ticket imports as NEW",
             Self::Priority => "tickets import without a priority",
-            Self::Resolution => "resolved tickets get a placeholder resolution summary",
             Self::Resolved => "resolved tickets count as resolved when they were created",
+            Self::Service => "tickets get the --service default",
             _ => "",
         }
     }
@@ -93,13 +131,18 @@ impl fmt::Display for Field {
     }
 }
 
+/// Columns that identify a ticket in any export of Jira, read whatever `--map` says: an
+/// import is deduplicated on all of them, so mapping `external_id` differently the second
+/// time duplicates nothing.
+pub const IDENTITY_COLUMNS: [&str; 2] = ["Issue key", "Issue id"];
+
 /// Column names per field, before the header is known.
 #[derive(Debug, Clone, Default)]
 pub struct ColumnSpec {
     /// Columns the operator named (`--map`): an absent one is an error.
     explicit: BTreeMap<Field, String>,
-    /// Jira's defaults: an absent optional one only leaves the field empty.
-    defaults: BTreeMap<Field, String>,
+    /// Jira's defaults, preferred first: an absent optional one only leaves the field empty.
+    defaults: BTreeMap<Field, Vec<String>>,
 }
 
 impl ColumnSpec {
@@ -109,7 +152,8 @@ impl ColumnSpec {
             explicit: BTreeMap::new(),
             defaults: Field::ALL
                 .into_iter()
-                .filter_map(|f| f.jira_column().map(|c| (f, c.to_owned())))
+                .filter(|f| !f.jira_columns().is_empty())
+                .map(|f| (f, f.jira_columns().iter().map(|c| c.to_string()).collect()))
                 .collect(),
         }
     }
@@ -143,7 +187,7 @@ impl ColumnSpec {
         }
         let unmapped: Vec<&str> = Field::ALL
             .into_iter()
-            .filter(|f| f.required() && self.column_name(*f).is_none())
+            .filter(|f| f.required() && self.candidates(*f).is_empty())
             .map(Field::key)
             .collect();
         if !unmapped.is_empty() {
@@ -155,51 +199,78 @@ impl ColumnSpec {
         Ok(self)
     }
 
-    fn column_name(&self, field: Field) -> Option<&str> {
-        self.explicit
-            .get(&field)
-            .or_else(|| self.defaults.get(&field))
-            .map(String::as_str)
+    /// The column names that may hold `field`, the preferred first.
+    fn candidates(&self, field: Field) -> Vec<&str> {
+        match self.explicit.get(&field) {
+            Some(name) => vec![name.as_str()],
+            None => self
+                .defaults
+                .get(&field)
+                .map(|names| names.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+        }
     }
 
-    /// Finds each field's column in `header`: an exact match first, else one that differs
+    /// Finds each field's column in `header`: exact matches first, else ones that differ
     /// only in case or surrounding spaces. Fails, naming the column, when a required or an
     /// explicitly mapped one is missing; an absent optional Jira column gives a note.
     pub fn resolve(&self, header: &[String]) -> Result<Columns, HeaderError> {
         let mut found = BTreeMap::new();
         let mut notes = Vec::new();
         for field in Field::ALL {
-            let Some(name) = self.column_name(field) else {
+            let names = self.candidates(field);
+            if names.is_empty() {
                 continue;
-            };
-            let index = header.iter().position(|h| h == name).or_else(|| {
-                header
-                    .iter()
-                    .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
-            });
-            match index {
-                Some(i) => {
-                    found.insert(field, (i, header[i].trim().to_owned()));
+            }
+            let located = names
+                .iter()
+                .map(|name| (*name, positions(header, name)))
+                .find(|(_, at)| !at.is_empty());
+            match located {
+                Some((_, mut at)) => {
+                    if !field.repeats() {
+                        at.truncate(1);
+                    }
+                    let name = header[at[0]].trim().to_owned();
+                    found.insert(field, (at, name));
                 }
                 None if field.required() || self.explicit.contains_key(&field) => {
                     return Err(HeaderError {
                         field,
-                        column: name.to_owned(),
+                        column: names.join("` or `"),
                         found: header.to_vec(),
                     });
                 }
+                None if field.when_absent().is_empty() => {}
                 None => notes.push(format!(
-                    "the file has no `{name}` column, so {}",
+                    "the file has no `{}` column, so {}",
+                    names.join("` or `"),
                     field.when_absent()
                 )),
             }
         }
+        let identity = IDENTITY_COLUMNS
+            .iter()
+            .filter_map(|name| positions(header, name).first().copied())
+            .collect();
         Ok(Columns {
             found,
+            identity,
             width: header.len(),
             notes,
         })
     }
+}
+
+/// Where `name` is in the header: every exact match, else every case-insensitive one.
+fn positions(header: &[String], name: &str) -> Vec<usize> {
+    let exact: Vec<usize> = (0..header.len()).filter(|&i| header[i] == name).collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    (0..header.len())
+        .filter(|&i| header[i].trim().eq_ignore_ascii_case(name.trim()))
+        .collect()
 }
 
 /// A required or mapped column the header does not have.
@@ -239,15 +310,30 @@ impl std::error::Error for HeaderError {}
 /// Where each field is in the file.
 #[derive(Debug, Clone)]
 pub struct Columns {
-    found: BTreeMap<Field, (usize, String)>,
+    /// Each field's column indexes (several for a repeated column) and its header name.
+    found: BTreeMap<Field, (Vec<usize>, String)>,
+    /// The identity columns the header has (see `IDENTITY_COLUMNS`).
+    identity: Vec<usize>,
     width: usize,
     notes: Vec<String>,
 }
 
 impl Columns {
-    /// The field's column index and its name as the header spells it.
+    /// The field's (first) column index and its name as the header spells it.
     pub fn get(&self, field: Field) -> Option<(usize, &str)> {
-        self.found.get(&field).map(|(i, n)| (*i, n.as_str()))
+        self.found
+            .get(&field)
+            .and_then(|(at, n)| at.first().map(|i| (*i, n.as_str())))
+    }
+
+    /// Every column of a repeated field, in header order.
+    pub fn all(&self, field: Field) -> &[usize] {
+        self.found.get(&field).map_or(&[], |(at, _)| at.as_slice())
+    }
+
+    /// The identity columns the header has, whatever the mapping.
+    pub fn identity(&self) -> &[usize] {
+        &self.identity
     }
 
     /// How many fields the header has: every row must have as many.
@@ -257,7 +343,15 @@ impl Columns {
 
     /// The column indexes the import reads.
     pub fn indexes(&self) -> Vec<usize> {
-        self.found.values().map(|(i, _)| *i).collect()
+        let mut all: Vec<usize> = self
+            .found
+            .values()
+            .flat_map(|(at, _)| at.iter().copied())
+            .chain(self.identity.iter().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
     }
 
     /// What the missing optional columns mean for the import.
@@ -326,6 +420,30 @@ mod tests {
             .resolve(&header(&["Summary", "Issue id", "Issue key", "Created"]))
             .expect("resolves");
         assert_eq!(columns.get(Field::ExternalId), Some((2, "Issue key")));
+    }
+
+    #[test]
+    fn jira_prefers_the_issue_key_and_reads_repeated_columns() {
+        let columns = ColumnSpec::jira()
+            .resolve(&header(&[
+                "Summary",
+                "Issue key",
+                "Issue id",
+                "Created",
+                "Comment",
+                "Component/s",
+                "Comment",
+                "Component/s",
+            ]))
+            .expect("resolves");
+        assert_eq!(columns.get(Field::ExternalId), Some((1, "Issue key")));
+        assert_eq!(columns.all(Field::Comment), [4, 6]);
+        assert_eq!(columns.all(Field::Service), [5, 7]);
+        assert_eq!(columns.identity(), [1, 2]);
+        let only_id = ColumnSpec::jira()
+            .resolve(&header(&["Summary", "Issue id", "Created"]))
+            .expect("resolves");
+        assert_eq!(only_id.get(Field::ExternalId), Some((1, "Issue id")));
     }
 
     #[test]

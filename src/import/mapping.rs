@@ -9,6 +9,11 @@
 //! the impact and urgency that derive it: P1 = HIGH/HIGH, P2 = HIGH/MEDIUM, P3 =
 //! MEDIUM/MEDIUM, P4 = MEDIUM/LOW, P5 = LOW/LOW. An empty cell, `--`, `-` or `None` means no
 //! priority.
+//!
+//! Resolutions (Jira's `Resolution`, Bugzilla's resolution) are a kind, not a text: Won't Do,
+//! Won't Fix, Duplicate, Cannot Reproduce, Works for me, Invalid, Incomplete and Expired say
+//! nothing was fixed, so such tickets import as cancelled and stay out of the knowledge base;
+//! any other kind (Done, Fixed, a site's own) keeps the ticket resolved.
 
 use crate::domain::lifecycle::Status;
 use crate::domain::priority::Level;
@@ -33,6 +38,28 @@ pub fn status(raw: &str) -> Status {
         "ASSIGNED" | "IN PROGRESS" | "REOPENED" => Status::Investigating,
         _ => Status::New,
     }
+}
+
+/// Whether a resolution kind means the ticket was closed without a fix, and if so whether it
+/// was as a duplicate.
+pub fn cancelling(kind: &str) -> Option<Cancel> {
+    let squashed: String = normalized(kind)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    match squashed.as_str() {
+        "DUPLICATE" => Some(Cancel::Duplicate),
+        "WONTDO" | "WONTFIX" | "CANNOTREPRODUCE" | "CANTREPRODUCE" | "WORKSFORME" | "INVALID"
+        | "INCOMPLETE" | "EXPIRED" | "DECLINED" | "OBSOLETE" => Some(Cancel::WithoutFix),
+        _ => None,
+    }
+}
+
+/// How a ticket ended without a fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancel {
+    Duplicate,
+    WithoutFix,
 }
 
 /// The rank 1..5, `Some(None)` for "no priority", `None` for something unknown.
@@ -88,6 +115,24 @@ mod tests {
             ("", Status::New),
         ] {
             assert_eq!(status(raw), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn resolution_kinds() {
+        assert_eq!(cancelling("Duplicate"), Some(Cancel::Duplicate));
+        assert_eq!(cancelling("DUPLICATE"), Some(Cancel::Duplicate));
+        for kind in [
+            "Won't Do",
+            "WONTFIX",
+            "Cannot Reproduce",
+            "WORKSFORME",
+            "Invalid",
+        ] {
+            assert_eq!(cancelling(kind), Some(Cancel::WithoutFix), "{kind}");
+        }
+        for kind in ["Done", "Fixed", "FIXED", "", "Released"] {
+            assert_eq!(cancelling(kind), None, "{kind}");
         }
     }
 

@@ -6,10 +6,13 @@
 //! columns); nothing here panics on input. See `mapping` for how statuses and priorities map,
 //! `dates` for the accepted date formats.
 
+mod cells;
 pub mod columns;
+pub mod comments;
 pub mod dates;
 pub mod mapping;
 pub mod records;
+mod resolution;
 pub mod row;
 pub mod source;
 

@@ -1,21 +1,30 @@
 //! One ticket, parsed: a CSV record becomes an `ImportRow` of validated values, or a
 //! `Rejection` with its line number and reasons that name the columns.
+//!
+//! The resolution's kind (`Resolution`) decides whether a finished ticket is resolved or was
+//! cancelled (see `mapping::cancelling`); the resolution's text comes from the mapped
+//! `summary`, `fix` or `root_cause` columns, else from the last comment.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 
+use super::cells::{Cells, clip, preview, reason};
 use super::columns::{Columns, Field};
-use super::dates;
-use super::mapping::{self, PRIORITIES_ACCEPTED};
-use super::records::{Cell, Record};
-use crate::domain::DomainError;
+use super::comments::read_comments;
+use super::dates::{self, NotADate};
+use super::mapping::{self, Cancel, PRIORITIES_ACCEPTED};
+use super::records::Record;
+use super::resolution::{Resolution, resolution_text};
 use crate::domain::ids::{IncidentId, IncidentNumber, UserId};
 use crate::domain::incident::{Incident, Source, StoredResolution};
 use crate::domain::lifecycle::Status;
 use crate::domain::priority::{Level, Priority};
-use crate::domain::text::{Category, Description, ResolutionSummary, Service, Title};
+use crate::domain::text::{
+    Category, Description, Fix, NoteBody, ResolutionSummary, RootCause, Service, Title,
+};
 
 /// The longest original id kept.
 pub const MAX_EXTERNAL_ID_CHARS: usize = 200;
@@ -24,8 +33,6 @@ pub const NO_RESOLUTION: &str = "Resolved before import (no resolution recorded)
 /// Bytes kept of each cell: a description at its limit (20,000 characters) is at most 80,000
 /// bytes of UTF-8. A longer cell is measured, not kept, and its row is rejected.
 pub const CELL_CAP: usize = Description::MAX_CHARS * 4 + 1024;
-/// Characters of each short source cell kept in the IMPORTED event.
-const ORIGINAL_CHARS: usize = 500;
 
 /// A row that was not imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,11 +56,31 @@ pub struct Origin {
     pub file: String,
 }
 
+/// A ticket closed without a fix (Won't Do, Duplicate, ...): imported as cancelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancellation {
+    /// The export's resolution, e.g. `Won't Do`.
+    pub kind: String,
+    /// For a duplicate, the original's id as the export names it.
+    pub duplicate_of: Option<String>,
+}
+
+/// A comment, validated as a timeline note.
+#[derive(Debug, Clone)]
+pub struct ImportedComment {
+    pub at: Option<DateTime<Utc>>,
+    pub author: Option<String>,
+    pub body: NoteBody,
+}
+
 /// A ticket ready to become an incident.
 #[derive(Debug, Clone)]
 pub struct ImportRow {
     pub line: u64,
     pub external_id: String,
+    /// Every id the export gives the ticket (`external_id`, `Issue key`, `Issue id`): an
+    /// incident with any of them is this ticket, imported before.
+    pub keys: Vec<String>,
     pub title: Title,
     /// The full title, when it was longer than a title may be and was shortened.
     pub original_title: Option<String>,
@@ -65,6 +92,11 @@ pub struct ImportRow {
     pub levels: Option<(Level, Level)>,
     /// Set exactly when the status is RESOLVED or CLOSED.
     pub resolution: Option<ResolutionSummary>,
+    pub root_cause: Option<RootCause>,
+    pub fix: Option<Fix>,
+    /// Set exactly when the status is CANCELLED.
+    pub cancellation: Option<Cancellation>,
+    pub comments: Vec<ImportedComment>,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -72,14 +104,26 @@ pub struct ImportRow {
     pub original: Map<String, Value>,
 }
 
+/// An `ImportRow` made an incident, with what its timeline gets besides.
+pub struct ImportedIncident {
+    pub incident: Incident,
+    /// The `after` of its IMPORTED timeline event (which describes the source row).
+    pub imported: Value,
+    /// Its comments as notes: when (the import time if the export gives none), and the
+    /// event's `after`.
+    pub notes: Vec<(DateTime<Utc>, Value)>,
+    /// The original it duplicates, as the export names it.
+    pub duplicate_of: Option<String>,
+}
+
 impl ImportRow {
-    /// Resolved and closed tickets enter the knowledge base.
+    /// Resolved and closed tickets enter the knowledge base; cancelled ones do not.
     pub fn in_knowledge_base(&self) -> bool {
         matches!(self.status, Status::Resolved | Status::Closed)
     }
 
-    /// The incident, and the `after` of its IMPORTED timeline event (which describes the
-    /// source row). Triage and investigation times stay empty: the export does not say them.
+    /// The incident and its events. Triage and investigation times stay empty: the export
+    /// does not say them.
     pub fn into_incident(
         self,
         id: IncidentId,
@@ -87,13 +131,13 @@ impl ImportRow {
         reporter_id: &UserId,
         origin: &Origin,
         now: DateTime<Utc>,
-    ) -> (Incident, Value) {
+    ) -> ImportedIncident {
         let priority = self.levels.map(|(i, u)| Priority::derive(i, u));
         let mut original = self.original;
         if let Some(title) = self.original_title {
             original.insert("title".into(), Value::String(title));
         }
-        let after = json!({
+        let imported = json!({
             "source": origin.format,
             "file": origin.file,
             "line": self.line,
@@ -102,6 +146,27 @@ impl ImportRow {
             "priority": priority.map(|p| format!("P{}", p.rank())),
             "original": original,
         });
+        let notes = self
+            .comments
+            .into_iter()
+            .map(|c| {
+                let after = json!({
+                    "body": c.body.as_str(),
+                    "imported": true,
+                    "author": c.author,
+                    "at": c.at.map(|t| t.to_rfc3339()),
+                });
+                (c.at.unwrap_or(now), after)
+            })
+            .collect();
+        let cancelled_at = self
+            .cancellation
+            .as_ref()
+            .and(self.resolved_at.or(Some(self.created_at)));
+        let duplicate_of = self
+            .cancellation
+            .as_ref()
+            .and_then(|c| c.duplicate_of.clone());
         let incident = Incident {
             id,
             number,
@@ -116,11 +181,13 @@ impl ImportRow {
             priority,
             resolution: self.resolution.map(|summary| StoredResolution {
                 summary: summary.into_inner(),
-                root_cause: None,
-                fix: None,
+                root_cause: self.root_cause.map(RootCause::into_inner),
+                fix: self.fix.map(Fix::into_inner),
                 helped_by: Vec::new(),
             }),
-            cancel_reason: None,
+            cancel_reason: self
+                .cancellation
+                .map(|c| format!("Imported as resolved `{}`", c.kind)),
             duplicate_of: None,
             reporter_id: reporter_id.clone(),
             external_id: Some(self.external_id),
@@ -130,21 +197,28 @@ impl ImportRow {
             triaged_at: None,
             investigating_at: None,
             mitigated_at: None,
-            resolved_at: self.resolved_at,
+            resolved_at: self.resolved_at.filter(|_| cancelled_at.is_none()),
             closed_at: self.closed_at,
-            cancelled_at: None,
+            cancelled_at,
             reopened_at: None,
             resolution_runs: Vec::new(),
         };
-        (incident, after)
+        ImportedIncident {
+            incident,
+            imported,
+            notes,
+            duplicate_of,
+        }
     }
 }
 
-/// Parses one record. Every problem of the row is reported, each naming its column.
+/// Parses one record, naive times read in `zone`. Every problem of the row is reported, each
+/// naming its column.
 pub fn parse(
     record: &Record,
     columns: &Columns,
     default_service: &Service,
+    zone: Tz,
 ) -> Result<ImportRow, Rejection> {
     let reject = |mut reasons: Vec<String>| {
         if reasons.is_empty() {
@@ -162,12 +236,7 @@ pub fn parse(
             columns.width()
         )]));
     }
-    let mut row = Cells {
-        record,
-        columns,
-        problems: Vec::new(),
-        original: Map::new(),
-    };
+    let mut row = Cells::new(record, columns, zone);
 
     // Each reader gives `None` when it recorded a problem; optional ones give `Some(None)`
     // for an absent column or a blank cell.
@@ -183,11 +252,7 @@ pub fn parse(
             Description::parse(s).map_err(|e| reason(column, e))
         })
         .and_then(|d| d.or_else(|| Description::parse("").ok()));
-    let service = row
-        .optional(Field::Service, |column, s| {
-            Service::parse(s).map_err(|e| reason(column, e))
-        })
-        .and_then(|s| s.or_else(|| Some(default_service.clone())));
+    let service = first_service(&mut row, default_service);
     let category = row
         .optional(Field::Category, |column, s| {
             Category::parse(s).map_err(|e| reason(column, e))
@@ -206,25 +271,38 @@ pub fn parse(
         })
         .flatten()
         .flatten();
-    let created_at = row.required(Field::Created, date);
-    let resolved = matches!(status, Some(Status::Resolved | Status::Closed));
-    // A resolution and its time belong to resolved tickets; other tickets' cells are only
+    let created_at = row.required(Field::Created, |c, s| row_date(zone, c, s));
+    let comments = read_comments(&mut row);
+    keep_list(&mut row, Field::Labels);
+    let finished = matches!(status, Some(Status::Resolved | Status::Closed));
+    let kind = if finished {
+        row.optional(Field::Resolution, |_, s| Ok(s.to_owned()))
+            .flatten()
+    } else {
+        None
+    };
+    let cancel = kind.as_deref().and_then(mapping::cancelling);
+    // A resolution and its time belong to finished tickets; other tickets' cells are only
     // kept in the event.
-    let (resolution, resolved_at) = if resolved {
-        let resolution = row
-            .optional(Field::Resolution, |column, s| {
-                ResolutionSummary::parse(s).map_err(|e| reason(column, e))
-            })
-            .and_then(|r| r.or_else(|| ResolutionSummary::parse(NO_RESOLUTION).ok()));
+    let mut text = Resolution::default();
+    let resolved_at = if finished {
+        if cancel.is_none() {
+            text = resolution_text(&mut row, comments.as_deref());
+        }
         // No resolution time: resolved when created, the only time the export gives.
-        let resolved_at = row
-            .optional(Field::Resolved, date)
-            .and_then(|r| r.or(created_at));
-        (resolution, resolved_at)
+        row.optional(Field::Resolved, |c, s| row_date(zone, c, s))
+            .and_then(|r| r.or(created_at))
     } else {
         row.keep_only_original(Field::Resolution);
         row.keep_only_original(Field::Resolved);
-        (None, None)
+        None
+    };
+    let duplicate_of = match cancel {
+        Some(Cancel::Duplicate) => row
+            .texts(Field::DuplicateOf)
+            .first()
+            .map(|(_, s)| s.to_string()),
+        _ => None,
     };
     if let (Some(created), Some(resolved_time)) = (created_at, resolved_at)
         && resolved_time < created
@@ -246,16 +324,41 @@ pub fn parse(
         Some(service),
         Some(status),
         Some(created_at),
-    ) = (external_id, title, description, service, status, created_at)
+        Some(comments),
+        Some(text),
+    ) = (
+        external_id,
+        title,
+        description,
+        service,
+        status,
+        created_at,
+        comments,
+        text.parsed(),
+    )
     else {
         return Err(reject(row.problems));
     };
-    if !row.problems.is_empty() || (resolved && (resolution.is_none() || resolved_at.is_none())) {
+    if !row.problems.is_empty() || (finished && resolved_at.is_none()) {
         return Err(reject(row.problems));
     }
+    let mut keys = row.identity();
+    keys.push(external_id.clone());
+    keys.sort();
+    keys.dedup();
+    let cancellation = cancel.map(|_| Cancellation {
+        kind: kind.clone().unwrap_or_default(),
+        duplicate_of,
+    });
+    let status = if cancellation.is_some() {
+        Status::Cancelled
+    } else {
+        status
+    };
     Ok(ImportRow {
         line: record.line,
         external_id,
+        keys,
         title,
         original_title,
         description,
@@ -263,11 +366,70 @@ pub fn parse(
         category,
         status,
         levels,
-        resolution,
+        resolution: text.summary.filter(|_| cancellation.is_none() && finished),
+        root_cause: text.root_cause,
+        fix: text.fix,
+        cancellation,
+        comments,
         created_at,
         resolved_at,
         closed_at: resolved_at.filter(|_| status == Status::Closed),
         original: row.original,
+    })
+}
+
+/// The first non-blank service (Jira repeats `Component/s`), else `default`; every one is kept
+/// in the event. `None` when a cell had a problem.
+fn first_service(row: &mut Cells<'_>, default: &Service) -> Option<Service> {
+    let before = row.problems.len();
+    let found = row.texts(Field::Service);
+    if row.problems.len() > before {
+        return None;
+    }
+    if let Some((column, text)) = found.first() {
+        if found.len() > 1 {
+            let all = found.iter().map(|(_, t)| Value::String(clip(t, 500)));
+            row.original
+                .insert(row.column_name(Field::Service), Value::Array(all.collect()));
+        } else {
+            row.original.insert(
+                row.column_name(Field::Service),
+                Value::String(clip(text, 500)),
+            );
+        }
+        return Service::parse(text)
+            .map_err(|e| row.problems.push(reason(column, e)))
+            .ok();
+    }
+    Some(default.clone())
+}
+
+/// Keeps every non-blank cell of a repeated field in the event, as a list.
+fn keep_list(row: &mut Cells<'_>, field: Field) {
+    let before = row.problems.len();
+    let values: Vec<Value> = row
+        .texts(field)
+        .into_iter()
+        .map(|(_, t)| Value::String(clip(t, 500)))
+        .collect();
+    row.problems.truncate(before);
+    if !values.is_empty() {
+        row.original
+            .insert(row.column_name(field), Value::Array(values));
+    }
+}
+
+fn row_date(zone: Tz, column: &str, s: &str) -> Result<DateTime<Utc>, String> {
+    dates::parse_in(s, zone).map_err(|e| match e {
+        NotADate::Format => format!(
+            "{column}: `{}` is not a date; use {}",
+            preview(s),
+            dates::ACCEPTED
+        ),
+        NotADate::Skipped(zone) => format!(
+            "{column}: `{}` is not a time in {zone} (the clocks skipped it)",
+            preview(s)
+        ),
     })
 }
 
@@ -298,153 +460,4 @@ fn shorten_title(raw: &str) -> (String, Option<String>) {
     short.truncate(short.trim_end().len());
     short.push('…');
     (short, Some(joined))
-}
-
-fn date(column: &str, s: &str) -> Result<DateTime<Utc>, String> {
-    dates::parse(s).ok_or_else(|| {
-        format!(
-            "{column}: `{}` is not a date; use {}",
-            preview(s),
-            dates::ACCEPTED
-        )
-    })
-}
-
-/// A domain rule's message, under the column's name.
-fn reason(column: &str, e: DomainError) -> String {
-    match e {
-        DomainError::Invalid { message, .. } => format!("{column}: {message}"),
-        other => format!("{column}: {other}"),
-    }
-}
-
-/// At most 40 characters of a cell, for messages.
-fn preview(s: &str) -> String {
-    clip(s, 40)
-}
-
-/// At most `max` characters, ending in "…" when cut.
-fn clip(s: &str, max: usize) -> String {
-    let mut out: String = s.chars().take(max).collect();
-    if s.chars().nth(max).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-/// Reads one record's cells by field, collecting the row's problems and the original values
-/// of the short fields.
-struct Cells<'a> {
-    record: &'a Record,
-    columns: &'a Columns,
-    problems: Vec<String>,
-    original: Map<String, Value>,
-}
-
-impl<'a> Cells<'a> {
-    fn column_name(&self, field: Field) -> String {
-        self.columns
-            .get(field)
-            .map_or_else(|| field.key().to_owned(), |(_, n)| n.to_owned())
-    }
-
-    /// The trimmed text of the field's cell: `Ok(None)` when there is no column or the cell
-    /// is blank; `Err` (recorded as a problem) when it is too long or not UTF-8. The short
-    /// fields' text is kept for the timeline event.
-    fn text(&mut self, field: Field) -> Result<Option<&'a str>, ()> {
-        let Some((index, column)) = self.columns.get(field) else {
-            return Ok(None);
-        };
-        let Some(cell) = self.record.cell(index) else {
-            return Ok(None);
-        };
-        let text = match decode(field, column, cell) {
-            Ok(s) => s.trim(),
-            Err(problem) => {
-                self.problems.push(problem);
-                return Err(());
-            }
-        };
-        if text.is_empty() {
-            return Ok(None);
-        }
-        if matches!(
-            field,
-            Field::Status | Field::Priority | Field::Resolution | Field::Created | Field::Resolved
-        ) {
-            self.original
-                .insert(column.to_owned(), Value::String(clip(text, ORIGINAL_CHARS)));
-        }
-        Ok(Some(text))
-    }
-
-    /// Keeps a field's text for the event without reading it; a bad cell is no problem here.
-    fn keep_only_original(&mut self, field: Field) {
-        let before = self.problems.len();
-        let _ = self.text(field);
-        self.problems.truncate(before);
-    }
-
-    /// A field every ticket must have.
-    fn required<T>(
-        &mut self,
-        field: Field,
-        parse: impl FnOnce(&str, &str) -> Result<T, String>,
-    ) -> Option<T> {
-        let column = self.column_name(field);
-        match self.text(field) {
-            Err(()) => None,
-            Ok(None) => {
-                self.problems.push(format!("{column}: is empty"));
-                None
-            }
-            Ok(Some(text)) => parse(&column, text)
-                .map_err(|problem| self.problems.push(problem))
-                .ok(),
-        }
-    }
-
-    /// A field that may be absent or blank (`Some(None)`); `None` when it has a problem.
-    fn optional<T>(
-        &mut self,
-        field: Field,
-        parse: impl FnOnce(&str, &str) -> Result<T, String>,
-    ) -> Option<Option<T>> {
-        let column = self.column_name(field);
-        match self.text(field) {
-            Err(()) => None,
-            Ok(None) => Some(None),
-            Ok(Some(text)) => parse(&column, text)
-                .map(Some)
-                .map_err(|problem| self.problems.push(problem))
-                .ok(),
-        }
-    }
-}
-
-/// A kept cell as text: refuses one that was longer than the reader keeps, and bytes that are
-/// not UTF-8 (an export in another encoding).
-fn decode<'c>(field: Field, column: &str, cell: &'c Cell) -> Result<&'c str, String> {
-    if cell.is_cut() {
-        return Err(if field == Field::Description {
-            format!(
-                "{column}: is {} bytes long; a description may have at most {} characters",
-                cell.len,
-                Description::MAX_CHARS
-            )
-        } else {
-            format!(
-                "{column}: is {} bytes long; a cell may have at most {CELL_CAP} bytes",
-                cell.len
-            )
-        });
-    }
-    std::str::from_utf8(&cell.bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        format!(
-            "{column}: is not UTF-8 (byte 0x{:02X} at position {}); export the file as UTF-8",
-            cell.bytes[at],
-            at + 1
-        )
-    })
 }

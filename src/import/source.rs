@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
 
+use chrono_tz::Tz;
+
 use super::columns::{ColumnSpec, Columns, Field, HeaderError};
 use super::records::RecordReader;
 use super::row::{self, CELL_CAP, ImportRow, Rejection};
@@ -66,9 +68,13 @@ pub struct Source<R> {
     records: RecordReader<R>,
     columns: Columns,
     default_service: Service,
+    /// Where times without a zone are read.
+    zone: Tz,
     /// Each id's first line in this file.
     seen: HashMap<String, u64>,
     last_line: u64,
+    /// The ids (`external_id` and the identity columns) of the last row read, rejected or not.
+    last_ids: Vec<String>,
 }
 
 impl<R: Read> Source<R> {
@@ -110,14 +116,28 @@ impl<R: Read> Source<R> {
             records,
             columns,
             default_service,
+            zone: Tz::UTC,
             seen: HashMap::new(),
             last_line: header.line,
+            last_ids: Vec::new(),
         })
+    }
+
+    /// Reads times without a zone in `zone` (Jira writes local times) instead of UTC.
+    pub fn with_time_zone(mut self, zone: Tz) -> Self {
+        self.zone = zone;
+        self
     }
 
     /// What the missing optional columns mean for this import.
     pub fn notes(&self) -> &[String] {
         self.columns.notes()
+    }
+
+    /// The ids the last row read had (`external_id` and the identity columns), even when it
+    /// was rejected: so a rejected row can still be named by the id others use for it.
+    pub fn ids_of_last_row(&self) -> Vec<String> {
+        self.last_ids.clone()
     }
 
     /// The next ticket, or why its row is skipped; `None` at the end of the file.
@@ -133,24 +153,37 @@ impl<R: Read> Source<R> {
             }
         };
         self.last_line = record.line;
-        let parsed = row::parse(&record, &self.columns, &self.default_service).and_then(|row| {
-            match self.seen.get(&row.external_id) {
-                Some(first) => Err(Rejection {
-                    line: row.line,
-                    reason: format!(
-                        "{}: `{}` already appeared on line {first}; only that row is imported",
-                        self.columns
-                            .get(Field::ExternalId)
-                            .map_or("external_id", |(_, n)| n),
-                        row.external_id
-                    ),
-                }),
-                None => {
-                    self.seen.insert(row.external_id.clone(), row.line);
-                    Ok(row)
+        self.last_ids = self
+            .columns
+            .get(Field::ExternalId)
+            .map(|(i, _)| i)
+            .into_iter()
+            .chain(self.columns.identity().iter().copied())
+            .filter_map(|i| record.cell(i))
+            .filter(|c| !c.is_cut())
+            .filter_map(|c| std::str::from_utf8(&c.bytes).ok())
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let parsed =
+            row::parse(&record, &self.columns, &self.default_service, self.zone).and_then(|row| {
+                match self.seen.get(&row.external_id) {
+                    Some(first) => Err(Rejection {
+                        line: row.line,
+                        reason: format!(
+                            "{}: `{}` already appeared on line {first}; only that row is imported",
+                            self.columns
+                                .get(Field::ExternalId)
+                                .map_or("external_id", |(_, n)| n),
+                            row.external_id
+                        ),
+                    }),
+                    None => {
+                        self.seen.insert(row.external_id.clone(), row.line);
+                        Ok(row)
+                    }
                 }
-            }
-        });
+            });
         Ok(Some(parsed))
     }
 }
@@ -195,7 +228,12 @@ mod tests {
         assert_eq!((done.line, done.external_id.as_str()), (2, "101"));
         assert_eq!(done.status, Status::Resolved);
         assert_eq!(done.levels, Some((Level::High, Level::Medium)));
-        assert_eq!(done.resolution.as_ref().map(|r| r.as_str()), Some("Fixed"));
+        assert_eq!(
+            done.resolution.as_ref().map(|r| r.as_str()),
+            Some(row::NO_RESOLUTION),
+            "`Fixed` is the resolution's kind, not its text"
+        );
+        assert_eq!(done.original["Resolution"], "Fixed", "kept for the event");
         assert_eq!(done.description.as_str(), "two\nlines");
         assert_eq!(
             done.resolved_at.map(|t| t.to_rfc3339()).as_deref(),
@@ -352,6 +390,80 @@ mod tests {
             })));
         }
         counts
+    }
+
+    #[test]
+    fn jira_resolutions_comments_components_and_keys() {
+        let file = "Summary,Issue key,Issue id,Status,Resolution,Created,Resolved,Component/s,Component/s,Comment,Comment,Outward issue link (Duplicate),Custom field (Root cause)\n\
+            DB down,OPS-1,101,Done,Done,30/Sep/21 17:20,01/Oct/21 9:00 AM,db,api,30/Sep/21 17:30;u1;Looking,01/Oct/21 08:59;u2;Failed over to the replica,,Disk full\n\
+            DB down again,OPS-2,102,Closed,Duplicate,01/Oct/21 10:00,01/Oct/21 11:00,,,,,OPS-1,\n\
+            Wontfix,OPS-3,103,Resolved,Won't Do,01/Oct/21 10:00,01/Oct/21 11:00,,,,,,\n";
+        let service = Service::parse("imported").expect("valid");
+        let spec = ColumnSpec::jira()
+            .with_map(&["root_cause=Custom field (Root cause)".into()])
+            .expect("valid map");
+        let berlin: Tz = "Europe/Berlin".parse().expect("zone");
+        let mut source = Source::open(file.as_bytes(), &spec, service)
+            .expect("header")
+            .with_time_zone(berlin);
+        let mut rows = Vec::new();
+        while let Some(row) = source.next_row().expect("read") {
+            rows.push(row.expect("imported"));
+        }
+        let done = &rows[0];
+        assert_eq!(done.external_id, "OPS-1");
+        assert_eq!(done.keys, ["101", "OPS-1"]);
+        assert_eq!(done.service.as_str(), "db");
+        assert_eq!(
+            done.original["Component/s"],
+            serde_json::json!(["db", "api"])
+        );
+        assert_eq!(done.status, Status::Resolved);
+        assert_eq!(done.created_at.to_rfc3339(), "2021-09-30T15:20:00+00:00");
+        assert_eq!(done.comments.len(), 2);
+        assert_eq!(
+            done.resolution.as_ref().map(|r| r.as_str()),
+            Some("Disk full"),
+            "the root cause, before the last comment"
+        );
+        assert_eq!(
+            done.root_cause.as_ref().map(|r| r.as_str()),
+            Some("Disk full")
+        );
+        let duplicate = &rows[1];
+        assert_eq!(duplicate.status, Status::Cancelled);
+        assert_eq!(duplicate.resolution, None);
+        assert_eq!(
+            duplicate
+                .cancellation
+                .as_ref()
+                .and_then(|c| c.duplicate_of.as_deref()),
+            Some("OPS-1")
+        );
+        assert!(!duplicate.in_knowledge_base());
+        assert_eq!(rows[2].status, Status::Cancelled);
+        assert_eq!(
+            rows[2].cancellation.as_ref().map(|c| c.kind.as_str()),
+            Some("Won't Do")
+        );
+    }
+
+    #[test]
+    fn the_last_comment_is_the_summary_when_no_column_gives_one() {
+        let file = "Summary,Issue id,Status,Resolution,Created,Comment,Comment\n\
+            Queue stuck,1,Done,Fixed,2024-01-01 10:00,2024-01-01 10:05;u;first,2024-01-01 11:00;u;Drained the queue\n";
+        let service = Service::parse("s").expect("valid");
+        let mut source =
+            Source::open(file.as_bytes(), &ColumnSpec::jira(), service).expect("header");
+        let row = source
+            .next_row()
+            .expect("read")
+            .expect("a row")
+            .expect("imported");
+        assert_eq!(
+            row.resolution.as_ref().map(|r| r.as_str()),
+            Some("Drained the queue")
+        );
     }
 
     const JIRA_FILE: &[u8] = b"Summary,Issue id,Created\nDisk full,1,2024-01-31T17:14:21Z\n";

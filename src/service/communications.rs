@@ -250,7 +250,7 @@ impl Services {
         authorize(viewer, Operation::ReadIncidents, None)?;
         let with_cadence: Vec<&Incident> = incidents
             .iter()
-            .filter(|i| self.cadence.next_update_due(i, None).is_some())
+            .filter(|i| self.cadence.applies(i))
             .collect();
         if with_cadence.is_empty() {
             return Ok(HashMap::new());

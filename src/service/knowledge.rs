@@ -17,7 +17,7 @@ use super::{ServiceError, Services, now};
 use crate::auth::policy::Subject;
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::event::EventKind;
-use crate::domain::ids::{IncidentId, IncidentRef};
+use crate::domain::ids::{IncidentId, IncidentRef, UserId};
 use crate::domain::incident::Incident;
 use crate::domain::timestamp;
 use crate::store::events::NewEvent;
@@ -91,7 +91,8 @@ pub fn hit_incident(id: &str) -> Option<IncidentId> {
 
 impl Services {
     /// The most similar resolved incidents for `incident`, best first, excluding itself and
-    /// its duplicates. Each showing is counted for `knowledgeStats`.
+    /// its duplicates. Each suggestion is counted for `knowledgeStats` once per incident and
+    /// viewer: a console that refetches does not inflate `timesShown`.
     pub async fn suggestions(
         &self,
         viewer: &Viewer,
@@ -130,7 +131,10 @@ impl Services {
         let shown: Vec<IncidentId> = out.iter().map(|s| s.incident).collect();
         if !shown.is_empty() {
             // Counting impressions must not cost the responder their suggestions.
-            if let Err(e) = self.record_shown(incident.id, &shown).await {
+            if let Err(e) = self
+                .record_shown(incident.id, &shown, &viewer.user_id)
+                .await
+            {
                 tracing::warn!(incident.id = %incident.id, error = %e, "could not count shown suggestions");
             }
         }
@@ -141,9 +145,10 @@ impl Services {
         &self,
         incident: IncidentId,
         shown: &[IncidentId],
+        viewer_id: &UserId,
     ) -> Result<(), ServiceError> {
         let txn = self.db.begin_write().await?;
-        suggestions::record_shown(&*txn, incident, shown, now()).await?;
+        suggestions::record_shown(&*txn, incident, shown, viewer_id, now()).await?;
         txn.commit().await?;
         Ok(())
     }

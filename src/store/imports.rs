@@ -1,29 +1,49 @@
-//! Queries for `hindsight import`: which original ids are already here, and a block of
-//! incident numbers for a batch.
-
-use std::collections::HashSet;
+//! Queries for `hindsight import`: which original ids are already here, a block of incident
+//! numbers for a batch, and linking imported duplicates to their originals.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
 
 use super::entity::{counter, incident};
+use crate::domain::ids::IncidentId;
+use crate::domain::incident::Source;
 
-/// Those of `external_ids` that an incident already has.
-pub async fn existing_external_ids(
+/// Of `keys`, those an imported incident has as its original id, with that incident.
+pub async fn imported_with_keys(
     conn: &impl ConnectionTrait,
-    external_ids: &[&str],
-) -> Result<HashSet<String>, DbErr> {
-    if external_ids.is_empty() {
-        return Ok(HashSet::new());
+    keys: &[&str],
+) -> Result<Vec<(String, IncidentId)>, DbErr> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
     }
-    let found: Vec<Option<String>> = incident::Entity::find()
+    let found: Vec<(Option<String>, Uuid)> = incident::Entity::find()
         .select_only()
         .column(incident::Column::ExternalId)
-        .filter(incident::Column::ExternalId.is_in(external_ids.iter().copied()))
+        .column(incident::Column::Id)
+        .filter(incident::Column::Source.eq(Source::Imported.as_str()))
+        .filter(incident::Column::ExternalId.is_in(keys.iter().copied()))
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(found.into_iter().flatten().collect())
+    Ok(found
+        .into_iter()
+        .filter_map(|(key, id)| Some((key?, IncidentId(id))))
+        .collect())
+}
+
+/// Records that the imported `duplicate` duplicates `original`.
+pub async fn link_duplicate(
+    conn: &impl ConnectionTrait,
+    duplicate: IncidentId,
+    original: IncidentId,
+) -> Result<(), DbErr> {
+    incident::Entity::update_many()
+        .col_expr(incident::Column::DuplicateOf, Expr::value(original.0))
+        .filter(incident::Column::Id.eq(duplicate.0))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// Advances the counter by `n` and returns the first of the `n` values reserved, inside the

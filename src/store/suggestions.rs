@@ -1,5 +1,5 @@
 //! Feedback on suggestions: ratings (one per user and pair) and impressions (which pairs
-//! were shown, how often).
+//! were shown, and to how many viewers: a viewer refetching the same suggestions counts once).
 
 use std::collections::HashMap;
 
@@ -8,7 +8,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::entity::{suggestion_impression as impression, suggestion_rating as rating};
+use super::entity::{
+    suggestion_impression as impression, suggestion_rating as rating, suggestion_viewer as viewer,
+};
 use crate::domain::ids::{IncidentId, UserId};
 
 /// Records a rating; returns the previous one by the same user for the same pair, if any.
@@ -98,17 +100,43 @@ pub async fn helpful_for(
     Ok(out)
 }
 
-/// Counts one more showing of each suggested incident for `incident`.
+/// Counts a showing of each suggested incident for `incident` to `viewer`, once per viewer:
+/// only the pairs this viewer had not seen yet count one more.
 pub async fn record_shown(
     conn: &impl ConnectionTrait,
     incident: IncidentId,
     suggested: &[IncidentId],
+    viewer_id: &UserId,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    if suggested.is_empty() {
+    let mut first_seen = Vec::with_capacity(suggested.len());
+    for s in suggested {
+        // One row per pair and viewer; an insert that finds the row changes nothing.
+        let inserted = viewer::Entity::insert(viewer::ActiveModel {
+            incident_id: Set(incident.0),
+            suggested_id: Set(s.0),
+            viewer_id: Set(viewer_id.as_str().to_owned()),
+            first_shown_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                viewer::Column::IncidentId,
+                viewer::Column::SuggestedId,
+                viewer::Column::ViewerId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+        if inserted > 0 {
+            first_seen.push(*s);
+        }
+    }
+    if first_seen.is_empty() {
         return Ok(());
     }
-    let rows = suggested.iter().map(|s| impression::ActiveModel {
+    let rows = first_seen.iter().map(|s| impression::ActiveModel {
         incident_id: Set(incident.0),
         suggested_id: Set(s.0),
         first_shown_at: Set(now),
@@ -136,7 +164,7 @@ pub async fn record_shown(
 pub struct FeedbackCounts {
     /// Distinct (incident, suggestion) pairs first shown in the period.
     pub pairs_shown: u64,
-    /// All showings of those pairs.
+    /// Showings of those pairs, each pair counted once per viewer who saw it.
     pub times_shown: u64,
     /// Pairs rated in the period, by their latest rating.
     pub rated_helpful: u64,

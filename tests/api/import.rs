@@ -245,7 +245,10 @@ async fn a_jira_export_imports_while_the_server_runs(backend: Backend) {
     );
     assert_eq!(done["createdAt"], "2020-01-02T17:14:00+00:00");
     assert_eq!(done["resolvedAt"], "2020-01-03T09:30:00+00:00");
-    assert_eq!(done["resolution"]["summary"], "Fixed");
+    assert_eq!(
+        done["resolution"]["summary"], "Resolved before import (no resolution recorded)",
+        "`Fixed` is the resolution's kind, not its summary"
+    );
     assert_eq!(done["triagedAt"], Value::Null, "no invented triage time");
     assert_eq!(done["closedAt"], Value::Null);
     assert_eq!(
@@ -536,7 +539,7 @@ async fn any_csv_imports_with_a_column_map(backend: Backend) {
                 "--service",
                 "ops",
                 "--map",
-                "external_id=Ref,title=Headline,status=State,created=Opened at,resolved=Closed at,service=Team,category=Kind,resolution=Outcome,description=Body",
+                "external_id=Ref,title=Headline,status=State,created=Opened at,resolved=Closed at,service=Team,category=Kind,summary=Outcome,description=Body",
             ],
             &file,
         )

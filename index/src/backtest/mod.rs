@@ -243,7 +243,7 @@ impl BacktestReport {
             )
         };
         let mut out = format!(
-            "Backtest: {} queries ({} links skipped: an end not in the reports)\n\n",
+            "Backtest: {} queries ({} links skipped)\n\n",
             self.queries, self.skipped
         );
         out.push_str(&format!(

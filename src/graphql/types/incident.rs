@@ -366,10 +366,11 @@ impl IncidentObject {
     }
 
     /// When the next update for stakeholders is due, by the update cadence of the incident's
-    /// priority; null when the incident is not open or its priority has no cadence.
+    /// priority; null when the incident is not open or its priority has no cadence, and for an
+    /// imported ticket until it is triaged or has an update here.
     async fn next_update_due(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
         let cadence = &services(ctx)?.cadence;
-        if cadence.next_update_due(&self.0, None).is_none() {
+        if !cadence.applies(&self.0) {
             return Ok(None);
         }
         let last = Loaders::of(ctx)?.last_broadcast(ctx, self.0.id).await?;

@@ -195,7 +195,8 @@ impl KnowledgeStatsObject {
         self.stats.feedback.pairs_shown
     }
 
-    /// How many times those suggestions were displayed in all.
+    /// How many times those suggestions were displayed, each counted once per viewer: a
+    /// console refetching the same suggestions for the same person does not add to it.
     async fn times_shown(&self) -> u64 {
         self.stats.feedback.times_shown
     }

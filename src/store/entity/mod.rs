@@ -24,6 +24,7 @@ pub mod sla_policy;
 pub mod sla_policy_service;
 pub mod suggestion_impression;
 pub mod suggestion_rating;
+pub mod suggestion_viewer;
 pub mod user;
 pub mod webhook;
 pub mod webhook_delivery;
