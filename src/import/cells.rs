@@ -7,9 +7,12 @@ use serde_json::{Map, Value};
 
 use super::columns::{Columns, Field};
 use super::records::{Cell, Record};
-use super::row::CELL_CAP;
 use crate::domain::DomainError;
 use crate::domain::text::Description;
+
+/// Bytes kept of each cell: a description at its limit (20,000 characters) is at most 80,000
+/// bytes of UTF-8. A longer cell is measured, not kept, and its row is rejected.
+pub const CELL_CAP: usize = Description::MAX_CHARS * 4 + 1024;
 
 /// Characters of each short source cell kept in the IMPORTED event.
 const ORIGINAL_CHARS: usize = 500;

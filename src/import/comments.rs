@@ -8,8 +8,15 @@ use chrono_tz::Tz;
 use super::cells::{Cells, reason};
 use super::columns::Field;
 use super::dates;
-use super::row::ImportedComment;
 use crate::domain::text::NoteBody;
+
+/// A comment, validated as a timeline note.
+#[derive(Debug, Clone)]
+pub struct ImportedComment {
+    pub at: Option<DateTime<Utc>>,
+    pub author: Option<String>,
+    pub body: NoteBody,
+}
 
 /// One comment of a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]

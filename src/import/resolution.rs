@@ -4,8 +4,11 @@
 
 use super::cells::{Cells, clip, reason};
 use super::columns::Field;
-use super::row::{ImportedComment, NO_RESOLUTION};
+use super::comments::ImportedComment;
 use crate::domain::text::{Fix, ResolutionSummary, RootCause};
+
+/// The resolution summary of a resolved ticket whose export has none.
+pub const NO_RESOLUTION: &str = "Resolved before import (no resolution recorded)";
 
 /// A finished ticket's resolution text; `ok` false when a cell had a problem.
 #[derive(Default)]

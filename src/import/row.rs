@@ -11,28 +11,26 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 
+pub use super::cells::CELL_CAP;
 use super::cells::{Cells, clip, preview, reason};
 use super::columns::{Columns, Field};
+pub use super::comments::ImportedComment;
 use super::comments::read_comments;
 use super::dates::{self, NotADate};
 use super::mapping::{self, Cancel, PRIORITIES_ACCEPTED};
 use super::records::Record;
+pub use super::resolution::NO_RESOLUTION;
 use super::resolution::{Resolution, resolution_text};
 use crate::domain::ids::{IncidentId, IncidentNumber, UserId};
 use crate::domain::incident::{Incident, Source, StoredResolution};
 use crate::domain::lifecycle::Status;
 use crate::domain::priority::{Level, Priority};
 use crate::domain::text::{
-    Category, Description, Fix, NoteBody, ResolutionSummary, RootCause, Service, Title,
+    Category, Description, Fix, ResolutionSummary, RootCause, Service, Title,
 };
 
 /// The longest original id kept.
 pub const MAX_EXTERNAL_ID_CHARS: usize = 200;
-/// The resolution summary of a resolved ticket whose export has none.
-pub const NO_RESOLUTION: &str = "Resolved before import (no resolution recorded)";
-/// Bytes kept of each cell: a description at its limit (20,000 characters) is at most 80,000
-/// bytes of UTF-8. A longer cell is measured, not kept, and its row is rejected.
-pub const CELL_CAP: usize = Description::MAX_CHARS * 4 + 1024;
 
 /// A row that was not imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,14 +61,6 @@ pub struct Cancellation {
     pub kind: String,
     /// For a duplicate, the original's id as the export names it.
     pub duplicate_of: Option<String>,
-}
-
-/// A comment, validated as a timeline note.
-#[derive(Debug, Clone)]
-pub struct ImportedComment {
-    pub at: Option<DateTime<Utc>>,
-    pub author: Option<String>,
-    pub body: NoteBody,
 }
 
 /// A ticket ready to become an incident.

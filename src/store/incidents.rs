@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, NullOrdering, Order, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
 
 use super::columns::column;
@@ -227,7 +227,10 @@ fn priority_rank_expr() -> SimpleExpr {
 fn filtered(filter: &ListFilter, at: DateTime<Utc>) -> Select<Entity> {
     let mut q = Entity::find();
     if !filter.sla_states.is_empty() || filter.sla_due_before.is_some() {
-        q = q.left_join(super::entity::incident_sla::Entity);
+        q = q.join_rev(
+            JoinType::LeftJoin,
+            super::entity::incident_sla::Relation::Incident.def(),
+        );
     }
     if !filter.sla_states.is_empty() {
         q = q.filter(incident_sla::in_states(&filter.sla_states, at));
@@ -292,7 +295,10 @@ pub async fn list(
         }
         ListOrder::SlaDue => {
             if filter.sla_states.is_empty() && filter.sla_due_before.is_none() {
-                q = q.left_join(super::entity::incident_sla::Entity);
+                q = q.join_rev(
+                    JoinType::LeftJoin,
+                    super::entity::incident_sla::Relation::Incident.def(),
+                );
             }
             let due = super::entity::incident_sla::Column::NextDueAt;
             if let Some(k) = after {

@@ -40,17 +40,7 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    /// Where it stands against its SLA (`incident_sla`), joined when listing by SLA.
-    #[sea_orm(has_one = "super::incident_sla::Entity")]
-    Sla,
-}
-
-impl Related<super::incident_sla::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Sla.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
