@@ -115,10 +115,11 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         workers.clone(),
         Duration::from_millis(settings.sla.check_interval_ms),
     );
-    let automation_worker = automation::worker::spawn(
+    let automation_worker = automation::worker::start(
         workers.clone(),
         Duration::from_millis(settings.automation.check_interval_ms),
-    );
+    )
+    .await?;
     let fanout = match services.db.backend() {
         Backend::Postgres => Some(fanout::start(&services, settings.database_url()).await),
         Backend::Sqlite => None,

@@ -44,8 +44,6 @@ impl Journal {
     ) -> Result<Event, DbErr> {
         debug_assert_eq!(event.incident_id, incident.id);
         let event = events::append(&*self.txn, event).await?;
-        // Listing by SLA reads the standing: it changes with the incident, in its transaction.
-        super::sla::save_standings(&*self.txn, &[incident], event.at).await?;
         // Webhook deliveries share the change's transaction: committed together or not at all.
         self.queued_deliveries |=
             super::webhook_outbox::enqueue(&*self.txn, incident, &event).await?;
@@ -59,6 +57,17 @@ impl Journal {
     /// Announces what was recorded to the other nodes (delivered only if the commit
     /// succeeds), commits, then has it published here, in order (see `echo`).
     pub async fn commit(self, bus: &Bus) -> Result<(), DbErr> {
+        if let Some(last) = self.recorded.last() {
+            // Listing by SLA reads the standing: written with the change, in its transaction,
+            // once per incident (as it is after its last event here), whatever the events.
+            let mut latest: Vec<&Incident> = Vec::new();
+            for p in self.recorded.iter().rev() {
+                if !latest.iter().any(|i| i.id == p.incident.id) {
+                    latest.push(&p.incident);
+                }
+            }
+            super::sla::save_standings(&*self.txn, &latest, last.event.at).await?;
+        }
         if !self.recorded.is_empty() {
             let ids: Vec<EventId> = self.recorded.iter().map(|p| p.event.id).collect();
             super::fanout::announce(&*self.txn, bus.node_id(), &ids).await?;

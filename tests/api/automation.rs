@@ -513,7 +513,39 @@ async fn unassigned_for_fires_once_and_the_preview_says_so(backend: Backend) {
     assert_eq!(code, "FORBIDDEN");
 }
 
+async fn an_overdue_update_fires_once_per_missed_update(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        fast_automation(s);
+        s.communications.update_interval.p1 = "1s".into();
+    })
+    .await;
+    let rule = create_rule(
+        &app,
+        json!({ "name": "Nudge", "trigger": { "type": "UPDATE_OVERDUE" },
+                "conditions": { "priorityAtLeast": "P1" },
+                "actions": [{ "type": "PAGE", "address": "comms-lead" }] }),
+    )
+    .await;
+    let rule_id = rule["id"].as_str().expect("id");
+    let id = report(&app, "checkout").await;
+    triage(&app, &id, "HIGH", "HIGH").await;
+    let page = wait_for_runs(&app, rule_id, 1).await;
+    let run = &page["edges"][0]["node"];
+    assert_eq!(run["incident"]["id"], id);
+    assert_eq!(run["trigger"], "UPDATE_OVERDUE");
+    assert!(
+        run["triggerKey"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("overdue:")),
+        "{run}"
+    );
+    // The same missed update does not fire again.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(runs(&app, rule_id).await["totalCount"], 1);
+}
+
 on_both_databases!(
+    an_overdue_update_fires_once_per_missed_update,
     rules_are_managed_by_admins_and_read_by_leads,
     bad_rules_are_refused_naming_the_field_and_write_nothing,
     a_breach_escalates_through_the_same_use_cases,

@@ -10,6 +10,7 @@ use super::fire::fire;
 use super::timers::Timers;
 use crate::domain::automation::fired_by;
 use crate::domain::automation::rule::Rule;
+use crate::domain::ids::EventId;
 use crate::service::{ServiceError, Services, now};
 use crate::store::automation::{cursor, rules, runs};
 use crate::store::{events, incidents};
@@ -18,7 +19,17 @@ use crate::store::{events, incidents};
 const BATCH: u64 = 500;
 const BATCHES_PER_PASS: usize = 20;
 
-pub fn spawn(services: Services, interval: Duration) -> tokio::task::JoinHandle<()> {
+/// Starts reading the timeline (see `position`) and spawns the worker.
+pub async fn start(
+    services: Services,
+    interval: Duration,
+) -> Result<tokio::task::JoinHandle<()>, ServiceError> {
+    let head = events::head(services.db.conn()).await?;
+    position(&services, head).await?;
+    Ok(spawn(services, interval))
+}
+
+fn spawn(services: Services, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match pass(&services, now()).await {
@@ -40,15 +51,7 @@ pub async fn pass(services: &Services, at: DateTime<Utc>) -> Result<usize, Servi
     let all = rules::all(conn).await?;
     let enabled: Vec<Rule> = all.into_iter().filter(|r| r.draft.enabled).collect();
     let head = events::head(conn).await?;
-    let position = match cursor::read(conn).await? {
-        Some(position) => position,
-        None => {
-            let txn = services.db.begin_write().await?;
-            cursor::start_at(&*txn, head).await?;
-            txn.commit().await?;
-            cursor::read(conn).await?.unwrap_or(head)
-        }
-    };
+    let position = position(services, head).await?;
     let mut fired = 0;
     if enabled.iter().any(|r| r.draft.trigger.is_event()) {
         let mut position = position;
@@ -72,6 +75,20 @@ pub async fn pass(services: &Services, at: DateTime<Utc>) -> Result<usize, Servi
     }
     fired += timers(services, &enabled, at).await?;
     Ok(fired)
+}
+
+/// Where the timeline has been read to. On a database that never ran automation, reading
+/// starts at `head`: `app` calls this at start, before serving requests, so a rule created
+/// and set off right after the first start still sees its event.
+pub async fn position(services: &Services, head: EventId) -> Result<EventId, ServiceError> {
+    let conn = services.db.conn();
+    if let Some(position) = cursor::read(conn).await? {
+        return Ok(position);
+    }
+    let txn = services.db.begin_write().await?;
+    cursor::start_at(&*txn, head).await?;
+    txn.commit().await?;
+    Ok(cursor::read(conn).await?.unwrap_or(head))
 }
 
 /// Fires the rules each event sets off, on the incident as it is now.
@@ -108,7 +125,7 @@ async fn answer_events(
     Ok(fired)
 }
 
-async fn advance(services: &Services, to: crate::domain::ids::EventId) -> Result<(), ServiceError> {
+async fn advance(services: &Services, to: EventId) -> Result<(), ServiceError> {
     let txn = services.db.begin_write().await?;
     cursor::advance(&*txn, to).await?;
     txn.commit().await?;
