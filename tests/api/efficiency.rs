@@ -22,6 +22,9 @@ async fn the_typical_read_runs_on_the_sqlite_readers() {
     let app = TestApp::spawn_with(Backend::Sqlite, |s| {
         s.knowledge.poll_interval_ms = 3_600_000;
         s.webhooks.poll_interval_ms = 3_600_000;
+        // The SLA and automation workers poll too (at most once a minute here).
+        s.sla.check_interval_ms = 60_000;
+        s.automation.check_interval_ms = 60_000;
     })
     .await;
     let token = app.token("reader", &["specialist"]);
@@ -54,6 +57,9 @@ async fn statements_per_page_do_not_grow_with_page_size(backend: Backend) {
         s.limits.complexity = 100_000;
         s.knowledge.poll_interval_ms = 3_600_000;
         s.webhooks.poll_interval_ms = 3_600_000;
+        // The SLA and automation workers poll too (at most once a minute here).
+        s.sla.check_interval_ms = 60_000;
+        s.automation.check_interval_ms = 60_000;
     })
     .await;
     // Ten reporters, a hundred incidents, each with two timeline events. Ten other people
@@ -103,6 +109,9 @@ async fn people_and_updates_of_a_page_load_in_constant_statements(backend: Backe
         s.limits.complexity = 100_000;
         s.knowledge.poll_interval_ms = 3_600_000;
         s.webhooks.poll_interval_ms = 3_600_000;
+        // The SLA and automation workers poll too (at most once a minute here).
+        s.sla.check_interval_ms = 60_000;
+        s.automation.check_interval_ms = 60_000;
     })
     .await;
     let admin = app.admin();
