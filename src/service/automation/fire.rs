@@ -22,6 +22,7 @@ use crate::service::communications::NewStatusUpdate;
 use crate::service::journal::Journal;
 use crate::service::team::RoleChange;
 use crate::service::{ServiceError, Services, now};
+use crate::store::automation::rules;
 use crate::store::automation::runs::{self, Claim};
 use crate::store::events::{self, NewEvent, Scope};
 use crate::store::users;
@@ -64,6 +65,14 @@ pub(super) fn fire<'a>(
             },
         };
         let txn = services.db.begin_write().await?;
+        // Disabled (or deleted) since the worker read the rules: an event that came after
+        // that must not set it off.
+        if !rules::find(&*txn, rule.id)
+            .await?
+            .is_some_and(|r| r.draft.enabled)
+        {
+            return Ok(false);
+        }
         if !runs::claim(&*txn, &claim).await? {
             return Ok(false); // this node or another already fired it
         }

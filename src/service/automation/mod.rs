@@ -4,6 +4,7 @@
 //! actions out through the same use cases a person calls, as `automation:<rule name>`.
 
 mod fire;
+mod gaps;
 mod timers;
 pub mod worker;
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::fire::fire;
+use super::gaps::Gaps;
 use super::timers::Timers;
 use crate::domain::automation::fired_by;
 use crate::domain::automation::rule::Rule;
@@ -31,8 +32,9 @@ pub async fn start(
 
 fn spawn(services: Services, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut gaps = Gaps::default();
         loop {
-            match pass(&services, now()).await {
+            match pass(&services, &mut gaps, now()).await {
                 Ok(0) => {}
                 Ok(fired) => tracing::debug!(fired, "automation rules fired"),
                 Err(e) => {
@@ -46,11 +48,17 @@ fn spawn(services: Services, interval: Duration) -> tokio::task::JoinHandle<()> 
 
 /// One pass at `at`: the events since the cursor, then the timers. Returns how many firings
 /// this call made.
-pub async fn pass(services: &Services, at: DateTime<Utc>) -> Result<usize, ServiceError> {
+pub async fn pass(
+    services: &Services,
+    gaps: &mut Gaps,
+    at: DateTime<Utc>,
+) -> Result<usize, ServiceError> {
     let conn = services.db.conn();
+    // The head is read before the rules: when no event rule exists, every event up to it
+    // committed while none did, so skipping them loses nothing.
+    let head = events::head(conn).await?;
     let all = rules::all(conn).await?;
     let enabled: Vec<Rule> = all.into_iter().filter(|r| r.draft.enabled).collect();
-    let head = events::head(conn).await?;
     let position = position(services, head).await?;
     let mut fired = 0;
     if enabled.iter().any(|r| r.draft.trigger.is_event()) {
@@ -58,13 +66,15 @@ pub async fn pass(services: &Services, at: DateTime<Utc>) -> Result<usize, Servi
         // A burst is read in several batches, a bounded number per pass.
         for _ in 0..BATCHES_PER_PASS {
             let batch = events::all_after(conn, position, BATCH).await?;
-            let Some(last) = batch.last().map(|e| e.id) else {
+            let ids: Vec<EventId> = batch.iter().map(|e| e.id).collect();
+            let readable = gaps.readable(position, &ids, std::time::Instant::now());
+            let Some(last) = ids[..readable].last().copied() else {
                 break;
             };
-            fired += answer_events(services, &enabled, &batch).await?;
+            fired += answer_events(services, &enabled, &batch[..readable]).await?;
             advance(services, last).await?;
             position = last;
-            if (batch.len() as u64) < BATCH {
+            if readable < batch.len() || (batch.len() as u64) < BATCH {
                 break;
             }
         }
