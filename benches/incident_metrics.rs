@@ -64,6 +64,8 @@ fn incident(n: i64, count: i64, rng: &mut StdRng) -> (Incident, bool, bool) {
     let triaged_at = triaged.then(|| after(rng, 60));
     let resolved_at = resolved.then(|| after(rng, 5 * 1_440));
     let helped = resolved && rng.random_bool(0.1);
+    let managed = triaged && rng.random_bool(0.4);
+    let reopened = resolved && rng.random_bool(0.06);
     let incident = Incident {
         id: IncidentId::new(),
         number: IncidentNumber(n + 1),
@@ -109,9 +111,10 @@ fn incident(n: i64, count: i64, rng: &mut StdRng) -> (Incident, bool, bool) {
         cancelled_at: None,
         reopened_at: None,
         resolution_runs: Vec::new(),
+        acknowledged_at: None,
+        manager_assigned_at: managed.then(|| created_at + chrono::Duration::minutes(5)),
+        reopen_count: u32::from(reopened),
     };
-    let managed = triaged && rng.random_bool(0.4);
-    let reopened = resolved && rng.random_bool(0.06);
     (incident, managed, reopened)
 }
 

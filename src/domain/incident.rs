@@ -102,6 +102,12 @@ pub struct Incident {
     /// The stretches the resolution clock ran before each reopen (start, mitigated or
     /// resolved), kept as instants so any calendar can count them.
     pub resolution_runs: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// When a monitoring tool first said someone acknowledged its alert: a first response.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// When an incident manager was first assigned (relieved since or not): a first response.
+    pub manager_assigned_at: Option<DateTime<Utc>>,
+    /// How many times it was reopened.
+    pub reopen_count: u32,
 }
 
 /// The resolution clock's current stretch from an incident's stamps: it starts at the report
@@ -234,6 +240,9 @@ impl Incident {
             cancelled_at: None,
             reopened_at: None,
             resolution_runs: Vec::new(),
+            acknowledged_at: None,
+            manager_assigned_at: None,
+            reopen_count: 0,
         };
         let change = Change {
             kind: EventKind::Reported,
@@ -400,6 +409,7 @@ impl Incident {
                         .push((self.resolution_run_start(), end));
                 }
                 next.reopened_at = Some(now);
+                next.reopen_count = self.reopen_count.saturating_add(1);
                 Change {
                     kind: EventKind::Reopened,
                     before: Some(before),

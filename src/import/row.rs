@@ -192,6 +192,9 @@ impl ImportRow {
             cancelled_at,
             reopened_at: None,
             resolution_runs: Vec::new(),
+            acknowledged_at: None,
+            manager_assigned_at: None,
+            reopen_count: 0,
         };
         ImportedIncident {
             incident,

@@ -21,6 +21,7 @@ use crate::domain::intake::{self, IncidentAlert, KeyHolder, Plan};
 use crate::domain::integration::{Integration, KeyHash, endpoint};
 use crate::domain::text::{Category, Description, Reason, Service, Title};
 use crate::store::events::NewEvent;
+use crate::store::incidents::ResponseStamp;
 use crate::store::{alerts as rows, incidents, integrations};
 
 /// Why a sender's request was refused before its alerts were read.
@@ -178,9 +179,15 @@ impl Services {
             }
             Plan::Add { event } => {
                 let id = holder_id(&seen, &plan)?;
-                let incident = incidents::find(&**txn, id)
+                let mut incident = incidents::find(&**txn, id)
                     .await?
                     .ok_or_else(|| ServiceError::internal(missing(id)))?;
+                // An acknowledgement is a first response: the SLA response clock stops.
+                if alert.status() == AlertStatus::Acknowledged
+                    && incidents::stamp_first(&**txn, id, ResponseStamp::Acknowledged, at).await?
+                {
+                    incident.acknowledged_at = Some(at);
+                }
                 save(txn, integration, alert, &incident, seen, at).await?;
                 if let Some(kind) = event {
                     let detail = json!({

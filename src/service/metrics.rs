@@ -58,7 +58,8 @@ fn facts(
         resolved_at: row.resolved_at,
         reopened_at: row.reopened_at,
         resolution_runs: &runs,
-        manager_assigned_at: row.first_manager_at,
+        manager_assigned_at: row.manager_assigned_at,
+        acknowledged_at: row.acknowledged_at,
     };
     let readings = clock::read(policy_for(policies, &row.service), &stamps, at);
     let states = readings.map(|r| r.state);
@@ -78,7 +79,7 @@ fn facts(
         mitigated_at: row.mitigated_at,
         resolved_at: row.resolved_at,
         cancelled,
-        reopened: row.reopen_events > 0 || row.reopened_at.is_some(),
+        reopened: row.reopen_count > 0 || row.reopened_at.is_some(),
         helped: row
             .helped_by
             .as_ref()

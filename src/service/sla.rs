@@ -181,7 +181,7 @@ impl Services {
     ) -> Result<HashMap<IncidentId, IncidentSla>, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)?;
         let incidents = incidents::find_many(&self.db, ids).await?;
-        let clocks = Clocks::load(self.db.conn(), ids).await?;
+        let clocks = Clocks::load(self.db.conn()).await?;
         let at = now();
         Ok(incidents
             .values()
@@ -231,21 +231,16 @@ impl Services {
     }
 }
 
-/// What reading incidents' clocks needs besides the incidents: every policy, and when each
-/// incident's first incident manager was assigned. Two queries, however many incidents.
+/// What reading incidents' clocks needs besides the incidents (whose rows carry every stamp
+/// the clocks read): every policy. One query, however many incidents.
 pub(super) struct Clocks {
     policies: Vec<SlaPolicy>,
-    managers: HashMap<IncidentId, DateTime<Utc>>,
 }
 
 impl Clocks {
-    pub(super) async fn load(
-        conn: &impl sea_orm::ConnectionTrait,
-        incidents: &[IncidentId],
-    ) -> Result<Self, DbErr> {
+    pub(super) async fn load(conn: &impl sea_orm::ConnectionTrait) -> Result<Self, DbErr> {
         Ok(Self {
             policies: rows::policies(conn).await?,
-            managers: rows::first_managers(conn, incidents).await?,
         })
     }
 
@@ -256,7 +251,7 @@ impl Clocks {
         at: DateTime<Utc>,
     ) -> (Option<&SlaPolicy>, [ClockReading; 2]) {
         let policy = policy_for(&self.policies, &incident.service);
-        let stamps = Stamps::of(incident, self.managers.get(&incident.id).copied());
+        let stamps = Stamps::of(incident);
         (policy, clock::read(policy, &stamps, at))
     }
 
@@ -273,8 +268,7 @@ pub(super) async fn save_standings(
     incidents: &[&Incident],
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let ids: Vec<IncidentId> = incidents.iter().map(|i| i.id).collect();
-    let clocks = Clocks::load(conn, &ids).await?;
+    let clocks = Clocks::load(conn).await?;
     let standings: Vec<_> = incidents
         .iter()
         .map(|i| (i.id, clocks.standing(i, at)))
@@ -289,7 +283,7 @@ pub(super) async fn due_times(
     incident: &Incident,
     at: DateTime<Utc>,
 ) -> Result<serde_json::Value, DbErr> {
-    let clocks = Clocks::load(conn, &[incident.id]).await?;
+    let clocks = Clocks::load(conn).await?;
     let (policy, [response, resolution]) = clocks.read(incident, at);
     Ok(serde_json::json!({
         "policy": policy.map(|p| p.draft.name.as_str()),

@@ -57,7 +57,7 @@ pub async fn check(
     let conn = services.db.conn();
     let candidates = incidents::sla_candidates(conn, at - LOOKBACK).await?;
     let ids: Vec<_> = candidates.iter().map(|i| i.id).collect();
-    let clocks = Clocks::load(conn, &ids).await?;
+    let clocks = Clocks::load(conn).await?;
     let recorded = rows::notices_of(conn, &ids).await?;
     let stored = incident_sla::of(conn, &ids).await?;
     let mut owed = Vec::new();

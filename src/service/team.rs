@@ -13,7 +13,7 @@ use crate::domain::team::Assignment;
 use crate::domain::team::IncidentRole;
 use crate::domain::user::User;
 use crate::store::events::NewEvent;
-use crate::store::incidents as rows;
+use crate::store::incidents::{self as rows, ResponseStamp};
 use crate::store::team;
 use crate::store::users;
 
@@ -59,7 +59,13 @@ impl Services {
             return Ok(incident);
         }
         let at = now();
-        let next = bump(&txn, &incident, at).await?;
+        let mut next = bump(&txn, &incident, at).await?;
+        // The first incident manager is a first response (the SLA response clock stops).
+        if change.role == IncidentRole::IncidentManager
+            && rows::stamp_first(&*txn, next.id, ResponseStamp::ManagerAssigned, at).await?
+        {
+            next.manager_assigned_at = Some(at);
+        }
         if change.role.has_single_holder() {
             for previous in active.iter().filter(|a| a.role == change.role) {
                 relieve(&mut txn, &next, previous, viewer, at).await?;

@@ -77,6 +77,10 @@ impl TryFrom<Model> for Incident {
             closed_at: m.closed_at,
             cancelled_at: m.cancelled_at,
             reopened_at: m.reopened_at,
+            acknowledged_at: m.acknowledged_at,
+            manager_assigned_at: m.manager_assigned_at,
+            reopen_count: u32::try_from(m.reopen_count)
+                .map_err(|_| corrupt("reopen_count", &m.reopen_count.to_string()))?,
             resolution_runs: runs_from_json(m.resolution_runs.as_deref()).ok_or_else(|| {
                 corrupt(
                     "resolution_runs",
@@ -118,6 +122,9 @@ fn to_active(i: &Incident) -> ActiveModel {
         cancelled_at: Set(i.cancelled_at),
         external_id: Set(i.external_id.clone()),
         reopened_at: Set(i.reopened_at),
+        acknowledged_at: Set(i.acknowledged_at),
+        manager_assigned_at: Set(i.manager_assigned_at),
+        reopen_count: Set(i32::try_from(i.reopen_count).unwrap_or(i32::MAX)),
         resolution_runs: Set(runs_to_json(&i.resolution_runs)),
         helped_by: Set(resolution.filter(|r| !r.helped_by.is_empty()).map(|r| {
             serde_json::json!(
@@ -173,13 +180,47 @@ pub async fn update_if_version(
     expected_version: i32,
 ) -> Result<bool, DbErr> {
     let mut row = to_active(next);
-    // The primary key and the number never change.
+    // The primary key and the number never change. The response stamps are written only by
+    // `stamp_*` (set once, whatever the version), so a transition never clears one.
     row.id = sea_orm::ActiveValue::NotSet;
     row.number = sea_orm::ActiveValue::NotSet;
+    row.acknowledged_at = sea_orm::ActiveValue::NotSet;
+    row.manager_assigned_at = sea_orm::ActiveValue::NotSet;
     let result = Entity::update_many()
         .set(row)
         .filter(Column::Id.eq(next.id.0))
         .filter(Column::Version.eq(expected_version))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Which first response to stamp on an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseStamp {
+    /// A monitoring tool said someone acknowledged its alert.
+    Acknowledged,
+    /// An incident manager was assigned.
+    ManagerAssigned,
+}
+
+/// Stamps the first `stamp` of `incident` at `at`, unless it has one already. Returns whether
+/// this call stamped it. The version is untouched: a stamp records a fact, it does not edit
+/// the incident.
+pub async fn stamp_first(
+    conn: &impl ConnectionTrait,
+    incident: IncidentId,
+    stamp: ResponseStamp,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let column = match stamp {
+        ResponseStamp::Acknowledged => Column::AcknowledgedAt,
+        ResponseStamp::ManagerAssigned => Column::ManagerAssignedAt,
+    };
+    let result = Entity::update_many()
+        .col_expr(column, sea_orm::sea_query::Expr::value(at))
+        .filter(Column::Id.eq(incident.0))
+        .filter(column.is_null())
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)

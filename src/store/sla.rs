@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{NaiveDate, NaiveTime, Weekday};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -13,7 +13,6 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::entity::incident_role;
 use super::entity::sla_notice::{self, Entity as Notices};
 use super::entity::sla_policy::{self, Entity as Policies};
 use super::entity::sla_policy_service::{self, Entity as PolicyServices};
@@ -22,7 +21,6 @@ use crate::domain::sla::clock::NoticeKind;
 use crate::domain::sla::notice::{BreachFilter, Notice};
 use crate::domain::sla::policy::{ClockKind, PolicyDraft, SlaPolicy, Targets};
 use crate::domain::sla::{BusinessHours, Calendar, SlaDuration};
-use crate::domain::team::IncidentRole;
 use crate::domain::text::{PolicyName, Service};
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> DbErr {
@@ -321,30 +319,6 @@ pub async fn insert_default_if_none(
         .exec_without_returning(conn)
         .await?;
     Ok(inserted == 1)
-}
-
-/// When an incident manager was first assigned to each of `incidents` (relieved or not).
-pub async fn first_managers(
-    conn: &impl ConnectionTrait,
-    incidents: &[IncidentId],
-) -> Result<HashMap<IncidentId, DateTime<Utc>>, DbErr> {
-    if incidents.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(Uuid, Option<DateTime<Utc>>)> = incident_role::Entity::find()
-        .select_only()
-        .column(incident_role::Column::IncidentId)
-        .column_as(incident_role::Column::AssumedAt.min(), "first")
-        .filter(incident_role::Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
-        .filter(incident_role::Column::Role.eq(IncidentRole::IncidentManager.as_str()))
-        .group_by(incident_role::Column::IncidentId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, first)| Some((IncidentId(id), first?)))
-        .collect())
 }
 
 /// Records the notice unless it was recorded before (by this node or another): `true` if

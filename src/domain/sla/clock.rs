@@ -132,10 +132,12 @@ pub struct Stamps<'a> {
     /// When an incident manager was first assigned, which is a first response as much as
     /// triage is.
     pub manager_assigned_at: Option<DateTime<Utc>>,
+    /// When a monitoring tool first said someone acknowledged its alert: a first response too.
+    pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
 impl<'a> Stamps<'a> {
-    pub fn of(incident: &'a Incident, manager_assigned_at: Option<DateTime<Utc>>) -> Self {
+    pub fn of(incident: &'a Incident) -> Self {
         Self {
             priority: incident.priority,
             cancelled: incident.status == Status::Cancelled,
@@ -145,16 +147,18 @@ impl<'a> Stamps<'a> {
             resolved_at: incident.resolved_at,
             reopened_at: incident.reopened_at,
             resolution_runs: &incident.resolution_runs,
-            manager_assigned_at,
+            manager_assigned_at: incident.manager_assigned_at,
+            acknowledged_at: incident.acknowledged_at,
         }
     }
 
-    /// The first response: triage or an incident manager, whichever came first (or
-    /// mitigation or resolution, which answer it too).
+    /// The first response: triage, an incident manager or an acknowledged alert, whichever
+    /// came first (or mitigation or resolution, which answer it too).
     pub fn responded_at(&self) -> Option<DateTime<Utc>> {
         [
             self.triaged_at,
             self.manager_assigned_at,
+            self.acknowledged_at,
             self.mitigated_at,
             self.resolved_at,
         ]
@@ -330,8 +334,7 @@ mod tests {
     fn a_p1_response_is_due_15_minutes_after_the_report() {
         let mut incident = p1();
         incident.triaged_at = Some(at(10, 10));
-        let [response, resolution] =
-            read(Some(&policy()), &Stamps::of(&incident, None), at(10, 30));
+        let [response, resolution] = read(Some(&policy()), &Stamps::of(&incident), at(10, 30));
         assert_eq!(response.due_at, Some(at(10, 15)));
         assert_eq!(response.warn_at, Some(at(10, 11) + Duration::seconds(15)));
         assert_eq!(response.state, ClockState::Met);
@@ -346,24 +349,24 @@ mod tests {
     fn an_incident_manager_assigned_first_is_the_response() {
         let mut incident = p1();
         incident.triaged_at = Some(at(10, 40));
-        let [late, _] = read(Some(&policy()), &Stamps::of(&incident, None), at(11, 0));
+        let [late, _] = read(Some(&policy()), &Stamps::of(&incident), at(11, 0));
         assert_eq!(late.state, ClockState::Breached);
         assert_eq!(late.remaining(), Some(Duration::minutes(-25)));
-        let [early, _] = read(
-            Some(&policy()),
-            &Stamps::of(&incident, Some(at(10, 5))),
-            at(11, 0),
-        );
+        incident.manager_assigned_at = Some(at(10, 5));
+        let [early, _] = read(Some(&policy()), &Stamps::of(&incident), at(11, 0));
         assert_eq!(early.state, ClockState::Met);
         assert_eq!(early.completed_at, Some(at(10, 5)));
+        // An acknowledged alert answers it too, whichever came first.
+        incident.acknowledged_at = Some(at(10, 2));
+        let [acked, _] = read(Some(&policy()), &Stamps::of(&incident), at(11, 0));
+        assert_eq!(acked.completed_at, Some(at(10, 2)));
     }
 
     #[test]
     fn an_untriaged_incident_is_held_to_the_strictest_response_and_no_resolution() {
         let mut incident = reported_for_tests("checkout");
         incident.created_at = at(10, 0);
-        let [response, resolution] =
-            read(Some(&policy()), &Stamps::of(&incident, None), at(10, 20));
+        let [response, resolution] = read(Some(&policy()), &Stamps::of(&incident), at(10, 20));
         assert_eq!(response.due_at, Some(at(10, 15)));
         assert_eq!(response.state, ClockState::Breached);
         assert_eq!(response.priority_rank, 0);
@@ -376,7 +379,7 @@ mod tests {
         incident.created_at = at(10, 0);
         incident.resolved_at = Some(at(10, 10));
         incident.status = Status::Resolved;
-        let [response, _] = read(Some(&policy()), &Stamps::of(&incident, None), at(12, 0));
+        let [response, _] = read(Some(&policy()), &Stamps::of(&incident), at(12, 0));
         assert_eq!(response.completed_at, Some(at(10, 10)));
         assert_eq!(response.state, ClockState::Met);
         assert!(response.notices_due(at(12, 0)).is_empty());
@@ -390,7 +393,7 @@ mod tests {
         incident.reopened_at = Some(at(12, 0));
         incident.mitigated_at = Some(at(11, 0));
         incident.status = Status::Investigating;
-        let [_, resolution] = read(Some(&policy()), &Stamps::of(&incident, None), at(13, 0));
+        let [_, resolution] = read(Some(&policy()), &Stamps::of(&incident), at(13, 0));
         assert_eq!(resolution.due_at, Some(at(15, 0)));
         assert_eq!(resolution.elapsed, Duration::hours(2));
         assert_eq!(
@@ -403,7 +406,7 @@ mod tests {
     #[test]
     fn notices_fall_due_at_the_warning_share_and_the_due_time() {
         let incident = p1();
-        let [response, _] = read(Some(&policy()), &Stamps::of(&incident, None), at(10, 5));
+        let [response, _] = read(Some(&policy()), &Stamps::of(&incident), at(10, 5));
         assert!(response.notices_due(at(10, 5)).is_empty());
         let warn = at(10, 11) + Duration::seconds(15);
         assert_eq!(
@@ -420,7 +423,7 @@ mod tests {
         // Triaged at 10:12: warned, not breached, whenever the worker looks.
         let mut triaged = p1();
         triaged.triaged_at = Some(at(10, 12));
-        let [response, _] = read(Some(&policy()), &Stamps::of(&triaged, None), at(12, 0));
+        let [response, _] = read(Some(&policy()), &Stamps::of(&triaged), at(12, 0));
         assert_eq!(
             response.notices_due(at(12, 0)),
             [(NoticeKind::Warning, warn)]
@@ -430,21 +433,21 @@ mod tests {
     #[test]
     fn no_policy_no_target_or_cancelled_is_not_applicable() {
         let incident = p1();
-        let [r, _] = read(None, &Stamps::of(&incident, None), at(11, 0));
+        let [r, _] = read(None, &Stamps::of(&incident), at(11, 0));
         assert_eq!(r.state, ClockState::NotApplicable);
         let mut p5 = p1();
         p5.priority = Some(crate::domain::priority::Priority::derive(
             Level::Low,
             Level::Low,
         ));
-        let [r, s] = read(Some(&policy()), &Stamps::of(&p5, None), at(11, 0));
+        let [r, s] = read(Some(&policy()), &Stamps::of(&p5), at(11, 0));
         assert_eq!(
             (r.state, s.state),
             (ClockState::NotApplicable, ClockState::NotApplicable)
         );
         let mut cancelled = p1();
         cancelled.status = Status::Cancelled;
-        let [r, _] = read(Some(&policy()), &Stamps::of(&cancelled, None), at(11, 0));
+        let [r, _] = read(Some(&policy()), &Stamps::of(&cancelled), at(11, 0));
         assert_eq!(r.state, ClockState::NotApplicable);
     }
 }

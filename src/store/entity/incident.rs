@@ -37,6 +37,9 @@ pub struct Model {
     pub reopened_at: Option<DateTimeUtc>,
     /// JSON `[[start, end], ...]` (RFC 3339).
     pub resolution_runs: Option<String>,
+    pub acknowledged_at: Option<DateTimeUtc>,
+    pub manager_assigned_at: Option<DateTimeUtc>,
+    pub reopen_count: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -78,6 +81,9 @@ impl FromSqliteRow for Model {
         "helped_by",
         "reopened_at",
         "resolution_runs",
+        "acknowledged_at",
+        "manager_assigned_at",
+        "reopen_count",
     ];
 
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
@@ -112,6 +118,9 @@ impl FromSqliteRow for Model {
             helped_by: row.get(27)?,
             reopened_at: timestamp_opt(row, 28)?,
             resolution_runs: row.get(29)?,
+            acknowledged_at: timestamp_opt(row, 30)?,
+            manager_assigned_at: timestamp_opt(row, 31)?,
+            reopen_count: row.get(32)?,
         })
     }
 }

@@ -2,7 +2,7 @@
 //! firing again reopens or opens a linked incident; parallel senders make one incident.
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
 use crate::on_both_databases;
@@ -217,8 +217,63 @@ async fn parallel_senders_make_one_incident(backend: Backend) {
     drop(other);
 }
 
+/// An acknowledgement is a first response: the SLA response clock of an untriaged incident
+/// stops at it (and a second one does not move it).
+async fn an_acknowledged_alert_stops_the_response_clock(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, ev) = integration(&app, "pd", "EVENTS_V2", json!({})).await;
+    let (status, _) = post(&app, "/alerts/events/v2", None, &events_v2(&ev, "trigger")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let sla = "{ incidents(first: 1) { nodes { status sla { response { state completedAt } } } } }";
+    let before = app.ok(&app.admin(), sla, json!({})).await;
+    let node = &before["incidents"]["nodes"][0];
+    assert_eq!(node["status"], "NEW");
+    assert_eq!(node["sla"]["response"]["state"], "RUNNING", "{node}");
+    assert_eq!(node["sla"]["response"]["completedAt"], Value::Null);
+
+    let (status, _) = post(
+        &app,
+        "/alerts/events/v2",
+        None,
+        &events_v2(&ev, "acknowledge"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let after = app.ok(&app.admin(), sla, json!({})).await;
+    let node = &after["incidents"]["nodes"][0];
+    assert_eq!(node["status"], "NEW", "an acknowledgement is not a triage");
+    assert_eq!(node["sla"]["response"]["state"], "MET", "{node}");
+    let acked = node["sla"]["response"]["completedAt"].clone();
+    assert!(acked.is_string(), "{node}");
+
+    // Acknowledged again (after firing once more): the first response stays the first.
+    post(&app, "/alerts/events/v2", None, &events_v2(&ev, "trigger")).await;
+    post(
+        &app,
+        "/alerts/events/v2",
+        None,
+        &events_v2(&ev, "acknowledge"),
+    )
+    .await;
+    let again = app.ok(&app.admin(), sla, json!({})).await;
+    assert_eq!(
+        again["incidents"]["nodes"][0]["sla"]["response"]["completedAt"],
+        acked
+    );
+    // Listing by SLA reads the stored standing, written with the acknowledgement.
+    let running = app
+        .ok(
+            &app.admin(),
+            "{ incidents(first: 5, filter: { slaState: RUNNING }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(running["incidents"]["totalCount"], 0);
+}
+
 on_both_databases!(
     documented_payloads_open_incidents_and_repeats_add_to_them,
     alerts_clear_mitigate_and_fire_again_reopen,
     parallel_senders_make_one_incident,
+    an_acknowledged_alert_stops_the_response_clock,
 );
