@@ -14,6 +14,7 @@ use crate::domain::cadence::Cadence;
 use crate::domain::webhook::AddressRules;
 use crate::graphql::{self, AppSchema};
 use crate::http::{self, AppState};
+use crate::service::alert_throttle::AlertThrottle;
 use crate::service::bus::Bus;
 use crate::service::integrations::AlertTimes;
 use crate::service::knowledge::Knowledge;
@@ -89,6 +90,10 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     let mut services = Services::new(db, Knowledge::new(Arc::new(base)))
         .with_cadence(Cadence::new(intervals))
         .with_alert_times(alert_times)
+        .with_alert_throttle(AlertThrottle::new(
+            settings.alerts.rate_per_second,
+            settings.alerts.burst,
+        ))
         .with_webhook_rules(AddressRules::new(networks));
     services.bus = Bus::new(settings.limits.subscription_buffer_events);
     if needs_rebuild {

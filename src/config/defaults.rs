@@ -59,6 +59,8 @@ impl Default for Settings {
             alerts: AlertSettings {
                 reopen_window: "1h".into(),
                 key_grace: "24h".into(),
+                rate_per_second: 1_000,
+                burst: 10_000,
             },
             metrics: MetricsSettings {
                 enabled: true,

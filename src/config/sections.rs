@@ -52,6 +52,12 @@ pub struct AlertSettings {
     /// After `rotateIntegrationKey`, the old key keeps working this long, so senders can be
     /// moved to the new one without losing alerts. A duration ("24h"), 0s to 30d.
     pub key_grace: String,
+    /// Alerts one integration may send per second on average, on each node (0: no limit).
+    /// Over it, senders are answered 429 with `Retry-After`.
+    pub rate_per_second: u32,
+    /// Alerts one integration may send at once before the rate applies: at least 1,000 (the
+    /// most one request may carry), so every request can get through.
+    pub burst: u32,
 }
 
 impl AlertSettings {

@@ -206,3 +206,29 @@ fn alert_durations_default_and_are_checked() {
         assert!(err.contains("alerts."), "{key}={value}: {err}");
     }
 }
+
+#[test]
+fn the_alert_rate_defaults_and_is_checked() {
+    let s = Settings::load(None, &[], &Overrides::default()).expect("defaults are valid");
+    assert_eq!((s.alerts.rate_per_second, s.alerts.burst), (1_000, 10_000));
+    let e = env(&[
+        ("HINDSIGHT_ALERTS__RATE_PER_SECOND", "0"),
+        ("HINDSIGHT_ALERTS__BURST", "0"),
+    ]);
+    let s = Settings::load(None, &e, &Overrides::default()).expect("0 turns the limit off");
+    assert_eq!(s.alerts.rate_per_second, 0);
+    for (key, value, named) in [
+        ("HINDSIGHT_ALERTS__BURST", "999", "alerts.burst"),
+        (
+            "HINDSIGHT_ALERTS__RATE_PER_SECOND",
+            "2000000",
+            "alerts.rate_per_second",
+        ),
+        ("HINDSIGHT_ALERTS__RATE_PER_SECOND", "-1", "rate_per_second"),
+    ] {
+        let err = Settings::load(None, &env(&[(key, value)]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(named), "{key}={value}: {err}");
+    }
+}

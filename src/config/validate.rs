@@ -27,6 +27,19 @@ impl Settings {
         }
         self.communications.update_interval.parse()?;
         self.alerts.parse()?;
+        let max_alerts = crate::domain::alert::MAX_ALERTS as u32;
+        if self.alerts.rate_per_second > 1_000_000 {
+            return bad(format!(
+                "alerts.rate_per_second is {}; at most 1000000 (0 for no limit)",
+                self.alerts.rate_per_second
+            ));
+        }
+        if self.alerts.rate_per_second > 0 && self.alerts.burst < max_alerts {
+            return bad(format!(
+                "alerts.burst is {}; it must be at least {max_alerts}, the most alerts one request may carry",
+                self.alerts.burst
+            ));
+        }
         if !(100..=60_000).contains(&self.sla.check_interval_ms) {
             return bad(format!(
                 "sla.check_interval_ms is {}; it must be between 100 and 60000",

@@ -38,6 +38,18 @@ pub enum Refusal {
         format: &'static str,
         endpoint: &'static str,
     },
+    #[error(
+        "the integration `{name}` sends alerts faster than its limit of {per_second} a second \
+         (bursts of {burst}); retry in {} s",
+        super::alert_throttle::whole_seconds(*retry_after)
+    )]
+    Throttled {
+        name: String,
+        per_second: u32,
+        burst: u32,
+        /// When enough alerts' worth of the bucket will be back.
+        retry_after: std::time::Duration,
+    },
 }
 
 /// What one alert did.
@@ -60,6 +72,20 @@ fn actor(integration: &Integration) -> Viewer {
 }
 
 impl Services {
+    /// Takes `count` alerts from `integration`'s allowance (`alerts.rate_per_second`), or
+    /// says when to come back.
+    pub fn admit_alerts(&self, integration: &Integration, count: usize) -> Result<(), Refusal> {
+        let throttle = &self.alert_throttle;
+        throttle
+            .admit(integration.id, count)
+            .map_err(|retry_after| Refusal::Throttled {
+                name: integration.draft.name.as_str().to_owned(),
+                per_second: throttle.per_second,
+                burst: throttle.burst,
+                retry_after,
+            })
+    }
+
     /// The enabled integration of `format` whose key (current, or previous within its grace
     /// period) is `key`. A missing key is hashed and looked up like any other, so missing,
     /// unknown and wrong keys take the same time and get the same answer.

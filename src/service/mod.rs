@@ -1,6 +1,7 @@
 //! Use cases: one function per operation, each asking the policy first and running in one
 //! transaction. They take the `Viewer` as an argument, so no path reaches the store without it.
 
+pub mod alert_throttle;
 pub mod alerts;
 pub mod automation;
 pub mod bus;
@@ -56,6 +57,8 @@ pub struct Services {
     pub cadence: crate::domain::cadence::Cadence,
     /// Alert intake's reopen window and key grace period.
     pub alert_times: integrations::AlertTimes,
+    /// How fast each integration may send alerts.
+    pub alert_throttle: Arc<alert_throttle::AlertThrottle>,
 }
 
 impl Services {
@@ -68,11 +71,17 @@ impl Services {
             webhook_rules: Arc::new(AddressRules::default()),
             cadence: crate::domain::cadence::Cadence::default(),
             alert_times: integrations::AlertTimes::default(),
+            alert_throttle: Arc::default(),
         }
     }
 
     pub fn with_alert_times(mut self, times: integrations::AlertTimes) -> Self {
         self.alert_times = times;
+        self
+    }
+
+    pub fn with_alert_throttle(mut self, throttle: alert_throttle::AlertThrottle) -> Self {
+        self.alert_throttle = Arc::new(throttle);
         self
     }
 

@@ -113,6 +113,9 @@ async fn take(
         },
     };
     debug_assert!(parsed.alerts.len() <= MAX_ALERTS);
+    if let Err(refusal) = services.admit_alerts(&integration, parsed.alerts.len()) {
+        return refusal_answer(format, &refusal);
+    }
     match services.take_alerts(&integration, &parsed.alerts).await {
         Ok(taken) => accepted(format, &taken),
         Err(e) => failed(format, &request_id, e),
@@ -188,8 +191,28 @@ fn refusal_answer(format: AlertFormat, refusal: &Refusal) -> Response {
         Refusal::UnknownKey => (StatusCode::UNAUTHORIZED, "key"),
         Refusal::Disabled(_) => (StatusCode::FORBIDDEN, "key"),
         Refusal::WrongFormat { .. } => (StatusCode::BAD_REQUEST, "format"),
+        Refusal::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate"),
     };
-    let mut response = refused(format, status, &AlertError::new(field, refusal));
+    let error = AlertError::new(field, refusal);
+    let mut response = match refusal {
+        // PagerDuty's own answer to a sender over its rate, which its clients recognise.
+        Refusal::Throttled { .. } if format == AlertFormat::EventsV2 => (
+            status,
+            axum::Json(json!({
+                "status": "throttle event",
+                "message": "Requests for this service are arriving too quickly. Please retry later.",
+                "errors": [error.to_string()],
+            })),
+        )
+            .into_response(),
+        _ => refused(format, status, &error),
+    };
+    if let Refusal::Throttled { retry_after, .. } = refusal {
+        let seconds = crate::service::alert_throttle::whole_seconds(*retry_after);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
