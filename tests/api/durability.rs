@@ -1,4 +1,5 @@
-//! A write acknowledged to the client is durable: the real binary is killed with SIGKILL
+//! A write acknowledged to the client is durable (a mutation, or an alert answered 202): the
+//! real binary is killed with SIGKILL
 //! while clients are writing, restarted on the same data, and every acknowledged write is there.
 
 use std::process::{Child, Command, Stdio};
@@ -66,7 +67,11 @@ pub async fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Se
 }
 
 pub fn token() -> String {
-    let claims = json!({ "sub": "writer", "name": "Writer", "roles": ["manager"], "exp": chrono::Utc::now().timestamp() + 600 });
+    token_with("manager")
+}
+
+fn token_with(role: &str) -> String {
+    let claims = json!({ "sub": "writer", "name": "Writer", "roles": [role], "exp": chrono::Utc::now().timestamp() + 600 });
     jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
         &claims,
@@ -75,7 +80,10 @@ pub fn token() -> String {
     .expect("sign")
 }
 
-on_both_databases!(acknowledged_writes_survive_sigkill);
+on_both_databases!(
+    acknowledged_writes_survive_sigkill,
+    acknowledged_alerts_survive_sigkill
+);
 
 async fn acknowledged_writes_survive_sigkill(backend: Backend) {
     let data_dir = tempfile::tempdir().expect("tempdir");
@@ -169,6 +177,109 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
                 "acknowledged report {id} lost: {body}"
             );
         }
+    }
+    drop(server);
+    drop(pg);
+}
+
+/// Every alert answered 202 before a SIGKILL is counted after the restart: four senders post
+/// to one dedup key each, and each key's count is at least what its sender saw accepted (one
+/// in flight at the kill may be there too).
+async fn acknowledged_alerts_survive_sigkill(backend: Backend) {
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    let pg = match &backend {
+        Backend::Sqlite => None,
+        Backend::Postgres { admin_url } => Some(PgDatabase::create(admin_url).await),
+    };
+    let db_url = pg.as_ref().map(|p| p.url.as_str());
+    let mut server = start(data_dir.path(), db_url).await;
+    let admin = token_with("admin");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let create = json!({
+        "query": "mutation($input: CreateIntegrationInput!) { createIntegration(input: $input) { key } }",
+        "variables": { "input": { "name": "cron", "format": "GENERIC", "service": "batch" } },
+    });
+    let body: serde_json::Value = client
+        .post(format!("{}/graphql", server.url))
+        .bearer_auth(&admin)
+        .json(&create)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let key = body["data"]["createIntegration"]["key"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an integration key: {body}"))
+        .to_owned();
+
+    let accepted = Arc::new(Mutex::new([0u64; 4]));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut senders = Vec::new();
+    for w in 0..4usize {
+        let (client, url, key, accepted, stop) = (
+            client.clone(),
+            server.url.clone(),
+            key.clone(),
+            accepted.clone(),
+            stop.clone(),
+        );
+        senders.push(tokio::spawn(async move {
+            let alert = json!({ "title": format!("job {w} failed"), "dedupKey": format!("job-{w}"), "severity": "warning" });
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(res) = client.post(format!("{url}/alerts/generic")).bearer_auth(&key).json(&alert).send().await else { break };
+                if res.status() != reqwest::StatusCode::ACCEPTED {
+                    break;
+                }
+                accepted.lock().await[w] += 1;
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("reaped");
+    stop.store(true, Ordering::Relaxed);
+    for s in senders {
+        s.await.expect("sender");
+    }
+    let accepted = *accepted.lock().await;
+    assert!(
+        accepted.iter().all(|&n| n >= 2),
+        "every sender got alerts in: {accepted:?}"
+    );
+
+    let server = start(data_dir.path(), db_url).await;
+    let query =
+        json!({ "query": "{ incidents(first: 10) { nodes { alerts { dedupKey count } } } }" });
+    let body: serde_json::Value = client
+        .post(format!("{}/graphql", server.url))
+        .bearer_auth(&admin)
+        .json(&query)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let nodes = body["data"]["incidents"]["nodes"]
+        .as_array()
+        .expect("incidents");
+    assert_eq!(nodes.len(), 4, "one incident per key: {body}");
+    for (w, &sent) in accepted.iter().enumerate() {
+        let count = nodes
+            .iter()
+            .flat_map(|n| n["alerts"].as_array().into_iter().flatten())
+            .find(|a| a["dedupKey"] == format!("job-{w}"))
+            .and_then(|a| a["count"].as_u64())
+            .unwrap_or(0);
+        assert!(
+            count == sent || count == sent + 1,
+            "job-{w}: {sent} accepted before the kill, {count} counted after the restart"
+        );
     }
     drop(server);
     drop(pg);
