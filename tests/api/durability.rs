@@ -1,6 +1,6 @@
 //! A write acknowledged to the client is durable (a mutation, or an alert answered 202): the
-//! real binary is killed with SIGKILL
-//! while clients are writing, restarted on the same data, and every acknowledged write is there.
+//! real binary is killed with SIGKILL while clients are writing, restarted on the same data,
+//! and every acknowledged write is there.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
