@@ -122,6 +122,30 @@ impl Services {
         alerts: &[Alert],
     ) -> Result<Vec<Taken>, ServiceError> {
         check_times(alerts, now())?;
+        // Under a storm on PostgreSQL, two requests can still deadlock (a key and the incident
+        // number counter, taken in opposite orders); the database cancels one, which wrote
+        // nothing, and it runs again here before the sender hears of it.
+        let mut attempt = 1;
+        loop {
+            match self.take_alerts_once(integration, alerts).await {
+                Err(e) if e.gave_way() && attempt < 4 => {
+                    tracing::debug!(
+                        attempt,
+                        "alert intake gave way to a concurrent request; again"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn take_alerts_once(
+        &self,
+        integration: &Integration,
+        alerts: &[Alert],
+    ) -> Result<Vec<Taken>, ServiceError> {
         let viewer = actor(integration);
         self.users.remember(&viewer).await?;
         let mut txn = Journal::begin(&self.db).await?;

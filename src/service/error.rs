@@ -53,6 +53,11 @@ impl std::error::Error for Internal {
 }
 
 impl ServiceError {
+    /// The database cancelled the transaction to break a deadlock (see `GAVE_WAY`).
+    pub fn gave_way(&self) -> bool {
+        matches!(self, Self::Conflict(m) if m == GAVE_WAY)
+    }
+
     /// An internal error raised here (`?` on a `DbErr` and friends records the `?`'s line).
     #[track_caller]
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
@@ -66,9 +71,17 @@ impl ServiceError {
 impl From<DbErr> for ServiceError {
     #[track_caller]
     fn from(e: DbErr) -> Self {
+        if crate::store::gave_way(&e) {
+            return Self::Conflict(GAVE_WAY.to_owned());
+        }
         Self::internal(e)
     }
 }
+
+/// What a client hears when the database cancelled its transaction to break a deadlock with
+/// a concurrent one: nothing was written, and trying again is the remedy.
+pub const GAVE_WAY: &str =
+    "a concurrent change collided with this one and nothing was written; try again";
 
 impl From<hindsight_index::IndexError> for ServiceError {
     #[track_caller]

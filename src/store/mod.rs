@@ -27,3 +27,18 @@ pub mod webhooks;
 pub mod window;
 
 pub use db::{Backend, Db, Reader, WriteTxn};
+
+/// Whether the database gave up on a transaction only because of a concurrent one, so running
+/// it again can succeed: PostgreSQL's deadlock (40P01) and serialization failure (40001).
+/// PostgreSQL resolves a deadlock by cancelling one of the transactions in it; with many
+/// writers (an alert storm) that is a normal event, not a fault.
+pub fn gave_way(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = e else {
+        return false;
+    };
+    match e.as_database_error().and_then(|d| d.code()) {
+        Some(code) => code == "40P01" || code == "40001",
+        None => false,
+    }
+}
