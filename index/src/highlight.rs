@@ -76,8 +76,9 @@ impl Highlighter {
     }
 
     pub(crate) fn highlight(&self, analyzer: &mut TextAnalyzer, doc: &IncidentDoc) -> Highlighted {
-        let texts: [(Field, &str); 5] = [
+        let texts: [(Field, &str); 6] = [
             (Field::Title, &doc.title),
+            (Field::Workaround, doc.workaround.as_deref().unwrap_or("")),
             (Field::Description, &doc.description),
             (Field::Fix, doc.fix.as_deref().unwrap_or("")),
             (Field::RootCause, doc.root_cause.as_deref().unwrap_or("")),
