@@ -2,12 +2,13 @@
 //! past resolutions, rating suggestions (the learning loop), and the statistics that show
 //! whether the knowledge base pays off.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use hindsight_index::{
-    IncidentDoc, KnowledgeBase, Probe, SearchError, SearchQuery, SearchResults, SuggestOptions,
-    Suggestion,
+    DocKind, IncidentDoc, KnowledgeBase, Probe, SearchError, SearchQuery, SearchResults,
+    SuggestOptions, Suggestion,
 };
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -17,12 +18,13 @@ use super::{ServiceError, Services, now};
 use crate::auth::policy::Subject;
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::event::EventKind;
-use crate::domain::ids::{IncidentId, IncidentRef, UserId};
+use crate::domain::ids::{IncidentId, IncidentRef, ProblemId, UserId};
 use crate::domain::incident::Incident;
+use crate::domain::problem::Problem;
 use crate::domain::timestamp;
 use crate::store::events::NewEvent;
 use crate::store::incidents as rows;
-use crate::store::{index_changes, suggestions, team};
+use crate::store::{index_changes, problem_ratings, problems, suggestions, team};
 
 /// The node's knowledge base and the bell that tells its index worker to look at the log.
 #[derive(Clone)]
@@ -40,11 +42,100 @@ impl Knowledge {
     }
 }
 
-/// A suggestion whose incident is known to exist in the database.
+/// What a suggestion or a search hit names: a past incident or a known error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Suggested {
+    Incident(IncidentId),
+    KnownError(ProblemId),
+}
+
+impl Suggested {
+    /// The document an index hit names; the index stores ids as text.
+    pub fn of(id: &str, kind: DocKind) -> Option<Self> {
+        let uuid = Uuid::parse_str(id).ok()?;
+        Some(match kind {
+            DocKind::Incident => Suggested::Incident(IncidentId(uuid)),
+            DocKind::KnownError => Suggested::KnownError(ProblemId(uuid)),
+        })
+    }
+}
+
+/// A suggestion whose incident or known error was in the index when it was ranked.
 #[derive(Debug, Clone)]
 pub struct SuggestionOut {
-    pub incident: IncidentId,
+    pub target: Suggested,
     pub hit: Suggestion,
+}
+
+/// At most this many linked incidents lend their text to a known error's document.
+const MAX_LINKED_TEXTS: u64 = 50;
+
+/// How the index sees a known error: its own text, its workaround and fix, and the text of
+/// its linked incidents (so a new incident like them finds it). `None` outside the knowledge
+/// base (not yet a known error, or cancelled).
+pub fn problem_document(
+    problem: &Problem,
+    linked: &[Incident],
+    (helpful, unhelpful): (u32, u32),
+) -> Option<IncidentDoc> {
+    if !problem.in_knowledge_base() {
+        return None;
+    }
+    let related = linked
+        .iter()
+        .map(|i| {
+            let summary = i.resolution.as_ref().map_or("", |r| r.summary.as_str());
+            format!("{}\n{}\n{}", i.title, i.description, summary)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Some(IncidentDoc {
+        id: problem.id.to_string(),
+        number: problem.number.0,
+        title: problem.title.clone(),
+        description: problem.description.clone(),
+        service: problem.service.clone(),
+        category: problem.category.clone(),
+        priority: Some(problem.priority.rank() as u8),
+        resolution_summary: String::new(),
+        root_cause: problem.root_cause.clone(),
+        fix: problem.fix.clone(),
+        resolved_at: problem
+            .known_error_at
+            .or(problem.resolved_at)
+            .unwrap_or(problem.updated_at),
+        helpful,
+        unhelpful,
+        kind: DocKind::KnownError,
+        workaround: problem.workaround.clone(),
+        related,
+    })
+}
+
+/// The documents of `ids` that belong in the index (absent: remove them).
+pub async fn known_error_documents(
+    conn: &impl sea_orm::ConnectionTrait,
+    ids: &[ProblemId],
+) -> Result<HashMap<ProblemId, IncidentDoc>, ServiceError> {
+    let found = problems::find_many(conn, ids).await?;
+    let in_base: Vec<&Problem> = found.values().filter(|p| p.in_knowledge_base()).collect();
+    let counts =
+        problem_ratings::counts_for(conn, &in_base.iter().map(|p| p.id).collect::<Vec<_>>())
+            .await?;
+    let mut out = HashMap::new();
+    for problem in in_base {
+        let (linked, _) = problems::incidents_of(conn, problem.id, 0, MAX_LINKED_TEXTS).await?;
+        let incidents = rows::find_many(conn, &linked).await?;
+        let linked: Vec<Incident> = linked
+            .iter()
+            .filter_map(|id| incidents.get(id).cloned())
+            .collect();
+        let c = counts.get(&problem.id).copied().unwrap_or_default();
+        if let Some(doc) = problem_document(problem, &linked, c) {
+            out.insert(problem.id, doc);
+        }
+    }
+    Ok(out)
 }
 
 /// Knowledge-base statistics over a period.
@@ -81,6 +172,9 @@ pub fn to_document(incident: &Incident, (helpful, unhelpful): (u32, u32)) -> Opt
         resolved_at: incident.resolved_at.unwrap_or(incident.updated_at),
         helpful,
         unhelpful,
+        kind: DocKind::Incident,
+        workaround: None,
+        related: String::new(),
     })
 }
 
@@ -90,7 +184,7 @@ pub fn hit_incident(id: &str) -> Option<IncidentId> {
 }
 
 impl Services {
-    /// The most similar resolved incidents for `incident`, best first, excluding itself and
+    /// The most similar resolved incidents and known errors for `incident`, best first, excluding itself and
     /// its duplicates. Each suggestion is counted for `knowledgeStats` once per incident and
     /// viewer: a console that refetches does not inflate `timesShown`.
     pub async fn suggestions(
@@ -126,9 +220,18 @@ impl Services {
         let hits = tokio::task::spawn_blocking(move || base.suggest(&probe, &options)).await??;
         let out: Vec<SuggestionOut> = hits
             .into_iter()
-            .filter_map(|hit| hit_incident(&hit.id).map(|incident| SuggestionOut { incident, hit }))
+            .filter_map(|hit| {
+                Suggested::of(&hit.id, hit.kind).map(|target| SuggestionOut { target, hit })
+            })
             .collect();
-        let shown: Vec<IncidentId> = out.iter().map(|s| s.incident).collect();
+        // Impressions are counted for past incidents (their table keys them to incidents).
+        let shown: Vec<IncidentId> = out
+            .iter()
+            .filter_map(|s| match s.target {
+                Suggested::Incident(id) => Some(id),
+                Suggested::KnownError(_) => None,
+            })
+            .collect();
         if !shown.is_empty() {
             // Counting impressions must not cost the responder their suggestions.
             if let Err(e) = self

@@ -430,6 +430,38 @@ pub async fn count_knowledge_base(conn: &impl ConnectionTrait) -> Result<u64, Db
         .await
 }
 
+/// Resolved (or closed) incidents resolved in `[from, to)`, of `service` if given, linked to
+/// no problem, newest first, at most `limit`: what problem candidates are made of.
+pub async fn resolved_without_problem(
+    conn: &impl ConnectionTrait,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    service: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Incident>, DbErr> {
+    use super::entity::problem_incident;
+    let linked = sea_orm::sea_query::Query::select()
+        .column(problem_incident::Column::IncidentId)
+        .from(problem_incident::Entity)
+        .to_owned();
+    let mut select = Entity::find()
+        .filter(Column::Status.is_in([Status::Resolved.as_str(), Status::Closed.as_str()]))
+        .filter(Column::ResolvedAt.gte(from))
+        .filter(Column::ResolvedAt.lt(to))
+        .filter(Column::Id.not_in_subquery(linked));
+    if let Some(service) = service {
+        select = select.filter(Column::Service.eq(service));
+    }
+    load(
+        conn,
+        select
+            .order_by_desc(Column::ResolvedAt)
+            .order_by_desc(Column::Number)
+            .limit(limit),
+    )
+    .await
+}
+
 /// Incidents resolved in `[from, to)`, for time-to-resolve statistics.
 pub async fn resolved_between(
     conn: &impl ConnectionTrait,

@@ -3,10 +3,13 @@
 use async_graphql::{ID, InputObject};
 
 use crate::graphql::types::enums::Priority;
+use crate::graphql::types::knowledge::KnowledgeKind;
 
-/// Narrows a search over resolved incidents.
+/// Narrows a search over resolved incidents and known errors.
 #[derive(InputObject, Default)]
 pub struct ResolutionSearchFilter {
+    /// Only past incidents, or only known errors; both when absent.
+    pub kind: Option<KnowledgeKind>,
     pub service: Option<String>,
     pub category: Option<String>,
     pub priority: Option<Priority>,
