@@ -18,7 +18,7 @@ use super::{ServiceError, Services, now};
 use crate::auth::policy::Subject;
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::event::EventKind;
-use crate::domain::ids::{IncidentId, IncidentRef, ProblemId, UserId};
+use crate::domain::ids::{IncidentId, IncidentRef, ProblemId, ProblemRef, UserId};
 use crate::domain::incident::Incident;
 use crate::domain::problem::Problem;
 use crate::domain::timestamp;
@@ -58,6 +58,13 @@ impl Suggested {
             DocKind::KnownError => Suggested::KnownError(ProblemId(uuid)),
         })
     }
+}
+
+/// What a rating names: a suggested past incident or a suggested known error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatedSuggestion {
+    Incident(IncidentRef),
+    KnownError(ProblemRef),
 }
 
 /// A suggestion whose incident or known error was in the index when it was ranked.
@@ -274,13 +281,13 @@ impl Services {
     }
 
     /// Records whether a suggestion helped. Idempotent per user and pair; a changed rating
-    /// replaces the old one. Both incidents' timelines show it, and the suggested incident is
-    /// re-indexed with its new helpfulness.
+    /// replaces the old one. The rated incident's timeline shows it (a suggested past incident's
+    /// too), and the suggested incident or known error is re-indexed with its new helpfulness.
     pub async fn rate_suggestion(
         &self,
         viewer: &Viewer,
         incident: IncidentRef,
-        suggested: IncidentRef,
+        suggested: RatedSuggestion,
         helpful: bool,
     ) -> Result<Incident, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)
@@ -296,42 +303,79 @@ impl Services {
                 roles: &roles,
             }),
         )?;
-        let past = find(&*txn, suggested, "suggestedIncidentId").await?;
-        if past.id == target.id {
-            return Err(ServiceError::BadInput(
-                "suggestedIncidentId: an incident cannot be a suggestion for itself".into(),
-            ));
-        }
-        if !past.in_knowledge_base() {
-            return Err(ServiceError::BadInput(format!(
-                "suggestedIncidentId: {} is not resolved, so it is not in the knowledge base",
-                past.number
-            )));
-        }
         let at = now();
-        let previous =
-            suggestions::rate(&*txn, target.id, past.id, &viewer.user_id, helpful, at)
-                .await
-                .map_err(|e| match e.sql_err() {
-                    // The same person's same rating sent twice at once (a double click): on
-                    // PostgreSQL both see no rating yet and one insert loses on the unique index.
-                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ServiceError::Conflict(
-                        "this rating was being recorded by another request at the same moment; reload and retry"
-                            .into(),
-                    ),
-                    _ => ServiceError::from(e),
+        // What was rated: its number for the events, the timelines beside the rated incident's
+        // that show the rating, and the previous rating by the same person.
+        let (suggested_key, suggested_number, also_shown, previous) = match suggested {
+            RatedSuggestion::Incident(suggested) => {
+                let past = find(&*txn, suggested, "suggestedIncidentId").await?;
+                if past.id == target.id {
+                    return Err(ServiceError::BadInput(
+                        "suggestedIncidentId: an incident cannot be a suggestion for itself".into(),
+                    ));
+                }
+                if !past.in_knowledge_base() {
+                    return Err(ServiceError::BadInput(format!(
+                        "suggestedIncidentId: {} is not resolved, so it is not in the knowledge base",
+                        past.number
+                    )));
+                }
+                let previous =
+                    suggestions::rate(&*txn, target.id, past.id, &viewer.user_id, helpful, at)
+                        .await
+                        .map_err(rating_race)?;
+                if previous != Some(helpful) {
+                    index_changes::append(&*txn, past.id, at).await?;
+                }
+                (
+                    "suggestedIncident",
+                    past.number.to_string(),
+                    Some(past),
+                    previous,
+                )
+            }
+            RatedSuggestion::KnownError(suggested) => {
+                let problem = problems::find(&*txn, suggested).await?.ok_or_else(|| {
+                    ServiceError::NotFound("suggestedProblemId: no such problem".into())
                 })?;
+                if !problem.in_knowledge_base() {
+                    return Err(ServiceError::BadInput(format!(
+                        "suggestedProblemId: {} is not a known error (nor resolved), so it is not in the knowledge base",
+                        problem.number
+                    )));
+                }
+                let previous = problem_ratings::rate(
+                    &*txn,
+                    target.id,
+                    problem.id,
+                    &viewer.user_id,
+                    helpful,
+                    at,
+                )
+                .await
+                .map_err(rating_race)?;
+                if previous != Some(helpful) {
+                    index_changes::append_problem(&*txn, problem.id, at).await?;
+                }
+                (
+                    "suggestedProblem",
+                    problem.number.to_string(),
+                    None,
+                    previous,
+                )
+            }
+        };
         if previous == Some(helpful) {
             // Same rating again: nothing changes, nothing is recorded twice.
             return Ok(target);
         }
-        let detail = serde_json::json!({
+        let mut detail = serde_json::json!({
             "incident": target.number.to_string(),
-            "suggestedIncident": past.number.to_string(),
             "helpful": helpful,
         });
+        detail[suggested_key] = serde_json::json!(suggested_number);
         let before = previous.map(|p| serde_json::json!({ "helpful": p }));
-        for incident in [&target, &past] {
+        for incident in std::iter::once(&target).chain(also_shown.as_ref()) {
             let kind = EventKind::SuggestionRated;
             txn.record(
                 incident,
@@ -340,7 +384,6 @@ impl Services {
             )
             .await?;
         }
-        index_changes::append(&*txn, past.id, at).await?;
         txn.commit(&self.bus).await?;
         self.knowledge.changed.notify_one();
         Ok(target)
@@ -369,7 +412,7 @@ impl Services {
                 continue;
             };
             let seconds = (resolved_at - incident.created_at).num_milliseconds() as f64 / 1000.0;
-            if resolution.helped_by.is_empty() {
+            if !resolution.helped() {
                 without_help.push(seconds);
             } else {
                 with_help.push(seconds);
@@ -391,6 +434,18 @@ async fn find(
     super::incidents::find(conn, target)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("{field}: no such incident")))
+}
+
+/// The same person's same rating sent twice at once (a double click): on PostgreSQL both see
+/// no rating yet and one insert loses on the unique index.
+fn rating_race(e: sea_orm::DbErr) -> ServiceError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ServiceError::Conflict(
+            "this rating was being recorded by another request at the same moment; reload and retry"
+                .into(),
+        ),
+        _ => ServiceError::from(e),
+    }
 }
 
 fn times(mut seconds: Vec<f64>) -> ResolutionTimes {

@@ -14,7 +14,7 @@ use super::columns::column;
 use super::db::Reader;
 use super::entity::incident::{ActiveModel, Column, Entity, Model};
 use super::incident_sla;
-use crate::domain::ids::{IncidentId, IncidentNumber, UserId};
+use crate::domain::ids::{IncidentId, IncidentNumber, ProblemId, UserId};
 use crate::domain::incident::{Incident, StoredResolution};
 use crate::domain::lifecycle::Status;
 use crate::domain::listing::{Keyset, ListFilter, ListOrder, UNTRIAGED_RANK};
@@ -57,7 +57,8 @@ impl TryFrom<Model> for Incident {
                 summary,
                 root_cause: m.root_cause,
                 fix: m.fix,
-                helped_by: helped_by_from_json(m.helped_by),
+                helped_by: helped_by_from_json(m.helped_by.as_ref()),
+                helped_by_known_errors: known_errors_from_json(m.helped_by.as_ref()),
             }),
             external_id: m.external_id,
             title: m.title,
@@ -119,12 +120,17 @@ fn to_active(i: &Incident) -> ActiveModel {
         external_id: Set(i.external_id.clone()),
         reopened_at: Set(i.reopened_at),
         resolution_runs: Set(runs_to_json(&i.resolution_runs)),
-        helped_by: Set(resolution.filter(|r| !r.helped_by.is_empty()).map(|r| {
-            serde_json::json!(
+        helped_by: Set(resolution.filter(|r| r.helped()).map(|r| {
+            serde_json::Value::Array(
                 r.helped_by
                     .iter()
-                    .map(|id| id.to_string())
-                    .collect::<Vec<_>>()
+                    .map(|id| serde_json::json!(id.to_string()))
+                    .chain(
+                        r.helped_by_known_errors
+                            .iter()
+                            .map(|id| serde_json::json!({ "problem": id.to_string() })),
+                    )
+                    .collect(),
             )
         })),
     }
@@ -143,16 +149,31 @@ fn runs_from_json(text: Option<&str>) -> Option<Vec<(DateTime<Utc>, DateTime<Utc
     }
 }
 
-/// `helped_by` is a JSON array of incident ids; anything else reads as empty.
-fn helped_by_from_json(value: Option<serde_json::Value>) -> Vec<IncidentId> {
+/// `helped_by` is a JSON array of incident ids (strings) and known errors
+/// (`{"problem": id}`); anything else reads as empty. Any entry counts as help in the metrics.
+fn helped_by_from_json(value: Option<&serde_json::Value>) -> Vec<IncidentId> {
     value
-        .as_ref()
         .and_then(serde_json::Value::as_array)
         .map(|ids| {
             ids.iter()
                 .filter_map(serde_json::Value::as_str)
                 .filter_map(|s| uuid::Uuid::parse_str(s).ok())
                 .map(IncidentId)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The known errors of a `helped_by` array (see `helped_by_from_json`).
+fn known_errors_from_json(value: Option<&serde_json::Value>) -> Vec<ProblemId> {
+    value
+        .and_then(serde_json::Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| e.get("problem")?.as_str())
+                .filter_map(|s| uuid::Uuid::parse_str(s).ok())
+                .map(ProblemId)
                 .collect()
         })
         .unwrap_or_default()

@@ -74,3 +74,24 @@ pub async fn counts_for(
     }
     Ok(out)
 }
+
+/// Known errors someone rated helpful for `incident`, oldest rating first.
+pub async fn helpful_for(
+    conn: &impl ConnectionTrait,
+    incident: IncidentId,
+) -> Result<Vec<ProblemId>, DbErr> {
+    let mut rows = rating::Entity::find()
+        .filter(rating::Column::IncidentId.eq(incident.0))
+        .filter(rating::Column::Helpful.eq(true))
+        .all(conn)
+        .await?;
+    rows.sort_by_key(|r| r.updated_at);
+    let mut out: Vec<ProblemId> = Vec::new();
+    for row in rows {
+        let id = ProblemId(row.problem_id);
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}

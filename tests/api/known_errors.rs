@@ -197,7 +197,346 @@ async fn linking_an_incident_updates_the_known_error(backend: Backend) {
     assert!(unlinked, "unlinking takes its words away");
 }
 
+const RATE: &str =
+    "mutation($input: RateSuggestionInput!) { rateSuggestion(input: $input) { id } }";
+
+fn rate_problem(incident: &str, problem: &str, helpful: bool) -> Value {
+    json!({ "input": { "incidentId": incident, "suggestedProblemId": problem, "helpful": helpful } })
+}
+
+/// Rows of `table`, read directly: proof that a refused rating wrote nothing.
+async fn rows_in(app: &TestApp, table: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let conn = app.services.db.conn();
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .expect("count")
+        .expect("a row");
+    row.try_get::<i64>("", "n").expect("n")
+}
+
+/// The position of the known error among the incident's suggestions, and its reasons.
+async fn known_error_rank(app: &TestApp, token: &str, id: &str) -> Option<(usize, Value)> {
+    suggestions(app, token, id)
+        .await
+        .into_iter()
+        .enumerate()
+        .find(|(_, s)| s["kind"] == "KNOWN_ERROR")
+        .map(|(i, s)| (i, s["reasons"].clone()))
+}
+
+async fn drive_to_investigating(app: &TestApp, token: &str, id: &str) {
+    app.ok(token, "mutation($id: ID!) { triageIncident(input: { id: $id, category: \"database\", impact: LOW, urgency: LOW }) { id } }", json!({ "id": id })).await;
+    app.ok(
+        token,
+        "mutation($id: ID!) { startInvestigation(input: { id: $id }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+}
+
+/// A known error PRB-1 whose linked incident reads like the incidents of these tests, and a
+/// resolved past incident that reads like them too.
+async fn known_error_and_past_incident(app: &TestApp, manager: &str, specialist: &str) {
+    let linked = report(
+        app,
+        manager,
+        "Replica lag stalls order history",
+        "postgres replica lag grows; order history pages time out",
+    )
+    .await;
+    let past = report(
+        app,
+        manager,
+        "Replica lag stalls order history",
+        "postgres replica lag grows; order history pages time out",
+    )
+    .await;
+    drive_to_investigating(app, manager, &past).await;
+    app.ok(
+        manager,
+        "mutation($id: ID!) { resolveIncident(input: { id: $id, resolution: { summary: \"failed over\", fix: \"promote the standby\" } }) { id } }",
+        json!({ "id": past }),
+    )
+    .await;
+    app.ok(
+        manager,
+        "mutation($input: ReportProblemInput!) { reportProblem(input: $input) { number } }",
+        json!({ "input": { "title": "Replica lag under vacuum", "service": "checkout", "impact": "HIGH", "urgency": "HIGH" } }),
+    )
+    .await;
+    app.ok(
+        manager,
+        "mutation($input: LinkIncidentToProblemInput!) { linkIncidentToProblem(input: $input) { id } }",
+        json!({ "input": { "incidentId": linked, "problemId": "PRB-1" } }),
+    )
+    .await;
+    app.ok(
+        specialist,
+        "mutation($input: RecordKnownErrorInput!) { recordKnownError(input: $input) { status } }",
+        json!({ "input": { "id": "PRB-1", "rootCause": "Autovacuum on the replica", "workaround": "Pause autovacuum on the replica" } }),
+    )
+    .await;
+}
+
+async fn rating_a_known_error_feeds_the_learning_loop(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let manager = app.token("u:m", &["manager"]);
+    let specialist = app.token("u:s", &["specialist"]);
+    let admin = app.admin();
+    known_error_and_past_incident(&app, &manager, &specialist).await;
+    let probe = report(
+        &app,
+        &manager,
+        "Order history times out: replica lag",
+        "replica lag on postgres; order history pages time out",
+    )
+    .await;
+    let both_in = poll(|| async { suggestions(&app, &manager, &probe).await.len() == 2 }).await;
+    assert!(both_in, "{:?}", suggestions(&app, &manager, &probe).await);
+    let (rank_before, reasons) = known_error_rank(&app, &manager, &probe)
+        .await
+        .expect("the known error is suggested");
+    assert!(!reasons.to_string().contains("marked helpful"), "{reasons}");
+
+    // Rated helpful, by number; the same rating again changes nothing.
+    let events = app.timeline_len(&admin, &probe).await;
+    app.ok(&specialist, RATE, rate_problem(&probe, "PRB-1", true))
+        .await;
+    app.ok(&specialist, RATE, rate_problem(&probe, "prb-1", true))
+        .await;
+    assert_eq!(rows_in(&app, "problem_suggestion_ratings").await, 1);
+    assert_eq!(
+        app.timeline_len(&admin, &probe).await,
+        events + 1,
+        "one event for one rating"
+    );
+    let data = app
+        .ok(
+            &admin,
+            "query($id: ID!) { incident(id: $id) { timeline(first: 50) { edges { node { kind after } } } } }",
+            json!({ "id": probe }),
+        )
+        .await;
+    let rated: Vec<&Value> = data["incident"]["timeline"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| &e["node"])
+        .filter(|n| n["kind"] == "SUGGESTION_RATED")
+        .collect();
+    assert_eq!(rated.len(), 1, "{data}");
+    let after: Value = match &rated[0]["after"] {
+        Value::String(text) => serde_json::from_str(text).expect("json"),
+        other => other.clone(),
+    };
+    assert_eq!(after["suggestedProblem"], "PRB-1", "{after}");
+    assert_eq!(after["helpful"], true, "{after}");
+
+    // The known error's document carries the rating: a later, similar incident sees it marked
+    // helpful, ranked at least as high as before.
+    let later = report(
+        &app,
+        &manager,
+        "Replica lag again: order history times out",
+        "order history pages time out while postgres replica lag grows",
+    )
+    .await;
+    let counted = poll(|| async {
+        known_error_rank(&app, &manager, &later)
+            .await
+            .is_some_and(|(_, r)| r.to_string().contains("marked helpful 1 time"))
+    })
+    .await;
+    assert!(counted, "{:?}", suggestions(&app, &manager, &later).await);
+    let (rank_after, _) = known_error_rank(&app, &manager, &later)
+        .await
+        .expect("still suggested");
+    assert!(rank_after <= rank_before, "{rank_after} > {rank_before}");
+
+    // Resolving the rated incident records what helped, and the statistics count it.
+    drive_to_investigating(&app, &manager, &probe).await;
+    let data = app
+        .ok(
+            &manager,
+            "mutation($id: ID!) { resolveIncident(input: { id: $id, resolution: { summary: \"paused autovacuum\" } }) { resolution { resolvedWithTheHelpOf { number } resolvedWithTheHelpOfKnownErrors { number } } timeline(first: 50) { edges { node { kind after } } } } }",
+            json!({ "id": probe }),
+        )
+        .await;
+    let resolved = &data["resolveIncident"];
+    assert_eq!(
+        resolved["resolution"]["resolvedWithTheHelpOfKnownErrors"],
+        json!([{ "number": "PRB-1" }])
+    );
+    assert_eq!(resolved["resolution"]["resolvedWithTheHelpOf"], json!([]));
+    assert!(
+        resolved["timeline"]
+            .to_string()
+            .contains("\"resolvedWithTheHelpOfKnownErrors\":[\"PRB-1\"]"),
+        "{resolved}"
+    );
+    let from = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let to = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let data = app
+        .ok(&admin, "query($from: DateTime!, $to: DateTime!) { knowledgeStats(from: $from, to: $to) { resolvedWithHelp { count } resolvedWithoutHelp { count } } }", json!({ "from": from, "to": to }))
+        .await;
+    assert_eq!(
+        data["knowledgeStats"]["resolvedWithHelp"]["count"], 1,
+        "{data}"
+    );
+    assert_eq!(
+        data["knowledgeStats"]["resolvedWithoutHelp"]["count"], 1,
+        "{data}"
+    );
+}
+
+async fn bad_known_error_ratings_are_refused_and_write_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let manager = app.token("u:m", &["manager"]);
+    let specialist = app.token("u:s", &["specialist"]);
+    let viewer = app.token("u:v", &["viewer"]);
+    let admin = app.admin();
+    known_error_and_past_incident(&app, &manager, &specialist).await;
+    app.ok(
+        &manager,
+        "mutation($input: ReportProblemInput!) { reportProblem(input: $input) { number } }",
+        json!({ "input": { "title": "Not understood yet", "service": "checkout", "impact": "LOW", "urgency": "LOW" } }),
+    )
+    .await;
+    let probe = report(&app, &manager, "Replica lag", "order history").await;
+    let past_number = app
+        .ok(
+            &admin,
+            "{ incidents(first: 10) { edges { node { number status } } } }",
+            json!({}),
+        )
+        .await["incidents"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .find(|e| e["node"]["status"] == "RESOLVED")
+        .expect("the resolved past incident")["node"]["number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    let events = app.timeline_len(&admin, &probe).await;
+    let changes = rows_in(&app, "index_changes").await;
+
+    let cases = [
+        (
+            json!({ "incidentId": probe, "suggestedIncidentId": past_number, "suggestedProblemId": "PRB-1", "helpful": true }),
+            "BAD_USER_INPUT",
+            "suggestedProblemId",
+        ),
+        (
+            json!({ "incidentId": probe, "helpful": true }),
+            "BAD_USER_INPUT",
+            "suggestedIncidentId",
+        ),
+        (
+            json!({ "incidentId": probe, "suggestedProblemId": "PRB-99", "helpful": true }),
+            "NOT_FOUND",
+            "suggestedProblemId",
+        ),
+        (
+            json!({ "incidentId": probe, "suggestedProblemId": uuid::Uuid::new_v4().to_string(), "helpful": true }),
+            "NOT_FOUND",
+            "suggestedProblemId",
+        ),
+        (
+            json!({ "incidentId": probe, "suggestedProblemId": "PRB-x", "helpful": true }),
+            "BAD_USER_INPUT",
+            "suggestedProblemId",
+        ),
+        (
+            // PRB-2 is NEW: not in the knowledge base.
+            json!({ "incidentId": probe, "suggestedProblemId": "PRB-2", "helpful": true }),
+            "BAD_USER_INPUT",
+            "suggestedProblemId",
+        ),
+    ];
+    for (input, code, field) in cases {
+        let (got, message) = app
+            .error_code(&specialist, RATE, json!({ "input": input }))
+            .await;
+        assert_eq!(got, code, "{input}: {message}");
+        assert!(message.contains(field), "{input}: {message}");
+    }
+    // Rights as for incident ratings: a viewer may not rate.
+    let (got, _) = app
+        .error_code(&viewer, RATE, rate_problem(&probe, "PRB-1", true))
+        .await;
+    assert_eq!(got, "FORBIDDEN");
+
+    assert_eq!(rows_in(&app, "problem_suggestion_ratings").await, 0);
+    assert_eq!(rows_in(&app, "suggestion_ratings").await, 0);
+    assert_eq!(rows_in(&app, "index_changes").await, changes);
+    assert_eq!(app.timeline_len(&admin, &probe).await, events);
+}
+
+async fn resolving_a_linked_incident_refreshes_its_known_error(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let manager = app.token("u:m", &["manager"]);
+    let specialist = app.token("u:s", &["specialist"]);
+    app.ok(
+        &manager,
+        "mutation($input: ReportProblemInput!) { reportProblem(input: $input) { number } }",
+        json!({ "input": { "title": "Stale DNS cache", "service": "checkout", "impact": "LOW", "urgency": "LOW" } }),
+    )
+    .await;
+    app.ok(
+        &specialist,
+        "mutation($input: RecordKnownErrorInput!) { recordKnownError(input: $input) { status } }",
+        json!({ "input": { "id": "PRB-1", "rootCause": "TTL ignored", "workaround": "Flush the resolver" } }),
+    )
+    .await;
+    let incident = report(&app, &manager, "Kerberos tickets rejected", "realm").await;
+    app.ok(
+        &manager,
+        "mutation($input: LinkIncidentToProblemInput!) { linkIncidentToProblem(input: $input) { id } }",
+        json!({ "input": { "incidentId": incident, "problemId": "PRB-1" } }),
+    )
+    .await;
+    // The resolution's words come to the known error once the linked incident is resolved...
+    drive_to_investigating(&app, &manager, &incident).await;
+    app.ok(
+        &manager,
+        "mutation($id: ID!) { resolveIncident(input: { id: $id, resolution: { summary: \"rotated the quixotic keytab\" } }) { id } }",
+        json!({ "id": incident }),
+    )
+    .await;
+    let found = poll(|| async {
+        search(&app, &manager, "quixotic", json!({ "kind": "KNOWN_ERROR" })).await["totalCount"]
+            == 1
+    })
+    .await;
+    assert!(
+        found,
+        "the linked incident's resolution finds the known error"
+    );
+    // ... and leave it when the incident is reopened.
+    app.ok(
+        &manager,
+        "mutation($id: ID!) { reopenIncident(input: { id: $id, reason: \"came back\" }) { id } }",
+        json!({ "id": incident }),
+    )
+    .await;
+    let gone = poll(|| async {
+        search(&app, &manager, "quixotic", json!({ "kind": "KNOWN_ERROR" })).await["totalCount"]
+            == 0
+    })
+    .await;
+    assert!(gone, "a reopened incident's resolution no longer finds it");
+}
+
 on_both_databases!(
     a_known_error_is_suggested_with_its_workaround_first,
     linking_an_incident_updates_the_known_error,
+    rating_a_known_error_feeds_the_learning_loop,
+    bad_known_error_ratings_are_refused_and_write_nothing,
+    resolving_a_linked_incident_refreshes_its_known_error,
 );
