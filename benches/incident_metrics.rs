@@ -97,6 +97,7 @@ fn incident(n: i64, count: i64, rng: &mut StdRng) -> (Incident, bool, bool) {
             } else {
                 Vec::new()
             },
+            helped_by_known_errors: Vec::new(),
         }),
         cancel_reason: None,
         duplicate_of: None,

@@ -7,8 +7,10 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use crate::model::Facets;
-use crate::schema::{CATEGORY, CATEGORY_KEY, HELPFUL, SERVICE, SERVICE_KEY, UNHELPFUL};
+use crate::model::{DocKind, Facets};
+use crate::schema::{
+    CATEGORY, CATEGORY_KEY, HELPFUL, KIND, KIND_CODE, SERVICE, SERVICE_KEY, UNHELPFUL,
+};
 
 /// The fast-field columns of one segment that re-ranking reads.
 pub(crate) struct SegmentColumns {
@@ -16,6 +18,7 @@ pub(crate) struct SegmentColumns {
     category_key: Option<Column<u64>>,
     helpful: Option<Column<u64>>,
     unhelpful: Option<Column<u64>>,
+    kind_code: Option<Column<u64>>,
 }
 
 pub(crate) fn str_value(column: Option<&StrColumn>, doc: DocId) -> Option<String> {
@@ -33,6 +36,7 @@ impl SegmentColumns {
             category_key: fast.column_opt(CATEGORY_KEY)?,
             helpful: fast.column_opt(HELPFUL)?,
             unhelpful: fast.column_opt(UNHELPFUL)?,
+            kind_code: fast.column_opt(KIND_CODE)?,
         })
     }
 
@@ -43,6 +47,13 @@ impl SegmentColumns {
 
     pub(crate) fn category_is(&self, doc: DocId, key: u64) -> bool {
         self.category_key.as_ref().and_then(|c| c.first(doc)) == Some(key)
+    }
+
+    pub(crate) fn kind(&self, doc: DocId) -> DocKind {
+        match self.kind_code.as_ref().and_then(|c| c.first(doc)) {
+            Some(1) => DocKind::KnownError,
+            _ => DocKind::Incident,
+        }
     }
 
     pub(crate) fn helpfulness(&self, doc: DocId) -> (u32, u32) {
@@ -61,15 +72,18 @@ pub(crate) struct FacetCounts;
 pub(crate) struct SegmentFacetCounts {
     service: Option<StrColumn>,
     category: Option<StrColumn>,
+    kind: Option<StrColumn>,
     /// Counts per term ordinal of this segment; turned into strings once, at harvest.
     service_counts: Vec<u64>,
     category_counts: Vec<u64>,
+    kind_counts: Vec<u64>,
 }
 
 #[derive(Default)]
 pub(crate) struct FacetFruit {
     service: HashMap<String, u64>,
     category: HashMap<String, u64>,
+    kind: HashMap<String, u64>,
 }
 
 fn count_ord(column: Option<&StrColumn>, counts: &mut [u64], doc: DocId) {
@@ -106,12 +120,15 @@ impl Collector for FacetCounts {
         let fast = reader.fast_fields();
         let service = fast.str(SERVICE)?;
         let category = fast.str(CATEGORY)?;
+        let kind = fast.str(KIND)?;
         let len = |c: &Option<StrColumn>| c.as_ref().map_or(0, |c| c.num_terms());
         Ok(SegmentFacetCounts {
             service_counts: vec![0; len(&service)],
             category_counts: vec![0; len(&category)],
+            kind_counts: vec![0; len(&kind)],
             service,
             category,
+            kind,
         })
     }
 
@@ -128,6 +145,9 @@ impl Collector for FacetCounts {
             for (k, v) in fruit.category {
                 *merged.category.entry(k).or_insert(0) += v;
             }
+            for (k, v) in fruit.kind {
+                *merged.kind.entry(k).or_insert(0) += v;
+            }
         }
         Ok(merged)
     }
@@ -139,6 +159,7 @@ impl SegmentCollector for SegmentFacetCounts {
     fn collect(&mut self, doc: DocId, _score: Score) {
         count_ord(self.service.as_ref(), &mut self.service_counts, doc);
         count_ord(self.category.as_ref(), &mut self.category_counts, doc);
+        count_ord(self.kind.as_ref(), &mut self.kind_counts, doc);
     }
 
     fn harvest(self) -> FacetFruit {
@@ -153,6 +174,7 @@ impl SegmentCollector for SegmentFacetCounts {
             &self.category_counts,
             &mut fruit.category,
         );
+        harvest_column(self.kind.as_ref(), &self.kind_counts, &mut fruit.kind);
         fruit
     }
 }
@@ -168,6 +190,7 @@ impl From<FacetFruit> for Facets {
         Facets {
             service: sorted(fruit.service),
             category: sorted(fruit.category),
+            kind: sorted(fruit.kind),
         }
     }
 }

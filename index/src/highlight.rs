@@ -76,7 +76,9 @@ impl Highlighter {
     }
 
     pub(crate) fn highlight(&self, analyzer: &mut TextAnalyzer, doc: &IncidentDoc) -> Highlighted {
-        let texts: [(Field, &str); 5] = [
+        let texts: [(Field, &str); 6] = [
+            // A known error's workaround first: what a responder can do now.
+            (Field::Workaround, doc.workaround.as_deref().unwrap_or("")),
             (Field::Title, &doc.title),
             (Field::Description, &doc.description),
             (Field::Fix, doc.fix.as_deref().unwrap_or("")),

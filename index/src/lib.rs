@@ -15,6 +15,7 @@
 
 mod analysis;
 pub mod backtest;
+mod candidates;
 mod error;
 mod facets;
 mod highlight;
@@ -31,11 +32,12 @@ mod tokenizer;
 mod top_k;
 mod user_query;
 
+pub use candidates::{CandidateGroup, GroupingOptions};
 pub use error::{IndexError, SearchError};
 pub use kb::{IndexOptions, KnowledgeBase, Opened};
 pub use model::{
-    Change, Facets, Field, Highlight, IncidentDoc, Probe, SearchHit, SearchQuery, SearchResults,
-    SuggestOptions, Suggestion,
+    Change, DocKind, Facets, Field, Highlight, IncidentDoc, Probe, SearchHit, SearchQuery,
+    SearchResults, SuggestOptions, Suggestion,
 };
 pub use ranking::{MIN_DOC_FREQ_CUTOFF, RankingConfig};
 pub use search::{MAX_QUERY_CHARS, MAX_QUERY_TERMS, MAX_SEARCH_LIMIT, MAX_SEARCH_OFFSET};

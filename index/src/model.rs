@@ -2,7 +2,43 @@
 
 use chrono::{DateTime, Utc};
 
-/// One resolved incident, as the knowledge base indexes it.
+/// What a document of the knowledge base is: a resolved incident, or a known error (a problem
+/// whose root cause and workaround are recorded, or whose fix is).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    #[default]
+    Incident,
+    KnownError,
+}
+
+impl DocKind {
+    /// The value indexed, filtered on and counted in the `kind` facet.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Incident => "incident",
+            DocKind::KnownError => "known_error",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "incident" => Some(DocKind::Incident),
+            "known_error" => Some(DocKind::KnownError),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn code(self) -> u64 {
+        match self {
+            DocKind::Incident => 0,
+            DocKind::KnownError => 1,
+        }
+    }
+}
+
+/// One document of the knowledge base: a resolved incident or a known error (then `number` is
+/// `PRB-n`'s `n`, `resolved_at` when it became a known error, and `related` the text of the
+/// incidents linked to it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentDoc {
     /// The incident's UUID as text: the key that upserts and removals match on.
@@ -25,9 +61,18 @@ pub struct IncidentDoc {
     pub helpful: u32,
     /// Times this incident was marked unhelpful as a suggestion.
     pub unhelpful: u32,
+    pub kind: DocKind,
+    /// A known error's workaround (what a responder can do now).
+    pub workaround: Option<String>,
+    /// Text that counts for matching but is neither stored nor highlighted: a known error's
+    /// linked incidents, so a new incident like them finds it.
+    pub related: String,
 }
 
 /// One entry of the change log, as the index worker applies it.
+// Nearly every change is an upsert: boxing it would add an allocation per document for the
+// rare removal's sake.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     /// Insert or replace the document with this id.
@@ -87,6 +132,7 @@ pub struct Suggestion {
     pub same_category: bool,
     pub helpful: u32,
     pub unhelpful: u32,
+    pub kind: DocKind,
 }
 
 /// The text fields a highlight can come from.
@@ -97,6 +143,7 @@ pub enum Field {
     Fix,
     ResolutionSummary,
     RootCause,
+    Workaround,
 }
 
 /// A fragment of one field: HTML-escaped text with the matches in `<mark>…</mark>`.
@@ -119,6 +166,8 @@ pub struct SearchQuery {
     pub resolved_after: Option<DateTime<Utc>>,
     /// Exclusive.
     pub resolved_before: Option<DateTime<Utc>>,
+    /// Only documents of this kind.
+    pub kind: Option<DocKind>,
     pub offset: usize,
     /// Page size, at most [`crate::MAX_SEARCH_LIMIT`]; 0 returns only `total` and `facets`.
     pub limit: usize,
@@ -133,6 +182,7 @@ impl Default for SearchQuery {
             priority: None,
             resolved_after: None,
             resolved_before: None,
+            kind: None,
             offset: 0,
             limit: 20,
         }
@@ -143,6 +193,7 @@ impl Default for SearchQuery {
 pub struct SearchHit {
     pub id: String,
     pub number: i64,
+    pub kind: DocKind,
     pub score: f32,
     pub highlights: Vec<Highlight>,
 }
@@ -162,4 +213,6 @@ pub struct SearchResults {
 pub struct Facets {
     pub service: Vec<(String, u64)>,
     pub category: Vec<(String, u64)>,
+    /// By [`DocKind::as_str`].
+    pub kind: Vec<(String, u64)>,
 }

@@ -35,6 +35,9 @@ pub struct RankingConfig {
     pub same_service_factor: f32,
     /// Multiplies the score of an incident of the probe's category.
     pub same_category_factor: f32,
+    /// Multiplies the score of a known error: a recorded root cause and workaround, often
+    /// confirmed on several incidents, is worth more than one past incident of the same text.
+    pub known_error_factor: f32,
     /// Helpfulness multiplies the score by a factor in `1 ± helpfulness_spread`, from the
     /// smoothed share of helpful marks ((helpful + 1) / (helpful + unhelpful + 2)): no marks is
     /// neutral, a few marks move it a little, many marks up to the bound.
@@ -63,6 +66,7 @@ impl Default for RankingConfig {
             weight_terms_by_probe_tf: true,
             same_service_factor: 1.2,
             same_category_factor: 1.1,
+            known_error_factor: 1.3,
             helpfulness_spread: 0.25,
             rerank_candidates: 10,
             exhaustive_scoring: true,

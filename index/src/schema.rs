@@ -15,7 +15,7 @@ use tantivy::{DateTime as TantivyDateTime, TantivyDocument};
 
 use crate::analysis::{self, ENGLISH};
 use crate::error::IndexError;
-use crate::model::IncidentDoc;
+use crate::model::{DocKind, IncidentDoc};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fields {
@@ -42,6 +42,11 @@ pub(crate) struct Fields {
     pub resolved_at: Field,
     pub helpful: Field,
     pub unhelpful: Field,
+    /// [`DocKind::as_str`]: filter and facet.
+    pub kind: Field,
+    /// [`DocKind`]'s code, a fast column for re-ranking.
+    pub kind_code: Field,
+    pub workaround: Field,
 }
 
 /// Field names that are also read by name (fast-field columns).
@@ -54,6 +59,8 @@ pub(crate) const CATEGORY_KEY: &str = "category_key";
 pub(crate) const RESOLVED_AT: &str = "resolved_at";
 pub(crate) const HELPFUL: &str = "helpful";
 pub(crate) const UNHELPFUL: &str = "unhelpful";
+pub(crate) const KIND: &str = "kind";
+pub(crate) const KIND_CODE: &str = "kind_code";
 
 fn text(stored: bool) -> TextOptions {
     let options = TextOptions::default().set_indexing_options(
@@ -100,6 +107,9 @@ pub(crate) fn build() -> (Schema, Fields) {
         ),
         helpful: b.add_u64_field(HELPFUL, STORED | tantivy::schema::FAST),
         unhelpful: b.add_u64_field(UNHELPFUL, STORED | tantivy::schema::FAST),
+        kind: b.add_text_field(KIND, (STRING | STORED).set_fast("raw")),
+        kind_code: b.add_u64_field(KIND_CODE, tantivy::schema::FAST),
+        workaround: b.add_text_field("workaround", STORED),
     };
     (b.build(), fields)
 }
@@ -197,6 +207,15 @@ impl Fields {
         d.add_date(self.resolved_at, to_tantivy_datetime(doc.resolved_at));
         d.add_u64(self.helpful, u64::from(doc.helpful));
         d.add_u64(self.unhelpful, u64::from(doc.unhelpful));
+        d.add_text(self.kind, doc.kind.as_str());
+        d.add_u64(self.kind_code, doc.kind.code());
+        if let Some(workaround) = &doc.workaround {
+            d.add_text(self.workaround, workaround);
+            d.add_text(self.content, workaround);
+        }
+        if !doc.related.is_empty() {
+            d.add_text(self.content, &doc.related);
+        }
         Ok(d)
     }
 
@@ -233,6 +252,12 @@ impl Fields {
                 .unwrap_or_default(),
             helpful: count(self.helpful),
             unhelpful: count(self.unhelpful),
+            kind: text(self.kind)
+                .as_deref()
+                .and_then(DocKind::parse)
+                .unwrap_or_default(),
+            workaround: text(self.workaround),
+            related: String::new(),
         }
     }
 }

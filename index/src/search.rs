@@ -84,7 +84,7 @@ fn validate(q: &SearchQuery) -> Result<(), SearchError> {
 }
 
 impl KnowledgeBase {
-    /// Searches resolved incidents. Bad input is `SearchError::Invalid` with a message for the
+    /// Searches resolved incidents and known errors. Bad input is `SearchError::Invalid` with a message for the
     /// user; it never panics.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
         validate(q)?;
@@ -123,6 +123,9 @@ impl KnowledgeBase {
         }
         if let Some(category) = &q.category {
             clauses.push((Occur::Must, exact(f.category, category)));
+        }
+        if let Some(kind) = q.kind {
+            clauses.push((Occur::Must, exact(f.kind, kind.as_str())));
         }
         if let Some(priority) = q.priority {
             let term = Term::from_field_u64(f.priority, u64::from(priority));
@@ -240,6 +243,7 @@ impl KnowledgeBase {
                     highlights: highlighter.highlight(analyzer, &doc).highlights,
                     id: doc.id,
                     number: doc.number,
+                    kind: doc.kind,
                     score,
                 })
             })

@@ -26,7 +26,7 @@ use crate::error::IndexError;
 use crate::facets::{SegmentColumns, str_value};
 use crate::highlight::Highlighter;
 use crate::kb::KnowledgeBase;
-use crate::model::{Probe, SuggestOptions, Suggestion};
+use crate::model::{DocKind, Probe, SuggestOptions, Suggestion};
 use crate::schema::ID;
 use crate::taat::{SegmentTermInfos, top_k_exhaustive};
 use crate::top_k::top_k;
@@ -71,7 +71,7 @@ fn tf_saturation(tf: u32) -> f32 {
 /// Identifiers, timestamps and hashes in pasted logs ("20100101", "6e767626") are unique
 /// noise; looking them up costs more than they could ever add. Short numbers ("502", "1205")
 /// and names with digits ("x509", "nvme0n1") stay.
-fn is_noise(stem: &str) -> bool {
+pub(crate) fn is_noise(stem: &str) -> bool {
     stem.len() >= 8 && stem.bytes().any(|b| b.is_ascii_digit())
 }
 
@@ -116,6 +116,7 @@ struct Ranked {
     same_category: bool,
     helpful: u32,
     unhelpful: u32,
+    kind: DocKind,
 }
 
 impl KnowledgeBase {
@@ -450,7 +451,11 @@ impl KnowledgeBase {
             let same_service = service_key.is_some_and(|k| cols.service_is(doc, k));
             let same_category = category_key.is_some_and(|k| cols.category_is(doc, k));
             let (helpful, unhelpful) = cols.helpfulness(doc);
+            let kind = cols.kind(doc);
             let mut score = text_score * cfg.helpfulness_factor(helpful, unhelpful);
+            if kind == DocKind::KnownError {
+                score *= cfg.known_error_factor;
+            }
             if same_service {
                 score *= cfg.same_service_factor;
             }
@@ -464,6 +469,7 @@ impl KnowledgeBase {
                 same_category,
                 helpful,
                 unhelpful,
+                kind,
             });
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
@@ -502,6 +508,7 @@ impl KnowledgeBase {
                 same_category: r.same_category,
                 helpful: r.helpful,
                 unhelpful: r.unhelpful,
+                kind: r.kind,
             });
         }
         Ok(out)

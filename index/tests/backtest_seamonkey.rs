@@ -51,3 +51,35 @@ fn hindsight_beats_plain_bm25_on_seamonkey_duplicates() {
         report.bm25.recall_at_5
     );
 }
+
+/// Problem candidates against the tracker's duplicate groups (see `backtest::candidates`);
+/// measured 2026-12 with the defaults: recall 0.455 (5 of 11 groups), precision 0.163 (7 of 43):
+/// prints the figures and checks floors well below what was measured, so a change that
+/// breaks grouping fails while honest noise does not.
+#[test]
+fn problem_candidates_recover_seamonkey_duplicate_groups() {
+    use hindsight_index::GroupingOptions;
+    use hindsight_index::backtest::{find_files, read_links, read_reports, run_candidates};
+    let Some(dir) = data_dir() else {
+        println!("skipped: no seamonkey-duplicates folder found");
+        return;
+    };
+    let (reports, links) = find_files(&dir).expect("data files");
+    let reports = read_reports(&reports).expect("reports");
+    let links = read_links(&links).expect("links");
+    let report = run_candidates(
+        &reports.reports,
+        &links,
+        &BacktestOptions::default(),
+        &GroupingOptions::default(),
+    )
+    .expect("candidates");
+    println!("{}", report.json_line());
+    assert!(report.duplicate_groups >= 5, "{report:?}");
+    assert!(report.recall() >= 0.25, "recall {:.3}", report.recall());
+    assert!(
+        report.precision() >= 0.08,
+        "precision {:.3}",
+        report.precision()
+    );
+}

@@ -51,6 +51,8 @@ pub enum Operation {
     ManageProblems,
     /// Record a problem's root cause and workaround (a known error).
     RecordKnownError,
+    /// See problem candidates (groups of alike resolved incidents without a problem).
+    ReadProblemCandidates,
 }
 
 /// What the policy may need to know about the incident an operation targets.
@@ -126,6 +128,8 @@ pub fn authorize(
         Operation::ReadIntegrations => viewer.has_any(LEADS),
         Operation::ManageProblems => viewer.has_any(LEADS),
         Operation::RecordKnownError => viewer.has_any(RESPONDERS),
+        // Candidates lead to problems: those who open problems see them.
+        Operation::ReadProblemCandidates => viewer.has_any(LEADS),
     };
     if allowed { Ok(()) } else { Err(Denied) }
 }
@@ -206,6 +210,10 @@ mod tests {
             (ReadIntegrations, [true, true, false, false, false, false]),
             (ManageProblems, [true, true, false, false, false, false]),
             (RecordKnownError, [true, true, true, false, false, false]),
+            (
+                ReadProblemCandidates,
+                [true, true, false, false, false, false],
+            ),
         ];
         let someone_elses = Subject {
             reporter_id: &UserId::from("u-2"),
@@ -250,6 +258,7 @@ mod tests {
             (ReadIntegrations, [false, false, false, false]),
             (ManageProblems, [false, false, false, false]),
             (RecordKnownError, [false, false, false, false]),
+            (ReadProblemCandidates, [false, false, false, false]),
         ];
         let stakeholder = viewer(&[OrgRole::Viewer]);
         for (op, expected) in table {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::DomainError;
 use super::event::EventKind;
-use super::ids::{IncidentId, IncidentNumber, UserId};
+use super::ids::{IncidentId, IncidentNumber, ProblemId, ProblemNumber, UserId};
 use super::lifecycle::{Action, Status};
 use super::priority::{Level, Priority};
 use super::text::{
@@ -51,6 +51,8 @@ pub struct Resolution {
     /// Past incidents whose suggestion was rated helpful while this one was diagnosed
     /// ("resolved with the help of INC-x"). Filled in by the use case from the ratings.
     pub helped_by: Vec<(IncidentId, IncidentNumber)>,
+    /// Known errors whose suggestion was rated helpful while this one was diagnosed, likewise.
+    pub helped_by_known_errors: Vec<(ProblemId, ProblemNumber)>,
 }
 
 /// Stored text is trusted: it was validated when it was written.
@@ -60,6 +62,15 @@ pub struct StoredResolution {
     pub root_cause: Option<String>,
     pub fix: Option<String>,
     pub helped_by: Vec<IncidentId>,
+    pub helped_by_known_errors: Vec<ProblemId>,
+}
+
+impl StoredResolution {
+    /// Whether a suggestion (a past incident or a known error) was rated helpful before the
+    /// incident was resolved.
+    pub fn helped(&self) -> bool {
+        !self.helped_by.is_empty() || !self.helped_by_known_errors.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,11 +373,21 @@ impl Incident {
                     .iter()
                     .map(|(_, n)| n.to_string())
                     .collect();
+                let known_error_numbers: Vec<String> = resolution
+                    .helped_by_known_errors
+                    .iter()
+                    .map(|(_, n)| n.to_string())
+                    .collect();
                 let stored = StoredResolution {
                     summary: resolution.summary.into_inner(),
                     root_cause: resolution.root_cause.map(RootCause::into_inner),
                     fix: resolution.fix.map(Fix::into_inner),
                     helped_by: resolution.helped_by.iter().map(|(id, _)| *id).collect(),
+                    helped_by_known_errors: resolution
+                        .helped_by_known_errors
+                        .iter()
+                        .map(|(id, _)| *id)
+                        .collect(),
                 };
                 next.resolved_at = Some(now);
                 let after = json!({
@@ -376,6 +397,7 @@ impl Incident {
                         "rootCause": stored.root_cause,
                         "fix": stored.fix,
                         "resolvedWithTheHelpOf": helped_by_numbers,
+                        "resolvedWithTheHelpOfKnownErrors": known_error_numbers,
                     },
                 });
                 next.resolution = Some(stored);
@@ -524,6 +546,7 @@ mod tests {
                 root_cause: None,
                 fix: None,
                 helped_by: vec![],
+                helped_by_known_errors: vec![],
             }),
         ] {
             incident = incident.apply(command, now).expect("legal").0;

@@ -21,6 +21,7 @@ pub mod incidents;
 pub mod integrations;
 pub mod knowledge;
 pub mod metrics;
+pub mod problem_candidates;
 pub mod problems;
 pub mod sla;
 pub mod team;
@@ -45,6 +46,7 @@ pub struct Query(
     sla::SlaQuery,
     automation::AutomationQuery,
     problems::ProblemQuery,
+    problem_candidates::ProblemCandidateQuery,
     metrics::MetricsQuery,
     integrations::IntegrationQuery,
 );
@@ -59,6 +61,7 @@ pub struct Mutation(
     sla::SlaMutation,
     automation::AutomationMutation,
     problems::ProblemMutation,
+    problem_candidates::ProblemCandidateMutation,
     integrations::IntegrationMutation,
 );
 

@@ -174,6 +174,7 @@ impl ImportRow {
                 root_cause: self.root_cause.map(RootCause::into_inner),
                 fix: self.fix.map(Fix::into_inner),
                 helped_by: Vec::new(),
+                helped_by_known_errors: Vec::new(),
             }),
             cancel_reason: self
                 .cancellation

@@ -6,13 +6,17 @@ use super::journal::Journal;
 use super::{ServiceError, Services, now};
 use crate::auth::policy::Subject;
 use crate::auth::{Operation, Viewer, authorize};
-use crate::domain::ids::{IncidentId, IncidentNumber, IncidentRef};
+use crate::domain::ids::{
+    IncidentId, IncidentNumber, IncidentRef, ProblemId, ProblemNumber, ProblemRef,
+};
 use crate::domain::incident::{Command, Incident, NewIncident};
 use crate::domain::lifecycle::{Action, Status};
 use crate::domain::listing::{Keyset, ListFilter, ListOrder, UNTRIAGED_RANK};
 use crate::store::events::NewEvent;
 use crate::store::incidents as rows;
-use crate::store::{Reader, counters, incident_sla, index_changes, suggestions, team};
+use crate::store::{
+    Reader, counters, incident_sla, index_changes, problem_ratings, problems, suggestions, team,
+};
 
 /// One page of a keyset-paginated list.
 #[derive(Debug, Clone)]
@@ -218,7 +222,8 @@ pub(super) async fn transition_in(
     }
     let mut command = command;
     if let Command::Resolve(resolution) = &mut command {
-        resolution.helped_by = helped_by(&**txn, current.id).await?;
+        (resolution.helped_by, resolution.helped_by_known_errors) =
+            helped_by(&**txn, current.id).await?;
     }
     let now = super::now();
     let (next, mut change) = current.apply(command, now)?;
@@ -235,25 +240,72 @@ pub(super) async fn transition_in(
         )));
     }
     append(txn, &next, viewer, change).await?;
-    let reindex = current.changes_knowledge_base(&next);
+    let mut reindex = current.changes_knowledge_base(&next);
     if reindex {
         index_changes::append(&**txn, next.id, now).await?;
+    }
+    if linked_text_changed(&current, &next)
+        && let Some(problem) = linked_known_error(&**txn, next.id).await?
+    {
+        // The known error matches its linked incidents' text: keep its document current.
+        index_changes::append_problem(&**txn, problem, now).await?;
+        reindex = true;
     }
     Ok((next, reindex))
 }
 
-/// The suggestions someone rated helpful while this incident was diagnosed, with numbers.
+/// Whether the text a linked known error lends from this incident (title, description,
+/// resolution summary) differs between `current` and `next`: resolving sets the summary,
+/// reopening clears it.
+fn linked_text_changed(current: &Incident, next: &Incident) -> bool {
+    let summary = |i: &Incident| i.resolution.as_ref().map(|r| r.summary.clone());
+    current.title != next.title
+        || current.description != next.description
+        || summary(current) != summary(next)
+}
+
+/// The problem `incident` is linked to, if it is in the knowledge base (a known error).
+async fn linked_known_error(
+    conn: &impl sea_orm::ConnectionTrait,
+    incident: IncidentId,
+) -> Result<Option<ProblemId>, ServiceError> {
+    let Some(problem) = problems::problems_of(conn, &[incident])
+        .await?
+        .remove(&incident)
+    else {
+        return Ok(None);
+    };
+    Ok(problems::find(conn, ProblemRef::Id(problem))
+        .await?
+        .filter(|p| p.in_knowledge_base())
+        .map(|p| p.id))
+}
+
+/// The suggestions someone rated helpful while this incident was diagnosed, with numbers:
+/// past incidents and known errors.
 async fn helped_by(
     conn: &impl sea_orm::ConnectionTrait,
     incident: IncidentId,
-) -> Result<Vec<(IncidentId, IncidentNumber)>, ServiceError> {
+) -> Result<HelpedBy, ServiceError> {
     let ids = suggestions::helpful_for(conn, incident).await?;
     let found = rows::find_many(conn, &ids).await?;
-    Ok(ids
+    let incidents = ids
         .into_iter()
         .filter_map(|id| found.get(&id).map(|i| (id, i.number)))
-        .collect())
+        .collect();
+    let ids = problem_ratings::helpful_for(conn, incident).await?;
+    let found = problems::find_many(conn, &ids).await?;
+    let known_errors = ids
+        .into_iter()
+        .filter_map(|id| found.get(&id).map(|p| (id, p.number)))
+        .collect();
+    Ok((incidents, known_errors))
 }
+
+type HelpedBy = (
+    Vec<(IncidentId, IncidentNumber)>,
+    Vec<(ProblemId, ProblemNumber)>,
+);
 
 /// A duplicate points at the incident being worked on: one that exists and is not itself
 /// cancelled (which also rules out cycles of duplicates).

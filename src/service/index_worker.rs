@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use hindsight_index::{Change, KnowledgeBase, Opened};
 
-use super::knowledge::to_document;
+use super::knowledge::{known_error_documents, to_document};
 use super::{ServiceError, Services};
-use crate::store::{Db, incidents as rows, index_changes, suggestions};
+use crate::store::index_changes::Document;
+use crate::store::{Db, incidents as rows, index_changes, problems, suggestions};
 
 /// Changes applied per index commit.
 const BATCH: u64 = 500;
@@ -77,6 +78,21 @@ pub async fn rebuild(
         tokio::task::spawn_blocking(move || kb.stage(changes)).await??;
         progress(done, total);
     }
+    // Known errors: few beside incidents, in one go.
+    let ids: Vec<_> = problems::knowledge_base(db.conn())
+        .await?
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    let docs = known_error_documents(db.conn(), &ids).await?;
+    let changes: Vec<Change> = ids
+        .iter()
+        .filter_map(|id| docs.get(id).cloned())
+        .map(Change::Upsert)
+        .collect();
+    done += changes.len() as u64;
+    let kb = base.clone();
+    tokio::task::spawn_blocking(move || kb.stage(changes)).await??;
     let kb = base.clone();
     tokio::task::spawn_blocking(move || kb.commit(through)).await??;
     Ok(done)
@@ -96,21 +112,42 @@ pub async fn catch_up(services: &Services) -> Result<u64, ServiceError> {
         let Some(&(through, _)) = batch.last() else {
             return Ok(applied);
         };
-        let mut ids: Vec<_> = batch.iter().map(|(_, id)| *id).collect();
-        ids.sort();
-        ids.dedup();
+        let mut documents: Vec<Document> = batch.iter().map(|(_, d)| *d).collect();
+        documents.sort();
+        documents.dedup();
+        let ids: Vec<_> = documents
+            .iter()
+            .filter_map(|d| match d {
+                Document::Incident(id) => Some(*id),
+                Document::Problem(_) => None,
+            })
+            .collect();
+        let problem_ids: Vec<_> = documents
+            .iter()
+            .filter_map(|d| match d {
+                Document::Problem(id) => Some(*id),
+                Document::Incident(_) => None,
+            })
+            .collect();
         let incidents = rows::find_many(&services.db, &ids).await?;
         let counts = suggestions::counts_for(services.db.conn(), &ids).await?;
-        // The log says which incidents changed; their current state says what to index.
-        let changes: Vec<Change> = ids
+        let known_errors = known_error_documents(services.db.conn(), &problem_ids).await?;
+        // The log says which documents changed; their current state says what to index.
+        let changes: Vec<Change> = documents
             .iter()
-            .map(|id| {
-                let doc = incidents
-                    .get(id)
-                    .and_then(|i| to_document(i, counts.get(id).copied().unwrap_or_default()));
+            .map(|document| {
+                let (key, doc) = match document {
+                    Document::Incident(id) => (
+                        id.to_string(),
+                        incidents.get(id).and_then(|i| {
+                            to_document(i, counts.get(id).copied().unwrap_or_default())
+                        }),
+                    ),
+                    Document::Problem(id) => (id.to_string(), known_errors.get(id).cloned()),
+                };
                 match doc {
                     Some(doc) => Change::Upsert(doc),
-                    None => Change::Remove { id: id.to_string() },
+                    None => Change::Remove { id: key },
                 }
             })
             .collect();

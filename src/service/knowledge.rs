@@ -2,12 +2,13 @@
 //! past resolutions, rating suggestions (the learning loop), and the statistics that show
 //! whether the knowledge base pays off.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use hindsight_index::{
-    IncidentDoc, KnowledgeBase, Probe, SearchError, SearchQuery, SearchResults, SuggestOptions,
-    Suggestion,
+    DocKind, IncidentDoc, KnowledgeBase, Probe, SearchError, SearchQuery, SearchResults,
+    SuggestOptions, Suggestion,
 };
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -17,12 +18,13 @@ use super::{ServiceError, Services, now};
 use crate::auth::policy::Subject;
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::event::EventKind;
-use crate::domain::ids::{IncidentId, IncidentRef, UserId};
+use crate::domain::ids::{IncidentId, IncidentRef, ProblemId, ProblemRef, UserId};
 use crate::domain::incident::Incident;
+use crate::domain::problem::Problem;
 use crate::domain::timestamp;
 use crate::store::events::NewEvent;
 use crate::store::incidents as rows;
-use crate::store::{index_changes, suggestions, team};
+use crate::store::{index_changes, problem_ratings, problems, suggestions, team};
 
 /// The node's knowledge base and the bell that tells its index worker to look at the log.
 #[derive(Clone)]
@@ -40,11 +42,107 @@ impl Knowledge {
     }
 }
 
-/// A suggestion whose incident is known to exist in the database.
+/// What a suggestion or a search hit names: a past incident or a known error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Suggested {
+    Incident(IncidentId),
+    KnownError(ProblemId),
+}
+
+impl Suggested {
+    /// The document an index hit names; the index stores ids as text.
+    pub fn of(id: &str, kind: DocKind) -> Option<Self> {
+        let uuid = Uuid::parse_str(id).ok()?;
+        Some(match kind {
+            DocKind::Incident => Suggested::Incident(IncidentId(uuid)),
+            DocKind::KnownError => Suggested::KnownError(ProblemId(uuid)),
+        })
+    }
+}
+
+/// What a rating names: a suggested past incident or a suggested known error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatedSuggestion {
+    Incident(IncidentRef),
+    KnownError(ProblemRef),
+}
+
+/// A suggestion whose incident or known error was in the index when it was ranked.
 #[derive(Debug, Clone)]
 pub struct SuggestionOut {
-    pub incident: IncidentId,
+    pub target: Suggested,
     pub hit: Suggestion,
+}
+
+/// At most this many linked incidents lend their text to a known error's document.
+const MAX_LINKED_TEXTS: u64 = 50;
+
+/// How the index sees a known error: its own text, its workaround and fix, and the text of
+/// its linked incidents (so a new incident like them finds it). `None` outside the knowledge
+/// base (not yet a known error, or cancelled).
+pub fn problem_document(
+    problem: &Problem,
+    linked: &[Incident],
+    (helpful, unhelpful): (u32, u32),
+) -> Option<IncidentDoc> {
+    if !problem.in_knowledge_base() {
+        return None;
+    }
+    let related = linked
+        .iter()
+        .map(|i| {
+            let summary = i.resolution.as_ref().map_or("", |r| r.summary.as_str());
+            format!("{}\n{}\n{}", i.title, i.description, summary)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Some(IncidentDoc {
+        id: problem.id.to_string(),
+        number: problem.number.0,
+        title: problem.title.clone(),
+        description: problem.description.clone(),
+        service: problem.service.clone(),
+        category: problem.category.clone(),
+        priority: Some(problem.priority.rank() as u8),
+        resolution_summary: String::new(),
+        root_cause: problem.root_cause.clone(),
+        fix: problem.fix.clone(),
+        resolved_at: problem
+            .known_error_at
+            .or(problem.resolved_at)
+            .unwrap_or(problem.updated_at),
+        helpful,
+        unhelpful,
+        kind: DocKind::KnownError,
+        workaround: problem.workaround.clone(),
+        related,
+    })
+}
+
+/// The documents of `ids` that belong in the index (absent: remove them).
+pub async fn known_error_documents(
+    conn: &impl sea_orm::ConnectionTrait,
+    ids: &[ProblemId],
+) -> Result<HashMap<ProblemId, IncidentDoc>, ServiceError> {
+    let found = problems::find_many(conn, ids).await?;
+    let in_base: Vec<&Problem> = found.values().filter(|p| p.in_knowledge_base()).collect();
+    let counts =
+        problem_ratings::counts_for(conn, &in_base.iter().map(|p| p.id).collect::<Vec<_>>())
+            .await?;
+    let mut out = HashMap::new();
+    for problem in in_base {
+        let (linked, _) = problems::incidents_of(conn, problem.id, 0, MAX_LINKED_TEXTS).await?;
+        let incidents = rows::find_many(conn, &linked).await?;
+        let linked: Vec<Incident> = linked
+            .iter()
+            .filter_map(|id| incidents.get(id).cloned())
+            .collect();
+        let c = counts.get(&problem.id).copied().unwrap_or_default();
+        if let Some(doc) = problem_document(problem, &linked, c) {
+            out.insert(problem.id, doc);
+        }
+    }
+    Ok(out)
 }
 
 /// Knowledge-base statistics over a period.
@@ -81,6 +179,9 @@ pub fn to_document(incident: &Incident, (helpful, unhelpful): (u32, u32)) -> Opt
         resolved_at: incident.resolved_at.unwrap_or(incident.updated_at),
         helpful,
         unhelpful,
+        kind: DocKind::Incident,
+        workaround: None,
+        related: String::new(),
     })
 }
 
@@ -90,7 +191,7 @@ pub fn hit_incident(id: &str) -> Option<IncidentId> {
 }
 
 impl Services {
-    /// The most similar resolved incidents for `incident`, best first, excluding itself and
+    /// The most similar resolved incidents and known errors for `incident`, best first, excluding itself and
     /// its duplicates. Each suggestion is counted for `knowledgeStats` once per incident and
     /// viewer: a console that refetches does not inflate `timesShown`.
     pub async fn suggestions(
@@ -126,9 +227,18 @@ impl Services {
         let hits = tokio::task::spawn_blocking(move || base.suggest(&probe, &options)).await??;
         let out: Vec<SuggestionOut> = hits
             .into_iter()
-            .filter_map(|hit| hit_incident(&hit.id).map(|incident| SuggestionOut { incident, hit }))
+            .filter_map(|hit| {
+                Suggested::of(&hit.id, hit.kind).map(|target| SuggestionOut { target, hit })
+            })
             .collect();
-        let shown: Vec<IncidentId> = out.iter().map(|s| s.incident).collect();
+        // Impressions are counted for past incidents (their table keys them to incidents).
+        let shown: Vec<IncidentId> = out
+            .iter()
+            .filter_map(|s| match s.target {
+                Suggested::Incident(id) => Some(id),
+                Suggested::KnownError(_) => None,
+            })
+            .collect();
         if !shown.is_empty() {
             // Counting impressions must not cost the responder their suggestions.
             if let Err(e) = self
@@ -171,13 +281,13 @@ impl Services {
     }
 
     /// Records whether a suggestion helped. Idempotent per user and pair; a changed rating
-    /// replaces the old one. Both incidents' timelines show it, and the suggested incident is
-    /// re-indexed with its new helpfulness.
+    /// replaces the old one. The rated incident's timeline shows it (a suggested past incident's
+    /// too), and the suggested incident or known error is re-indexed with its new helpfulness.
     pub async fn rate_suggestion(
         &self,
         viewer: &Viewer,
         incident: IncidentRef,
-        suggested: IncidentRef,
+        suggested: RatedSuggestion,
         helpful: bool,
     ) -> Result<Incident, ServiceError> {
         authorize(viewer, Operation::ReadIncidents, None)
@@ -193,42 +303,79 @@ impl Services {
                 roles: &roles,
             }),
         )?;
-        let past = find(&*txn, suggested, "suggestedIncidentId").await?;
-        if past.id == target.id {
-            return Err(ServiceError::BadInput(
-                "suggestedIncidentId: an incident cannot be a suggestion for itself".into(),
-            ));
-        }
-        if !past.in_knowledge_base() {
-            return Err(ServiceError::BadInput(format!(
-                "suggestedIncidentId: {} is not resolved, so it is not in the knowledge base",
-                past.number
-            )));
-        }
         let at = now();
-        let previous =
-            suggestions::rate(&*txn, target.id, past.id, &viewer.user_id, helpful, at)
-                .await
-                .map_err(|e| match e.sql_err() {
-                    // The same person's same rating sent twice at once (a double click): on
-                    // PostgreSQL both see no rating yet and one insert loses on the unique index.
-                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ServiceError::Conflict(
-                        "this rating was being recorded by another request at the same moment; reload and retry"
-                            .into(),
-                    ),
-                    _ => ServiceError::from(e),
+        // What was rated: its number for the events, the timelines beside the rated incident's
+        // that show the rating, and the previous rating by the same person.
+        let (suggested_key, suggested_number, also_shown, previous) = match suggested {
+            RatedSuggestion::Incident(suggested) => {
+                let past = find(&*txn, suggested, "suggestedIncidentId").await?;
+                if past.id == target.id {
+                    return Err(ServiceError::BadInput(
+                        "suggestedIncidentId: an incident cannot be a suggestion for itself".into(),
+                    ));
+                }
+                if !past.in_knowledge_base() {
+                    return Err(ServiceError::BadInput(format!(
+                        "suggestedIncidentId: {} is not resolved, so it is not in the knowledge base",
+                        past.number
+                    )));
+                }
+                let previous =
+                    suggestions::rate(&*txn, target.id, past.id, &viewer.user_id, helpful, at)
+                        .await
+                        .map_err(rating_race)?;
+                if previous != Some(helpful) {
+                    index_changes::append(&*txn, past.id, at).await?;
+                }
+                (
+                    "suggestedIncident",
+                    past.number.to_string(),
+                    Some(past),
+                    previous,
+                )
+            }
+            RatedSuggestion::KnownError(suggested) => {
+                let problem = problems::find(&*txn, suggested).await?.ok_or_else(|| {
+                    ServiceError::NotFound("suggestedProblemId: no such problem".into())
                 })?;
+                if !problem.in_knowledge_base() {
+                    return Err(ServiceError::BadInput(format!(
+                        "suggestedProblemId: {} is not a known error (nor resolved), so it is not in the knowledge base",
+                        problem.number
+                    )));
+                }
+                let previous = problem_ratings::rate(
+                    &*txn,
+                    target.id,
+                    problem.id,
+                    &viewer.user_id,
+                    helpful,
+                    at,
+                )
+                .await
+                .map_err(rating_race)?;
+                if previous != Some(helpful) {
+                    index_changes::append_problem(&*txn, problem.id, at).await?;
+                }
+                (
+                    "suggestedProblem",
+                    problem.number.to_string(),
+                    None,
+                    previous,
+                )
+            }
+        };
         if previous == Some(helpful) {
             // Same rating again: nothing changes, nothing is recorded twice.
             return Ok(target);
         }
-        let detail = serde_json::json!({
+        let mut detail = serde_json::json!({
             "incident": target.number.to_string(),
-            "suggestedIncident": past.number.to_string(),
             "helpful": helpful,
         });
+        detail[suggested_key] = serde_json::json!(suggested_number);
         let before = previous.map(|p| serde_json::json!({ "helpful": p }));
-        for incident in [&target, &past] {
+        for incident in std::iter::once(&target).chain(also_shown.as_ref()) {
             let kind = EventKind::SuggestionRated;
             txn.record(
                 incident,
@@ -237,7 +384,6 @@ impl Services {
             )
             .await?;
         }
-        index_changes::append(&*txn, past.id, at).await?;
         txn.commit(&self.bus).await?;
         self.knowledge.changed.notify_one();
         Ok(target)
@@ -266,7 +412,7 @@ impl Services {
                 continue;
             };
             let seconds = (resolved_at - incident.created_at).num_milliseconds() as f64 / 1000.0;
-            if resolution.helped_by.is_empty() {
+            if !resolution.helped() {
                 without_help.push(seconds);
             } else {
                 with_help.push(seconds);
@@ -288,6 +434,18 @@ async fn find(
     super::incidents::find(conn, target)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("{field}: no such incident")))
+}
+
+/// The same person's same rating sent twice at once (a double click): on PostgreSQL both see
+/// no rating yet and one insert loses on the unique index.
+fn rating_race(e: sea_orm::DbErr) -> ServiceError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ServiceError::Conflict(
+            "this rating was being recorded by another request at the same moment; reload and retry"
+                .into(),
+        ),
+        _ => ServiceError::from(e),
+    }
 }
 
 fn times(mut seconds: Vec<f64>) -> ResolutionTimes {

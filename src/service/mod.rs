@@ -16,6 +16,7 @@ mod journal;
 pub mod knowledge;
 pub mod metrics;
 pub mod operations;
+pub mod problem_candidates;
 pub mod problems;
 pub mod sla;
 pub mod sla_worker;

@@ -18,7 +18,7 @@ use crate::domain::problem::lifecycle::ProblemStatus;
 use crate::domain::problem::{NewProblem, Problem, ProblemCommand, ProblemEvent, ProblemFilter};
 use crate::store::events::NewEvent;
 use crate::store::problems as rows;
-use crate::store::{counters, incidents};
+use crate::store::{counters, incidents, index_changes};
 
 fn not_found(target: ProblemRef) -> ServiceError {
     ServiceError::NotFound(match target {
@@ -85,7 +85,14 @@ impl Services {
         ) {
             tell_linked_incidents(&mut txn, &next, viewer, at).await?;
         }
+        let reindex = current.in_knowledge_base() || next.in_knowledge_base();
+        if reindex {
+            index_changes::append_problem(&*txn, next.id, at).await?;
+        }
         txn.commit(&self.bus).await?;
+        if reindex {
+            self.knowledge.changed.notify_one();
+        }
         tracing::info!(problem.id = %next.id, status = next.status.as_str(), "problem changed");
         Ok(next)
     }
@@ -207,7 +214,15 @@ impl Services {
             ),
         )
         .await?;
+        // A known error's document holds its linked incidents' text.
+        let reindex = target.in_knowledge_base();
+        if reindex {
+            index_changes::append_problem(&*txn, target.id, at).await?;
+        }
         txn.commit(&self.bus).await?;
+        if reindex {
+            self.knowledge.changed.notify_one();
+        }
         Ok(found)
     }
 
@@ -229,9 +244,12 @@ impl Services {
             )));
         };
         let at = now();
-        let number = rows::find(&*txn, ProblemRef::Id(problem))
-            .await?
-            .map(|p| p.number.to_string());
+        let linked_to = rows::find(&*txn, ProblemRef::Id(problem)).await?;
+        let number = linked_to.as_ref().map(|p| p.number.to_string());
+        let reindex = linked_to.as_ref().is_some_and(Problem::in_knowledge_base);
+        if reindex {
+            index_changes::append_problem(&*txn, problem, at).await?;
+        }
         let change = crate::domain::problem::ProblemChange {
             kind: crate::domain::problem::ProblemEventKind::IncidentUnlinked,
             before: None,

@@ -14,7 +14,7 @@ use super::columns::column;
 use super::db::Reader;
 use super::entity::incident::{ActiveModel, Column, Entity, Model};
 use super::incident_sla;
-use crate::domain::ids::{IncidentId, IncidentNumber, UserId};
+use crate::domain::ids::{IncidentId, IncidentNumber, ProblemId, UserId};
 use crate::domain::incident::{Incident, StoredResolution};
 use crate::domain::lifecycle::Status;
 use crate::domain::listing::{Keyset, ListFilter, ListOrder, UNTRIAGED_RANK};
@@ -57,7 +57,8 @@ impl TryFrom<Model> for Incident {
                 summary,
                 root_cause: m.root_cause,
                 fix: m.fix,
-                helped_by: helped_by_from_json(m.helped_by),
+                helped_by: helped_by_from_json(m.helped_by.as_ref()),
+                helped_by_known_errors: known_errors_from_json(m.helped_by.as_ref()),
             }),
             external_id: m.external_id,
             title: m.title,
@@ -126,12 +127,17 @@ fn to_active(i: &Incident) -> ActiveModel {
         manager_assigned_at: Set(i.manager_assigned_at),
         reopen_count: Set(i32::try_from(i.reopen_count).unwrap_or(i32::MAX)),
         resolution_runs: Set(runs_to_json(&i.resolution_runs)),
-        helped_by: Set(resolution.filter(|r| !r.helped_by.is_empty()).map(|r| {
-            serde_json::json!(
+        helped_by: Set(resolution.filter(|r| r.helped()).map(|r| {
+            serde_json::Value::Array(
                 r.helped_by
                     .iter()
-                    .map(|id| id.to_string())
-                    .collect::<Vec<_>>()
+                    .map(|id| serde_json::json!(id.to_string()))
+                    .chain(
+                        r.helped_by_known_errors
+                            .iter()
+                            .map(|id| serde_json::json!({ "problem": id.to_string() })),
+                    )
+                    .collect(),
             )
         })),
     }
@@ -150,16 +156,31 @@ fn runs_from_json(text: Option<&str>) -> Option<Vec<(DateTime<Utc>, DateTime<Utc
     }
 }
 
-/// `helped_by` is a JSON array of incident ids; anything else reads as empty.
-fn helped_by_from_json(value: Option<serde_json::Value>) -> Vec<IncidentId> {
+/// `helped_by` is a JSON array of incident ids (strings) and known errors
+/// (`{"problem": id}`); anything else reads as empty. Any entry counts as help in the metrics.
+fn helped_by_from_json(value: Option<&serde_json::Value>) -> Vec<IncidentId> {
     value
-        .as_ref()
         .and_then(serde_json::Value::as_array)
         .map(|ids| {
             ids.iter()
                 .filter_map(serde_json::Value::as_str)
                 .filter_map(|s| uuid::Uuid::parse_str(s).ok())
                 .map(IncidentId)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The known errors of a `helped_by` array (see `helped_by_from_json`).
+fn known_errors_from_json(value: Option<&serde_json::Value>) -> Vec<ProblemId> {
+    value
+        .and_then(serde_json::Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| e.get("problem")?.as_str())
+                .filter_map(|s| uuid::Uuid::parse_str(s).ok())
+                .map(ProblemId)
                 .collect()
         })
         .unwrap_or_default()
@@ -469,6 +490,38 @@ pub async fn count_knowledge_base(conn: &impl ConnectionTrait) -> Result<u64, Db
         .filter(Column::Status.is_in([Status::Resolved.as_str(), Status::Closed.as_str()]))
         .count(conn)
         .await
+}
+
+/// Resolved (or closed) incidents resolved in `[from, to)`, of `service` if given, linked to
+/// no problem, newest first, at most `limit`: what problem candidates are made of.
+pub async fn resolved_without_problem(
+    conn: &impl ConnectionTrait,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    service: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Incident>, DbErr> {
+    use super::entity::problem_incident;
+    let linked = sea_orm::sea_query::Query::select()
+        .column(problem_incident::Column::IncidentId)
+        .from(problem_incident::Entity)
+        .to_owned();
+    let mut select = Entity::find()
+        .filter(Column::Status.is_in([Status::Resolved.as_str(), Status::Closed.as_str()]))
+        .filter(Column::ResolvedAt.gte(from))
+        .filter(Column::ResolvedAt.lt(to))
+        .filter(Column::Id.not_in_subquery(linked));
+    if let Some(service) = service {
+        select = select.filter(Column::Service.eq(service));
+    }
+    load(
+        conn,
+        select
+            .order_by_desc(Column::ResolvedAt)
+            .order_by_desc(Column::Number)
+            .limit(limit),
+    )
+    .await
 }
 
 /// Incidents resolved in `[from, to)`, for time-to-resolve statistics.

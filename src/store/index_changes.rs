@@ -9,7 +9,17 @@ use sea_orm::{
 };
 
 use super::entity::index_change::{ActiveModel, Column, Entity};
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{IncidentId, ProblemId};
+
+/// What a change-log entry names: the knowledge base holds resolved incidents and known errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Document {
+    Incident(IncidentId),
+    Problem(ProblemId),
+}
+
+const INCIDENT: &str = "incident";
+const PROBLEM: &str = "problem";
 
 /// An arbitrary constant naming the change log's advisory lock on PostgreSQL.
 const CHANGE_LOG_LOCK: i64 = 0x6869_6e64_7369_6768; // "hindsigh"
@@ -23,6 +33,23 @@ pub async fn append(
     incident: IncidentId,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    append_document(conn, Document::Incident(incident), now).await
+}
+
+/// Appends a change for a problem (a known error enters, changes or leaves the index).
+pub async fn append_problem(
+    conn: &impl ConnectionTrait,
+    problem: ProblemId,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    append_document(conn, Document::Problem(problem), now).await
+}
+
+async fn append_document(
+    conn: &impl ConnectionTrait,
+    document: Document,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     if conn.get_database_backend() == DbBackend::Postgres {
         conn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -31,8 +58,13 @@ pub async fn append(
         ))
         .await?;
     }
+    let (id, kind) = match document {
+        Document::Incident(id) => (id.0, INCIDENT),
+        Document::Problem(id) => (id.0, PROBLEM),
+    };
     let row = ActiveModel {
-        incident_id: Set(incident.0),
+        incident_id: Set(id),
+        kind: Set(kind.to_owned()),
         created_at: Set(now),
         ..Default::default()
     };
@@ -40,12 +72,12 @@ pub async fn append(
     Ok(())
 }
 
-/// Changes after `after`, oldest first: (sequence, incident).
+/// Changes after `after`, oldest first: (sequence, document).
 pub async fn after(
     conn: &impl ConnectionTrait,
     after: i64,
     limit: u64,
-) -> Result<Vec<(i64, IncidentId)>, DbErr> {
+) -> Result<Vec<(i64, Document)>, DbErr> {
     Ok(Entity::find()
         .filter(Column::Seq.gt(after))
         .order_by_asc(Column::Seq)
@@ -53,7 +85,14 @@ pub async fn after(
         .all(conn)
         .await?
         .into_iter()
-        .map(|m| (m.seq, IncidentId(m.incident_id)))
+        .map(|m| {
+            let document = if m.kind == PROBLEM {
+                Document::Problem(ProblemId(m.incident_id))
+            } else {
+                Document::Incident(IncidentId(m.incident_id))
+            };
+            (m.seq, document)
+        })
         .collect())
 }
 

@@ -15,6 +15,7 @@ pub mod index_changes;
 pub mod integrations;
 pub mod metrics;
 pub mod operations;
+pub mod problem_ratings;
 pub mod problems;
 pub mod sla;
 pub mod sqlite_reads;

@@ -176,6 +176,23 @@ pub async fn list(
         .collect()
 }
 
+/// The problems the knowledge base holds (known errors, resolved and closed): for rebuilds.
+/// Problems are few beside incidents, so they come in one statement.
+pub async fn knowledge_base(conn: &impl ConnectionTrait) -> Result<Vec<Problem>, DbErr> {
+    Entity::find()
+        .filter(Column::Status.is_in([
+            ProblemStatus::KnownError.as_str(),
+            ProblemStatus::Resolved.as_str(),
+            ProblemStatus::Closed.as_str(),
+        ]))
+        .order_by_asc(Column::Number)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Problem::try_from)
+        .collect()
+}
+
 pub async fn count(conn: &impl ConnectionTrait, filter: &ProblemFilter) -> Result<u64, DbErr> {
     filtered(filter).count(conn).await
 }

@@ -7,12 +7,14 @@
 //! mean reciprocal rank (MRR, counting ranks up to [`MAX_RANK`]) for both rankings.
 
 mod baseline;
+mod candidates;
 mod data;
 mod metrics;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+pub use candidates::{CandidateReport, run_candidates};
 pub use data::{Link, Report, Reports, parse_time, read_links, read_reports};
 pub use metrics::Metrics;
 
@@ -145,6 +147,9 @@ fn incident(report: &Report, service: &str) -> IncidentDoc {
         resolved_at: report.resolved.unwrap_or(report.created),
         helpful: 0,
         unhelpful: 0,
+        kind: crate::DocKind::Incident,
+        workaround: None,
+        related: String::new(),
     }
 }
 

@@ -383,6 +383,9 @@ impl Generator {
             resolved_at,
             helpful,
             unhelpful,
+            kind: crate::DocKind::Incident,
+            workaround: None,
+            related: String::new(),
         }
     }
 

@@ -34,6 +34,9 @@ pub(crate) fn doc(id: &str, title: &str, description: &str) -> IncidentDoc {
         resolved_at: at(1),
         helpful: 0,
         unhelpful: 0,
+        kind: crate::DocKind::Incident,
+        workaround: None,
+        related: String::new(),
     }
 }
 

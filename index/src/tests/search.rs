@@ -159,6 +159,7 @@ fn filters_narrow_and_facets_count_all_matches() {
         Facets {
             service: vec![("checkout".into(), 1), ("payments".into(), 1)],
             category: vec![("database".into(), 1), ("network".into(), 1)],
+            kind: vec![("incident".into(), 2)],
         }
     );
 }
@@ -400,4 +401,58 @@ fn an_empty_index_answers_empty() {
     assert_eq!((r.total, r.hits.len()), (0, 0));
     assert_eq!(r.facets, Facets::default());
     assert_eq!(run(&kb, &text("")).total, 0);
+}
+
+#[test]
+fn known_errors_are_their_own_kind_found_by_their_workaround_and_linked_text() {
+    let mut known = crate::tests::doc("prb-1", "Known error: pool exhaustion", "");
+    known.kind = crate::DocKind::KnownError;
+    known.workaround = Some("Restart the pgbouncer sidecar".into());
+    known.related = "checkout latency spikes during the flash sale".into();
+    let mut docs = crate::tests::incidents();
+    docs.push(known);
+    let kb = crate::tests::kb_with(docs);
+    let r = run(&kb, &text("pgbouncer"));
+    assert_eq!(r.hits.len(), 1);
+    assert_eq!(r.hits[0].kind, crate::DocKind::KnownError);
+    assert!(
+        r.hits[0]
+            .highlights
+            .iter()
+            .any(|h| h.field == crate::Field::Workaround),
+        "{:?}",
+        r.hits[0].highlights
+    );
+    assert_eq!(run(&kb, &text("flash sale")).total, 1, "linked text counts");
+    let all = run(&kb, &text(""));
+    assert_eq!(
+        all.facets.kind,
+        vec![
+            ("incident".to_owned(), all.total as u64 - 1),
+            ("known_error".to_owned(), 1)
+        ]
+    );
+    let only = run(
+        &kb,
+        &SearchQuery {
+            kind: Some(crate::DocKind::KnownError),
+            ..text("")
+        },
+    );
+    assert_eq!(only.total, 1);
+    let suggested = kb
+        .suggest(
+            &crate::Probe {
+                title: "Flash sale checkout latency".into(),
+                ..crate::Probe::default()
+            },
+            &crate::SuggestOptions::default(),
+        )
+        .expect("suggest");
+    assert!(
+        suggested
+            .iter()
+            .any(|s| s.id == "prb-1" && s.kind == crate::DocKind::KnownError),
+        "{suggested:?}"
+    );
 }

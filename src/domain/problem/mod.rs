@@ -75,6 +75,17 @@ pub enum ProblemCommand {
     },
 }
 
+impl Problem {
+    /// A known error (and, after, its fix) is in the knowledge base: suggested beside past
+    /// incidents. A cancelled problem, or one not yet understood, is not.
+    pub fn in_knowledge_base(&self) -> bool {
+        matches!(
+            self.status,
+            ProblemStatus::KnownError | ProblemStatus::Resolved | ProblemStatus::Closed
+        )
+    }
+}
+
 impl ProblemCommand {
     pub fn action(&self) -> ProblemAction {
         match self {

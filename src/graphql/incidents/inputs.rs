@@ -136,6 +136,7 @@ impl ResolveIncidentInput {
             root_cause: r.root_cause.as_deref().map(RootCause::parse).transpose()?,
             fix: r.fix.as_deref().map(Fix::parse).transpose()?,
             helped_by: Vec::new(),
+            helped_by_known_errors: Vec::new(),
         }))
     }
 }

@@ -3,10 +3,13 @@
 use async_graphql::{ID, InputObject};
 
 use crate::graphql::types::enums::Priority;
+use crate::graphql::types::knowledge::KnowledgeKind;
 
-/// Narrows a search over resolved incidents.
+/// Narrows a search over resolved incidents and known errors.
 #[derive(InputObject, Default)]
 pub struct ResolutionSearchFilter {
+    /// Only past incidents, or only known errors; both when absent.
+    pub kind: Option<KnowledgeKind>,
     pub service: Option<String>,
     pub category: Option<String>,
     pub priority: Option<Priority>,
@@ -16,12 +19,18 @@ pub struct ResolutionSearchFilter {
     pub resolved_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// A rating of one suggestion: name either the suggested past incident or the suggested known
+/// error, not both.
 #[derive(InputObject)]
 pub struct RateSuggestionInput {
     /// The incident being diagnosed (id or number).
     pub incident_id: ID,
-    /// The suggested past incident (id or number).
-    pub suggested_incident_id: ID,
+    /// The suggested past incident (id or number, like INC-42); give this or
+    /// `suggestedProblemId`.
+    pub suggested_incident_id: Option<ID>,
+    /// The suggested known error (problem id or number, like PRB-7), a problem in KNOWN_ERROR,
+    /// RESOLVED or CLOSED; give this or `suggestedIncidentId`.
+    pub suggested_problem_id: Option<ID>,
     /// Did it help? Rating again replaces your earlier rating of this pair.
     pub helpful: bool,
 }

@@ -5,21 +5,23 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Result};
 
 use super::inputs::ResolutionSearchFilter;
-use crate::domain::ids::IncidentId;
+use crate::domain::ids::{IncidentId, ProblemId};
 use crate::domain::timestamp;
 use crate::graphql::context::{page_size, services, viewer};
 use crate::graphql::cursor;
 use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::types::IncidentObject;
 use crate::graphql::types::knowledge::{
-    ResolutionSearchConnectionName, ResolutionSearchEdgeName, SearchEdgeFields, SearchFields,
-    highlights,
+    KnowledgeKind, ResolutionSearchConnectionName, ResolutionSearchEdgeName, SearchEdgeFields,
+    SearchFields, highlights,
 };
-use crate::service::knowledge::hit_incident;
+use crate::graphql::types::problem::ProblemObject;
+use crate::service::knowledge::Suggested;
 
+/// A node is the past incident; it is null for a known error, whose problem is on the edge.
 pub type ResolutionSearchConnection = Connection<
     String,
-    IncidentObject,
+    Option<IncidentObject>,
     SearchFields,
     SearchEdgeFields,
     ResolutionSearchConnectionName,
@@ -54,6 +56,7 @@ pub async fn search_resolutions(
             .map(|t| timestamp::supported("filter.resolvedBefore", t))
             .transpose()
             .map_err(bad_input)?,
+        kind: filter.kind.map(KnowledgeKind::to_index),
         offset,
         limit,
     };
@@ -63,13 +66,32 @@ pub async fn search_resolutions(
         .search_resolutions(viewer, request)
         .await
         .gql(ctx)?;
-    // The index holds ids; the incidents come from the database, in one statement.
-    let ids: Vec<IncidentId> = results
+    // The index holds ids; the incidents and problems come from the database, one statement
+    // each.
+    let targets: Vec<Option<Suggested>> = results
         .hits
         .iter()
-        .filter_map(|h| hit_incident(&h.id))
+        .map(|h| Suggested::of(&h.id, h.kind))
+        .collect();
+    let ids: Vec<IncidentId> = targets
+        .iter()
+        .filter_map(|t| match t {
+            Some(Suggested::Incident(id)) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let problem_ids: Vec<ProblemId> = targets
+        .iter()
+        .filter_map(|t| match t {
+            Some(Suggested::KnownError(id)) => Some(*id),
+            _ => None,
+        })
         .collect();
     let mut incidents = services.incidents_by_id(viewer, &ids).await.gql(ctx)?;
+    let mut problems = services
+        .problems_by_id(viewer, &problem_ids)
+        .await
+        .gql(ctx)?;
     let mut connection = Connection::with_additional_fields(
         offset > 0,
         offset + results.hits.len() < results.total,
@@ -78,17 +100,27 @@ pub async fn search_resolutions(
             facets: (&results.facets).into(),
         },
     );
-    for (position, hit) in results.hits.iter().enumerate() {
-        // A hit whose incident is gone (deleted between index and database) is skipped.
-        let Some(incident) = hit_incident(&hit.id).and_then(|id| incidents.remove(&id)) else {
-            continue;
+    for (position, (hit, target)) in results.hits.iter().zip(targets).enumerate() {
+        // A hit whose record is gone (deleted between index and database) is skipped.
+        let (node, problem, kind) = match target {
+            Some(Suggested::Incident(id)) => match incidents.remove(&id) {
+                Some(i) => (Some(IncidentObject(i)), None, KnowledgeKind::Incident),
+                None => continue,
+            },
+            Some(Suggested::KnownError(id)) => match problems.remove(&id) {
+                Some(p) => (None, Some(ProblemObject(p)), KnowledgeKind::KnownError),
+                None => continue,
+            },
+            None => continue,
         };
         connection.edges.push(Edge::with_additional_fields(
             cursor::offset(offset + position),
-            IncidentObject(incident),
+            node,
             SearchEdgeFields {
                 score: f64::from(hit.score),
                 highlights: highlights(&hit.highlights),
+                kind,
+                problem,
             },
         ));
     }

@@ -87,8 +87,8 @@ pub struct IncidentMetricsBucket {
     pub sla_attainment: Option<f64>,
     /// Share of the resolved incidents that were reopened at some point.
     pub reopen_rate: Option<f64>,
-    /// Share of the resolved incidents where a suggested past incident was rated helpful
-    /// before the resolution.
+    /// Share of the resolved incidents where a suggested past incident or known error was
+    /// rated helpful before the resolution.
     pub with_helpful_suggestion: Option<f64>,
     /// Mean seconds to resolve with a helpful suggestion, and without one.
     pub mttr_with_helpful_suggestion: Option<f64>,

@@ -18,6 +18,7 @@ use crate::graphql::cursor;
 use crate::graphql::error::{GqlResult, bad_input, code, with_code};
 use crate::graphql::loaders::{Loaders, TimelineKey, UpdatesKey};
 use crate::graphql::types::knowledge::SuggestionObject;
+use crate::graphql::types::problem::ProblemObject;
 
 /// At most this many suggestions per incident.
 const MAX_SUGGESTIONS: i32 = 20;
@@ -49,6 +50,27 @@ impl Resolution {
             out.extend(loaders.incident(ctx, *id).await?);
         }
         Ok(out)
+    }
+
+    /// Known errors whose suggestion was rated helpful before this one was resolved, oldest
+    /// rating first.
+    async fn resolved_with_the_help_of_known_errors(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<ProblemObject>> {
+        let ids = &self.0.helped_by_known_errors;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found = services(ctx)?
+            .problems_by_id(viewer(ctx)?, ids)
+            .await
+            .gql(ctx)?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.remove(id))
+            .map(ProblemObject)
+            .collect())
     }
 }
 

@@ -6,11 +6,43 @@ use async_graphql::{Context, Enum, Object, OutputType, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::IncidentObject;
+use super::problem::ProblemObject;
+use crate::graphql::context::{services, viewer};
+use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::Loaders;
-use crate::service::knowledge::{KnowledgeStats, ResolutionTimes, SuggestionOut};
+use crate::service::knowledge::{KnowledgeStats, ResolutionTimes, Suggested, SuggestionOut};
 
+/// What a knowledge-base document is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum KnowledgeKind {
+    /// A resolved (or closed) incident: its resolution, root cause and fix.
+    Incident,
+    /// A problem whose root cause and workaround are recorded (KNOWN_ERROR), or whose
+    /// permanent fix is in (RESOLVED, CLOSED).
+    KnownError,
+}
+
+impl KnowledgeKind {
+    pub fn to_index(self) -> hindsight_index::DocKind {
+        match self {
+            Self::Incident => hindsight_index::DocKind::Incident,
+            Self::KnownError => hindsight_index::DocKind::KnownError,
+        }
+    }
+
+    pub fn from_index(kind: hindsight_index::DocKind) -> Self {
+        match kind {
+            hindsight_index::DocKind::Incident => Self::Incident,
+            hindsight_index::DocKind::KnownError => Self::KnownError,
+        }
+    }
+}
+
+/// A text field of a knowledge-base document.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum HighlightField {
+    /// A known error's workaround.
+    Workaround,
     Title,
     Description,
     Fix,
@@ -27,6 +59,7 @@ impl From<hindsight_index::Field> for HighlightField {
             Field::Fix => Self::Fix,
             Field::ResolutionSummary => Self::ResolutionSummary,
             Field::RootCause => Self::RootCause,
+            Field::Workaround => Self::Workaround,
         }
     }
 }
@@ -50,12 +83,59 @@ pub fn highlights(from: &[hindsight_index::Highlight]) -> Vec<Highlight> {
 
 pub struct SuggestionObject(pub SuggestionOut);
 
-/// A resolved incident that probably holds the fix, and why it was suggested.
+/// A resolved incident or a known error that probably holds the fix, and why it was
+/// suggested.
 #[Object(name = "Suggestion")]
 impl SuggestionObject {
-    /// The past incident (loaded in one batch with the other suggestions).
+    /// Whether this is a past incident (`incident` is set) or a known error (`problem` is set).
+    async fn kind(&self) -> KnowledgeKind {
+        match self.0.target {
+            Suggested::Incident(_) => KnowledgeKind::Incident,
+            Suggested::KnownError(_) => KnowledgeKind::KnownError,
+        }
+    }
+
+    /// The past incident (loaded in one batch with the other suggestions); null for a known
+    /// error.
     async fn incident(&self, ctx: &Context<'_>) -> Result<Option<IncidentObject>> {
-        Loaders::of(ctx)?.incident(ctx, self.0.incident).await
+        match self.0.target {
+            Suggested::Incident(id) => Loaders::of(ctx)?.incident(ctx, id).await,
+            Suggested::KnownError(_) => Ok(None),
+        }
+    }
+
+    /// The known error (a problem in KNOWN_ERROR, RESOLVED or CLOSED); null for a past
+    /// incident.
+    async fn problem(&self, ctx: &Context<'_>) -> Result<Option<ProblemObject>> {
+        let Suggested::KnownError(id) = self.0.target else {
+            return Ok(None);
+        };
+        let found = services(ctx)?
+            .problems_by_id(viewer(ctx)?, &[id])
+            .await
+            .gql(ctx)?;
+        Ok(found.into_values().next().map(ProblemObject))
+    }
+
+    /// What to try first: a known error's workaround (its permanent fix when it has no
+    /// workaround); a past incident's fix, else its resolution summary. Null when the
+    /// document holds none.
+    async fn proposed_fix(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let text = match self.0.target {
+            Suggested::KnownError(id) => services(ctx)?
+                .problems_by_id(viewer(ctx)?, &[id])
+                .await
+                .gql(ctx)?
+                .into_values()
+                .next()
+                .and_then(|p| p.workaround.or(p.fix)),
+            Suggested::Incident(id) => Loaders::of(ctx)?
+                .incident(ctx, id)
+                .await?
+                .and_then(|i| i.0.resolution)
+                .map(|r| r.fix.unwrap_or(r.summary)),
+        };
+        Ok(text)
     }
 
     /// Relevance; comparable only within one list of suggestions.
@@ -86,6 +166,9 @@ impl SuggestionObject {
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
+        }
+        if self.0.hit.kind == hindsight_index::DocKind::KnownError {
+            reasons.push("known error: root cause and workaround recorded".to_owned());
         }
         if hit.same_service {
             reasons.push("same service".to_owned());
@@ -122,6 +205,8 @@ pub struct FacetCount {
 pub struct SearchFacets {
     pub service: Vec<FacetCount>,
     pub category: Vec<FacetCount>,
+    /// By kind: `INCIDENT` or `KNOWN_ERROR`.
+    pub kind: Vec<FacetCount>,
 }
 
 impl From<&hindsight_index::Facets> for SearchFacets {
@@ -137,6 +222,21 @@ impl From<&hindsight_index::Facets> for SearchFacets {
         Self {
             service: convert(&f.service),
             category: convert(&f.category),
+            kind: f
+                .kind
+                .iter()
+                .filter_map(|(value, count)| {
+                    let kind = hindsight_index::DocKind::parse(value)?;
+                    let name = match KnowledgeKind::from_index(kind) {
+                        KnowledgeKind::Incident => "INCIDENT",
+                        KnowledgeKind::KnownError => "KNOWN_ERROR",
+                    };
+                    Some(FacetCount {
+                        value: name.to_owned(),
+                        count: *count,
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -155,6 +255,10 @@ pub struct SearchFields {
 pub struct SearchEdgeFields {
     pub score: f64,
     pub highlights: Vec<Highlight>,
+    /// Whether the result is a past incident (`node`) or a known error (`problem`).
+    pub kind: KnowledgeKind,
+    /// The known error, when `kind` is `KNOWN_ERROR` (then `node` is null).
+    pub problem: Option<ProblemObject>,
 }
 
 pub struct ResolutionSearchConnectionName;

@@ -7,8 +7,11 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub seq: i64,
+    /// The document's id: an incident's, or a problem's when `kind` is `problem`.
     pub incident_id: Uuid,
     pub created_at: DateTimeUtc,
+    /// `incident` or `problem`.
+    pub kind: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,7 @@ pub mod integration;
 pub mod problem;
 pub mod problem_event;
 pub mod problem_incident;
+pub mod problem_suggestion_rating;
 pub mod sla_notice;
 pub mod sla_policy;
 pub mod sla_policy_service;
