@@ -20,6 +20,7 @@ mod m20261208_000014_create_automation;
 mod m20261208_000015_create_integrations;
 mod m20261208_000016_create_suggestion_viewers;
 mod m20261208_000017_create_problems;
+mod m20261208_000018_create_reviews;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000015_create_integrations::Migration),
             Box::new(m20261208_000016_create_suggestion_viewers::Migration),
             Box::new(m20261208_000017_create_problems::Migration),
+            Box::new(m20261208_000018_create_reviews::Migration),
         ]
     }
 }

@@ -27,6 +27,7 @@ impl Settings {
         }
         self.communications.update_interval.parse()?;
         self.alerts.parse()?;
+        self.reviews.policy()?;
         if !(100..=60_000).contains(&self.sla.check_interval_ms) {
             return bad(format!(
                 "sla.check_interval_ms is {}; it must be between 100 and 60000",

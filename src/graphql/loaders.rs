@@ -13,9 +13,12 @@ use super::types::{IncidentObject, UserObject};
 use crate::auth::Viewer;
 use crate::domain::event::Annotation;
 use crate::domain::event::Event;
+use crate::domain::ids::ReviewId;
 use crate::domain::ids::{EventId, IncidentId, UserId};
 use crate::domain::incident::Incident;
 use crate::domain::problem::Problem;
+use crate::domain::review::Review;
+use crate::domain::review::action_item::ActionItem;
 use crate::domain::team::Assignment;
 use crate::domain::team::Audience;
 use crate::domain::update::Update;
@@ -214,10 +217,30 @@ per_incident_loader!(SlaLoader, IncidentSla, |s, v, keys| s
     .incident_slas(v, keys));
 per_incident_loader!(ProblemLoader, Problem, |s, v, keys| s
     .problems_of_incidents(v, keys));
+per_incident_loader!(ReviewLoader, Review, |s, v, keys| s
+    .reviews_of_incidents(v, keys));
 per_incident_loader!(WatchingLoader, bool, |s, v, keys| s
     .watched_by_viewer(v, keys));
 per_incident_loader!(LastBroadcastLoader, DateTime<Utc>, |s, v, keys| s
     .last_broadcasts(v, keys));
+
+/// The action items of each review.
+pub struct ActionItemLoader {
+    services: Services,
+    viewer: Viewer,
+}
+
+impl BatchLoad for ActionItemLoader {
+    type Key = ReviewId;
+    type Value = Vec<ActionItem>;
+
+    async fn load(&self, keys: Vec<ReviewId>) -> LoadResult<ReviewId, Vec<ActionItem>> {
+        self.services
+            .action_items_of_reviews(&self.viewer, &keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
 
 pub struct AnnotationLoader {
     services: Services,
@@ -249,6 +272,8 @@ pub struct Loaders {
     watching: Arc<Batcher<WatchingLoader>>,
     slas: Arc<Batcher<SlaLoader>>,
     problems: Arc<Batcher<ProblemLoader>>,
+    reviews: Arc<Batcher<ReviewLoader>>,
+    action_items: Arc<Batcher<ActionItemLoader>>,
 }
 
 impl Loaders {
@@ -304,6 +329,14 @@ impl Loaders {
                 services: s(),
                 viewer: v(),
             }),
+            reviews: Batcher::new(ReviewLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            action_items: Batcher::new(ActionItemLoader {
+                services: s(),
+                viewer: v(),
+            }),
         };
         let mut driver = BatchDriver::default();
         driver.register(&loaders.users);
@@ -318,6 +351,8 @@ impl Loaders {
         driver.register(&loaders.watching);
         driver.register(&loaders.slas);
         driver.register(&loaders.problems);
+        driver.register(&loaders.reviews);
+        driver.register(&loaders.action_items);
         (loaders, driver)
     }
 
@@ -430,6 +465,25 @@ impl Loaders {
         incident: IncidentId,
     ) -> Result<Option<Problem>> {
         self.problems.load_one(incident).await.gql(ctx)
+    }
+
+    /// The incident's post-incident review, if it has one.
+    pub async fn review(&self, ctx: &Context<'_>, incident: IncidentId) -> Result<Option<Review>> {
+        self.reviews.load_one(incident).await.gql(ctx)
+    }
+
+    /// A review's action items, soonest due first.
+    pub async fn action_items(
+        &self,
+        ctx: &Context<'_>,
+        review: ReviewId,
+    ) -> Result<Vec<ActionItem>> {
+        Ok(self
+            .action_items
+            .load_one(review)
+            .await
+            .gql(ctx)?
+            .unwrap_or_default())
     }
 
     /// The incident's SLA clocks now.

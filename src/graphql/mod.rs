@@ -22,6 +22,7 @@ pub mod integrations;
 pub mod knowledge;
 pub mod metrics;
 pub mod problems;
+pub mod reviews;
 pub mod sla;
 pub mod team;
 pub mod users;
@@ -45,6 +46,7 @@ pub struct Query(
     sla::SlaQuery,
     automation::AutomationQuery,
     problems::ProblemQuery,
+    reviews::ReviewQuery,
     metrics::MetricsQuery,
     integrations::IntegrationQuery,
 );
@@ -59,6 +61,7 @@ pub struct Mutation(
     sla::SlaMutation,
     automation::AutomationMutation,
     problems::ProblemMutation,
+    reviews::ReviewMutation,
     integrations::IntegrationMutation,
 );
 

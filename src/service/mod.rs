@@ -1,6 +1,7 @@
 //! Use cases: one function per operation, each asking the policy first and running in one
 //! transaction. They take the `Viewer` as an argument, so no path reaches the store without it.
 
+pub mod action_items;
 pub mod alerts;
 pub mod automation;
 pub mod bus;
@@ -16,6 +17,7 @@ pub mod knowledge;
 pub mod metrics;
 pub mod operations;
 pub mod problems;
+pub mod reviews;
 pub mod sla;
 pub mod sla_worker;
 pub mod status_page;
@@ -56,6 +58,8 @@ pub struct Services {
     pub cadence: crate::domain::cadence::Cadence,
     /// Alert intake's reopen window and key grace period.
     pub alert_times: integrations::AlertTimes,
+    /// Which incidents need a published review before closing.
+    pub review_policy: Arc<crate::domain::review::ReviewPolicy>,
 }
 
 impl Services {
@@ -68,6 +72,7 @@ impl Services {
             webhook_rules: Arc::new(AddressRules::default()),
             cadence: crate::domain::cadence::Cadence::default(),
             alert_times: integrations::AlertTimes::default(),
+            review_policy: Arc::new(crate::domain::review::ReviewPolicy::default()),
         }
     }
 
@@ -79,6 +84,11 @@ impl Services {
     /// Lets webhooks reach these networks besides public addresses.
     pub fn with_webhook_rules(mut self, rules: AddressRules) -> Self {
         self.webhook_rules = Arc::new(rules);
+        self
+    }
+
+    pub fn with_review_policy(mut self, policy: crate::domain::review::ReviewPolicy) -> Self {
+        self.review_policy = Arc::new(policy);
         self
     }
 

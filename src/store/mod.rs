@@ -16,6 +16,7 @@ pub mod integrations;
 pub mod metrics;
 pub mod operations;
 pub mod problems;
+pub mod reviews;
 pub mod sla;
 pub mod sqlite_reads;
 pub mod status_page;

@@ -32,6 +32,7 @@ mod lifecycle_rules;
 mod metrics;
 mod pagination;
 mod problems;
+mod reviews;
 mod schema_file;
 mod sla;
 mod sla_listing;

@@ -6,6 +6,7 @@ pub mod incident;
 pub mod integration;
 pub mod knowledge;
 pub mod problem;
+pub mod review;
 pub mod sla;
 pub mod team;
 pub mod timeline;
