@@ -932,7 +932,35 @@ async fn bad_review_input_is_refused_and_writes_nothing(backend: Backend) {
     assert_eq!(code, "NOT_FOUND");
 }
 
+async fn review_events_reach_webhooks_that_ask_for_them(backend: Backend) {
+    let app = TestApp::spawn_with(backend, crate::webhooks::fast).await;
+    let receiver = crate::webhooks::Receiver::start(crate::webhooks::ok).await;
+    let admin = app.admin();
+    app.ok(
+        &admin,
+        "mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } } }",
+        json!({ "input": { "url": receiver.url("/reviews"), "events": ["REVIEW_STARTED", "REVIEW_PUBLISHED"] } }),
+    )
+    .await;
+    let manager = app.sign_in("u:m", &["manager"]).await;
+    let id = resolved_p1(&app, &manager).await;
+    let review = start(&app, &manager, &id).await;
+    move_review(&app, &manager, "submitReview", &review["id"]).await;
+    move_review(&app, &manager, "publishReview", &review["id"]).await;
+    let got = receiver
+        .wait_for("/reviews", 2, std::time::Duration::from_secs(10))
+        .await;
+    let kinds: Vec<String> = got.iter().map(crate::webhooks::Received::kind).collect();
+    assert_eq!(kinds, ["REVIEW_STARTED", "REVIEW_PUBLISHED"]);
+    let body: Value = serde_json::from_str(&got[1].body).expect("JSON");
+    assert_eq!(
+        body["event"]["after"]["reviewId"], review["id"],
+        "the delivery names the review: {body}"
+    );
+}
+
 on_both_databases!(
+    review_events_reach_webhooks_that_ask_for_them,
     a_review_is_prefilled_edited_published_and_then_the_incident_closes,
     action_items_move_along_and_late_ones_are_listed,
     the_markdown_export_is_one_document_for_those_who_may_read_it,
