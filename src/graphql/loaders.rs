@@ -13,8 +13,8 @@ use super::types::{IncidentObject, UserObject};
 use crate::auth::Viewer;
 use crate::domain::event::Annotation;
 use crate::domain::event::Event;
-use crate::domain::ids::ReviewId;
 use crate::domain::ids::{EventId, IncidentId, UserId};
+use crate::domain::ids::{ProblemId, ReviewId};
 use crate::domain::incident::Incident;
 use crate::domain::problem::Problem;
 use crate::domain::review::Review;
@@ -242,6 +242,42 @@ impl BatchLoad for ActionItemLoader {
     }
 }
 
+/// Reviews by id (an action item's review).
+pub struct ReviewByIdLoader {
+    services: Services,
+    viewer: Viewer,
+}
+
+impl BatchLoad for ReviewByIdLoader {
+    type Key = ReviewId;
+    type Value = Review;
+
+    async fn load(&self, keys: Vec<ReviewId>) -> LoadResult<ReviewId, Review> {
+        self.services
+            .reviews_by_id(&self.viewer, &keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// Problems by id (an action item's problem).
+pub struct ProblemByIdLoader {
+    services: Services,
+    viewer: Viewer,
+}
+
+impl BatchLoad for ProblemByIdLoader {
+    type Key = ProblemId;
+    type Value = Problem;
+
+    async fn load(&self, keys: Vec<ProblemId>) -> LoadResult<ProblemId, Problem> {
+        self.services
+            .problems_by_id(&self.viewer, &keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
 pub struct AnnotationLoader {
     services: Services,
     viewer: Viewer,
@@ -274,6 +310,8 @@ pub struct Loaders {
     problems: Arc<Batcher<ProblemLoader>>,
     reviews: Arc<Batcher<ReviewLoader>>,
     action_items: Arc<Batcher<ActionItemLoader>>,
+    reviews_by_id: Arc<Batcher<ReviewByIdLoader>>,
+    problems_by_id: Arc<Batcher<ProblemByIdLoader>>,
 }
 
 impl Loaders {
@@ -337,6 +375,14 @@ impl Loaders {
                 services: s(),
                 viewer: v(),
             }),
+            reviews_by_id: Batcher::new(ReviewByIdLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            problems_by_id: Batcher::new(ProblemByIdLoader {
+                services: s(),
+                viewer: v(),
+            }),
         };
         let mut driver = BatchDriver::default();
         driver.register(&loaders.users);
@@ -353,6 +399,8 @@ impl Loaders {
         driver.register(&loaders.problems);
         driver.register(&loaders.reviews);
         driver.register(&loaders.action_items);
+        driver.register(&loaders.reviews_by_id);
+        driver.register(&loaders.problems_by_id);
         (loaders, driver)
     }
 
@@ -470,6 +518,16 @@ impl Loaders {
     /// The incident's post-incident review, if it has one.
     pub async fn review(&self, ctx: &Context<'_>, incident: IncidentId) -> Result<Option<Review>> {
         self.reviews.load_one(incident).await.gql(ctx)
+    }
+
+    /// A review by id.
+    pub async fn review_by_id(&self, ctx: &Context<'_>, id: ReviewId) -> Result<Option<Review>> {
+        self.reviews_by_id.load_one(id).await.gql(ctx)
+    }
+
+    /// A problem by id.
+    pub async fn problem_by_id(&self, ctx: &Context<'_>, id: ProblemId) -> Result<Option<Problem>> {
+        self.problems_by_id.load_one(id).await.gql(ctx)
     }
 
     /// A review's action items, soonest due first.

@@ -263,6 +263,16 @@ impl Services {
             .ok_or_else(|| review_not_found(id))
     }
 
+    /// Reviews by id, for DataLoader batches; missing ones are simply absent.
+    pub async fn reviews_by_id(
+        &self,
+        viewer: &Viewer,
+        ids: &[ReviewId],
+    ) -> Result<HashMap<ReviewId, Review>, ServiceError> {
+        authorize(viewer, Operation::ReadIncidents, None)?;
+        Ok(rows::find_many(self.db.conn(), ids).await?)
+    }
+
     /// The review of each of `incidents` that has one (`Incident.review`, batched).
     pub async fn reviews_of_incidents(
         &self,

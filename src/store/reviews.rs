@@ -132,6 +132,19 @@ pub async fn find(conn: &impl ConnectionTrait, id: ReviewId) -> Result<Option<Re
         .transpose()
 }
 
+pub async fn find_many(
+    conn: &impl ConnectionTrait,
+    ids: &[ReviewId],
+) -> Result<HashMap<ReviewId, Review>, DbErr> {
+    Entity::find()
+        .filter(Column::Id.is_in(ids.iter().map(|i| i.0)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| Review::try_from(m).map(|r| (r.id, r)))
+        .collect()
+}
+
 /// The reviews of these incidents, by incident.
 pub async fn of_incidents(
     conn: &impl ConnectionTrait,

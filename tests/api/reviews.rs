@@ -323,7 +323,7 @@ async fn action_items_move_along_and_late_ones_are_listed(backend: Backend) {
         )
         .await
         .expect("backdate");
-    let list = "query($filter: ActionItemFilter, $first: Int, $after: String) { actionItems(filter: $filter, first: $first, after: $after) { totalCount edges { cursor node { id title overdue dueDate incident { number } } } pageInfo { hasNextPage } } }";
+    let list = "query($filter: ActionItemFilter, $first: Int, $after: String) { actionItems(filter: $filter, first: $first, after: $after) { totalCount edges { cursor node { id title overdue dueDate incident { number } review { status } problem { number } } } pageInfo { hasNextPage } } }";
     let late = app
         .ok(&manager, list, json!({ "filter": { "overdue": true } }))
         .await;
@@ -333,6 +333,8 @@ async fn action_items_move_along_and_late_ones_are_listed(backend: Backend) {
     assert_eq!(node["overdue"], true);
     assert_eq!(node["dueDate"], "2020-01-01");
     assert_eq!(node["incident"]["number"], "INC-1");
+    assert_eq!(node["review"]["status"], "DRAFT");
+    assert_eq!(node["problem"]["number"], "PRB-1");
     let on_time = app
         .ok(&manager, list, json!({ "filter": { "overdue": false } }))
         .await;

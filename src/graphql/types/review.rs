@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use super::IncidentObject;
 use super::problem::ProblemObject;
 use super::user::UserObject;
-use crate::domain::ids::ProblemRef;
 use crate::domain::review::Review;
 use crate::domain::review::action_item::ActionItem;
 use crate::graphql::context::{services, viewer};
@@ -196,11 +195,11 @@ impl ActionItemObject {
 
     /// The review it came from.
     async fn review(&self, ctx: &Context<'_>) -> Result<ReviewObject> {
-        let review = services(ctx)?
-            .review(viewer(ctx)?, self.0.review_id)
-            .await
-            .gql(ctx)?;
-        Ok(ReviewObject(review))
+        Loaders::of(ctx)?
+            .review_by_id(ctx, self.0.review_id)
+            .await?
+            .map(ReviewObject)
+            .ok_or_else(|| with_code("the action item's review is gone", code::NOT_FOUND))
     }
 
     /// The incident whose review it came from.
@@ -248,11 +247,10 @@ impl ActionItemObject {
         let Some(id) = self.0.problem_id else {
             return Ok(None);
         };
-        let problem = services(ctx)?
-            .problem(viewer(ctx)?, ProblemRef::Id(id))
-            .await
-            .gql(ctx)?;
-        Ok(Some(ProblemObject(problem)))
+        Ok(Loaders::of(ctx)?
+            .problem_by_id(ctx, id)
+            .await?
+            .map(ProblemObject))
     }
 
     /// Bumped by every change; pass it as `expectedVersion`.
