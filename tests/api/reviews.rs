@@ -961,7 +961,64 @@ async fn review_events_reach_webhooks_that_ask_for_them(backend: Backend) {
     );
 }
 
+/// Pages of action items (with their review, incident, owner and problem) and of incidents
+/// (with their review and its items) cost the same number of statements whatever their size.
+async fn review_pages_load_in_constant_statements(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.knowledge.poll_interval_ms = 3_600_000;
+        s.webhooks.poll_interval_ms = 3_600_000;
+        s.sla.check_interval_ms = 60_000;
+        s.automation.check_interval_ms = 60_000;
+    })
+    .await;
+    let manager = app.sign_in("u:m", &["manager"]).await;
+    app.sign_in("u:ada", &["viewer"]).await;
+    for title in ["pool leak", "disk full"] {
+        app.ok(
+            &manager,
+            "mutation($t: String!) { reportProblem(input: { title: $t, service: \"checkout\", impact: HIGH, urgency: HIGH }) { number } }",
+            json!({ "t": title }),
+        )
+        .await;
+    }
+    for i in 0..6 {
+        let id = resolved_p1(&app, &manager).await;
+        let review = start(&app, &manager, &id).await;
+        add_item(
+            &app,
+            &manager,
+            json!({ "reviewId": review["id"], "title": format!("item {i}"), "ownerId": if i % 2 == 0 { "u:m" } else { "u:ada" }, "dueDate": in_days(i), "kind": "PREVENT", "problemId": format!("PRB-{}", 1 + i % 2) }),
+        )
+        .await;
+    }
+    let items = "query($first: Int!) { actionItems(first: $first) { totalCount edges { node { title overdue owner { name } incident { number } review { status owner { name } } problem { number } } } } }";
+    let incidents = "query($first: Int!) { incidents(first: $first) { edges { node { number review { status owner { name } actionItems { title owner { name } } } } } } }";
+    for query in [items, incidents] {
+        let mut counts = Vec::new();
+        for first in [2, 6] {
+            // Resolving incidents woke the index worker, whose statements may still land in
+            // a count: the fewest of a few runs is the request's own.
+            let mut fewest = u64::MAX;
+            for _ in 0..5 {
+                let before = app.services.db.statements_executed();
+                let data = app.ok(&manager, query, json!({ "first": first })).await;
+                fewest = fewest.min(app.services.db.statements_executed() - before);
+                assert!(
+                    !data.to_string().contains("null"),
+                    "every nested field loaded: {data}"
+                );
+            }
+            counts.push(fewest);
+        }
+        assert_eq!(
+            counts[0], counts[1],
+            "statements for 2 and 6 rows: {counts:?}\n{query}"
+        );
+    }
+}
+
 on_both_databases!(
+    review_pages_load_in_constant_statements,
     review_events_reach_webhooks_that_ask_for_them,
     a_review_is_prefilled_edited_published_and_then_the_incident_closes,
     action_items_move_along_and_late_ones_are_listed,
