@@ -87,8 +87,13 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         key_grace: chrono::Duration::from_std(key_grace)
             .map_err(|e| StartError::Config(format!("alerts.key_grace: {e}")))?,
     };
+    let review_policy = settings
+        .reviews
+        .policy()
+        .map_err(|e| StartError::Config(e.to_string()))?;
     let mut services = Services::new(db, Knowledge::new(Arc::new(base)))
         .with_cadence(Cadence::new(intervals))
+        .with_review_policy(review_policy)
         .with_alert_times(alert_times)
         .with_alert_throttle(AlertThrottle::new(
             settings.alerts.rate_per_second,

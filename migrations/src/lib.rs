@@ -20,6 +20,7 @@ mod m20261208_000014_create_automation;
 mod m20261208_000015_create_integrations;
 mod m20261208_000016_create_suggestion_viewers;
 mod m20261208_000017_create_problems;
+mod m20261208_000018_create_reviews;
 mod m20261209_000019_add_knowledge_document_kinds;
 mod m20261209_000020_add_incident_response_stamps;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000015_create_integrations::Migration),
             Box::new(m20261208_000016_create_suggestion_viewers::Migration),
             Box::new(m20261208_000017_create_problems::Migration),
+            Box::new(m20261208_000018_create_reviews::Migration),
             Box::new(m20261209_000019_add_knowledge_document_kinds::Migration),
             Box::new(m20261209_000020_add_incident_response_stamps::Migration),
         ]

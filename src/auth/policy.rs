@@ -53,6 +53,26 @@ pub enum Operation {
     RecordKnownError,
     /// See problem candidates (groups of alike resolved incidents without a problem).
     ReadProblemCandidates,
+    /// Start a post-incident review of a resolved or closed incident.
+    StartReview,
+    /// Edit a review's sections, owner and participants; submit and publish it.
+    EditReview,
+    /// Add an action item to a review.
+    AddActionItem,
+    /// Change an action item (its status, reason, owner, due date, problem).
+    UpdateActionItem,
+}
+
+/// How the caller stands to a review and an action item: rights the organisation and incident
+/// roles do not give. Only for someone the organisation knows at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReviewRelation {
+    /// The caller owns the review.
+    pub owns_review: bool,
+    /// The caller is one of the review's participants.
+    pub participant: bool,
+    /// The caller owns the action item in question.
+    pub owns_item: bool,
 }
 
 /// What the policy may need to know about the incident an operation targets.
@@ -130,7 +150,34 @@ pub fn authorize(
         Operation::RecordKnownError => viewer.has_any(RESPONDERS),
         // Candidates lead to problems: those who open problems see them.
         Operation::ReadProblemCandidates => viewer.has_any(LEADS),
+        Operation::StartReview
+        | Operation::EditReview
+        | Operation::AddActionItem
+        | Operation::UpdateActionItem => viewer.has_any(LEADS) || holds(&[IncidentManager]),
     };
+    if allowed { Ok(()) } else { Err(Denied) }
+}
+
+/// `authorize` for the review operations, with what the caller's place on the review adds:
+/// its owner edits it; its participants add action items; an item's owner changes that item.
+pub fn authorize_on_review(
+    viewer: &Viewer,
+    op: Operation,
+    subject: Option<Subject<'_>>,
+    relation: ReviewRelation,
+) -> Result<(), Denied> {
+    if authorize(viewer, op, subject).is_ok() {
+        return Ok(());
+    }
+    let known = viewer.has_any(EVERYONE);
+    let r = relation;
+    let allowed = known
+        && match op {
+            Operation::EditReview => r.owns_review,
+            Operation::AddActionItem => r.owns_review || r.participant,
+            Operation::UpdateActionItem => r.owns_review || r.owns_item,
+            _ => false,
+        };
     if allowed { Ok(()) } else { Err(Denied) }
 }
 
@@ -214,6 +261,10 @@ mod tests {
                 ReadProblemCandidates,
                 [true, true, false, false, false, false],
             ),
+            (StartReview, [true, true, false, false, false, false]),
+            (EditReview, [true, true, false, false, false, false]),
+            (AddActionItem, [true, true, false, false, false, false]),
+            (UpdateActionItem, [true, true, false, false, false, false]),
         ];
         let someone_elses = Subject {
             reporter_id: &UserId::from("u-2"),
@@ -259,6 +310,10 @@ mod tests {
             (ManageProblems, [false, false, false, false]),
             (RecordKnownError, [false, false, false, false]),
             (ReadProblemCandidates, [false, false, false, false]),
+            (StartReview, [true, false, false, false]),
+            (EditReview, [true, false, false, false]),
+            (AddActionItem, [true, false, false, false]),
+            (UpdateActionItem, [true, false, false, false]),
         ];
         let stakeholder = viewer(&[OrgRole::Viewer]);
         for (op, expected) in table {
@@ -299,6 +354,10 @@ mod tests {
             ReadSlaPolicies,
             ManageAutomation,
             ReadAutomation,
+            StartReview,
+            EditReview,
+            AddActionItem,
+            UpdateActionItem,
         ];
         fn bare<'a>(roles: &'a [IncidentRole], reporter_id: &'a UserId) -> Subject<'a> {
             Subject { reporter_id, roles }
@@ -332,6 +391,60 @@ mod tests {
         }
         // ...but a token without any known role grants nothing, not even that.
         assert!(authorize(&viewer(&[]), Operation::CloseIncident, Some(own)).is_err());
+    }
+
+    /// Review operation × the caller's place on the review, for an organisation `viewer`
+    /// holding no incident role (so only the place counts), and for a token with no known
+    /// role (which the place does not rescue). Columns: owns the review, participant, owns
+    /// the item, none of these.
+    #[test]
+    fn review_operation_by_place_on_the_review_table() {
+        use Operation::*;
+        let places = [
+            ReviewRelation {
+                owns_review: true,
+                ..Default::default()
+            },
+            ReviewRelation {
+                participant: true,
+                ..Default::default()
+            },
+            ReviewRelation {
+                owns_item: true,
+                ..Default::default()
+            },
+            ReviewRelation::default(),
+        ];
+        let table: &[(Operation, [bool; 4])] = &[
+            (StartReview, [false, false, false, false]),
+            (EditReview, [true, false, false, false]),
+            (AddActionItem, [true, true, false, false]),
+            (UpdateActionItem, [true, false, true, false]),
+            (ManageProblems, [false, false, false, false]),
+        ];
+        let other = UserId::from("u-2");
+        let subject = Subject {
+            reporter_id: &other,
+            roles: &[],
+        };
+        for (op, expected) in table {
+            for (place, allowed) in places.iter().zip(expected) {
+                let stakeholder = viewer(&[OrgRole::Viewer]);
+                assert_eq!(
+                    authorize_on_review(&stakeholder, *op, Some(subject), *place).is_ok(),
+                    *allowed,
+                    "{op:?} as viewer with {place:?}"
+                );
+                assert!(
+                    authorize_on_review(&viewer(&[]), *op, Some(subject), *place).is_err(),
+                    "{op:?} without a role, with {place:?}"
+                );
+                assert!(
+                    authorize_on_review(&viewer(&[Manager]), *op, Some(subject), *place).is_ok(),
+                    "a manager may {op:?} whatever their place"
+                );
+            }
+        }
     }
 
     #[test]

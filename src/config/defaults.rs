@@ -66,6 +66,9 @@ impl Default for Settings {
                 enabled: true,
                 listen: None,
             },
+            reviews: ReviewSettings {
+                required_for: vec!["P1".into(), "P2".into()],
+            },
             limits: Limits {
                 body_bytes: 256 * 1024,
                 depth: 12,

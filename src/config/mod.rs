@@ -42,6 +42,7 @@ pub struct Settings {
     pub automation: AutomationSettings,
     pub alerts: AlertSettings,
     pub metrics: MetricsSettings,
+    pub reviews: ReviewSettings,
 }
 
 /// Values given on the command line; `None` leaves the lower layers in charge.

@@ -165,6 +165,24 @@ pub struct WebhookSettings {
     pub concurrency: usize,
 }
 
+/// Post-incident reviews.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewSettings {
+    /// Closing an incident of these priorities needs a PUBLISHED review (`["P1", "P2"]`);
+    /// empty: closing never waits for a review. In the environment: `P1,P2`, or empty.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub required_for: Vec<String>,
+}
+
+impl ReviewSettings {
+    /// `required_for`, parsed.
+    pub fn policy(&self) -> Result<crate::domain::review::ReviewPolicy, ConfigError> {
+        crate::domain::review::ReviewPolicy::parse("reviews.required_for", &self.required_for)
+            .map_err(ConfigError::Invalid)
+    }
+}
+
 /// `["a", "b"]` from a file, or `a,b` from the environment.
 fn list_or_comma_separated<'de, D: serde::Deserializer<'de>>(
     d: D,

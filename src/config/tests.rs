@@ -232,3 +232,28 @@ fn the_alert_rate_defaults_and_is_checked() {
         assert!(err.contains(named), "{key}={value}: {err}");
     }
 }
+
+#[test]
+fn reviews_are_required_for_p1_and_p2_by_default_and_checked() {
+    let s = Settings::load(None, &[], &Overrides::default()).expect("defaults are valid");
+    let policy = s.reviews.policy().expect("defaults parse");
+    assert_eq!(
+        policy
+            .required_for
+            .iter()
+            .map(|p| p.rank())
+            .collect::<Vec<_>>(),
+        [1, 2]
+    );
+    let e = env(&[("HINDSIGHT_REVIEWS__REQUIRED_FOR", "P1")]);
+    let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
+    assert_eq!(s.reviews.policy().expect("parses").required_for.len(), 1);
+    let e = env(&[("HINDSIGHT_REVIEWS__REQUIRED_FOR", "")]);
+    let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
+    assert!(s.reviews.policy().expect("parses").required_for.is_empty());
+    let e = env(&[("HINDSIGHT_REVIEWS__REQUIRED_FOR", "P1,urgent")]);
+    let err = Settings::load(None, &e, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("reviews.required_for[1]"), "{err}");
+}

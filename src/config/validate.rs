@@ -40,6 +40,7 @@ impl Settings {
                 self.alerts.burst
             ));
         }
+        self.reviews.policy()?;
         if !(100..=60_000).contains(&self.sla.check_interval_ms) {
             return bad(format!(
                 "sla.check_interval_ms is {}; it must be between 100 and 60000",

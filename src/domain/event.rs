@@ -46,10 +46,14 @@ pub enum EventKind {
     ProblemUnlinked,
     /// The incident's problem became a known error (with a workaround) or was fixed.
     ProblemUpdated,
+    /// A post-incident review of the incident was started.
+    ReviewStarted,
+    /// The incident's post-incident review was published.
+    ReviewPublished,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 23] = [
+    pub const ALL: [EventKind; 25] = [
         Self::Reported,
         Self::Triaged,
         Self::InvestigationStarted,
@@ -73,6 +77,8 @@ impl EventKind {
         Self::ProblemLinked,
         Self::ProblemUnlinked,
         Self::ProblemUpdated,
+        Self::ReviewStarted,
+        Self::ReviewPublished,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +106,8 @@ impl EventKind {
             Self::ProblemLinked => "PROBLEM_LINKED",
             Self::ProblemUnlinked => "PROBLEM_UNLINKED",
             Self::ProblemUpdated => "PROBLEM_UPDATED",
+            Self::ReviewStarted => "REVIEW_STARTED",
+            Self::ReviewPublished => "REVIEW_PUBLISHED",
         }
     }
 

@@ -63,6 +63,14 @@ uuid_id!(
     /// One webhook delivery's id (sent to the receiver as `X-Hindsight-Delivery`).
     DeliveryId
 );
+uuid_id!(
+    /// A post-incident review's id (one review per incident).
+    ReviewId
+);
+uuid_id!(
+    /// A review's action item's id.
+    ActionItemId
+);
 
 /// A timeline event's id: its position in the journal, increasing in commit order on one
 /// database (cursors and the bus rely on that order).

@@ -14,6 +14,7 @@ pub mod listing;
 pub mod metrics;
 pub mod priority;
 pub mod problem;
+pub mod review;
 pub mod secret;
 pub mod sla;
 pub mod team;

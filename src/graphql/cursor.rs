@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::DomainError;
-use crate::domain::ids::EventId;
+use crate::domain::ids::{ActionItemId, EventId};
 use crate::domain::listing::Keyset;
 
 fn encode(raw: &str) -> String {
@@ -110,6 +110,23 @@ pub fn parse_problem(cursor: &str) -> Result<i64, DomainError> {
         .strip_prefix("p1:")
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| DomainError::invalid("after", "is not a problem cursor this API returned"))
+}
+
+/// An action item: its due date and id (items list soonest due first).
+pub fn action_item(due: chrono::NaiveDate, id: ActionItemId) -> String {
+    encode(&format!("t1:{}:{id}", due.format("%Y-%m-%d")))
+}
+
+pub fn parse_action_item(cursor: &str) -> Result<(chrono::NaiveDate, ActionItemId), DomainError> {
+    let bad = || DomainError::invalid("after", "is not an action item cursor this API returned");
+    let raw = decode(cursor)?;
+    let (due, id) = raw
+        .strip_prefix("t1:")
+        .and_then(|rest| rest.split_once(':'))
+        .ok_or_else(bad)?;
+    let due = chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d").map_err(|_| bad())?;
+    let id = uuid::Uuid::parse_str(id).map_err(|_| bad())?;
+    Ok((due, ActionItemId(id)))
 }
 
 /// A position in a ranked result list.

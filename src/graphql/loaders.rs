@@ -14,8 +14,11 @@ use crate::auth::Viewer;
 use crate::domain::event::Annotation;
 use crate::domain::event::Event;
 use crate::domain::ids::{EventId, IncidentId, UserId};
+use crate::domain::ids::{ProblemId, ReviewId};
 use crate::domain::incident::Incident;
 use crate::domain::problem::Problem;
+use crate::domain::review::Review;
+use crate::domain::review::action_item::ActionItem;
 use crate::domain::team::Assignment;
 use crate::domain::team::Audience;
 use crate::domain::update::Update;
@@ -214,10 +217,66 @@ per_incident_loader!(SlaLoader, IncidentSla, |s, v, keys| s
     .incident_slas(v, keys));
 per_incident_loader!(ProblemLoader, Problem, |s, v, keys| s
     .problems_of_incidents(v, keys));
+per_incident_loader!(ReviewLoader, Review, |s, v, keys| s
+    .reviews_of_incidents(v, keys));
 per_incident_loader!(WatchingLoader, bool, |s, v, keys| s
     .watched_by_viewer(v, keys));
 per_incident_loader!(LastBroadcastLoader, DateTime<Utc>, |s, v, keys| s
     .last_broadcasts(v, keys));
+
+/// The action items of each review.
+pub struct ActionItemLoader {
+    services: Services,
+    viewer: Viewer,
+}
+
+impl BatchLoad for ActionItemLoader {
+    type Key = ReviewId;
+    type Value = Vec<ActionItem>;
+
+    async fn load(&self, keys: Vec<ReviewId>) -> LoadResult<ReviewId, Vec<ActionItem>> {
+        self.services
+            .action_items_of_reviews(&self.viewer, &keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// Reviews by id (an action item's review).
+pub struct ReviewByIdLoader {
+    services: Services,
+    viewer: Viewer,
+}
+
+impl BatchLoad for ReviewByIdLoader {
+    type Key = ReviewId;
+    type Value = Review;
+
+    async fn load(&self, keys: Vec<ReviewId>) -> LoadResult<ReviewId, Review> {
+        self.services
+            .reviews_by_id(&self.viewer, &keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// Problems by id (an action item's problem).
+pub struct ProblemByIdLoader {
+    services: Services,
+    viewer: Viewer,
+}
+
+impl BatchLoad for ProblemByIdLoader {
+    type Key = ProblemId;
+    type Value = Problem;
+
+    async fn load(&self, keys: Vec<ProblemId>) -> LoadResult<ProblemId, Problem> {
+        self.services
+            .problems_by_id(&self.viewer, &keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
 
 pub struct AnnotationLoader {
     services: Services,
@@ -249,6 +308,10 @@ pub struct Loaders {
     watching: Arc<Batcher<WatchingLoader>>,
     slas: Arc<Batcher<SlaLoader>>,
     problems: Arc<Batcher<ProblemLoader>>,
+    reviews: Arc<Batcher<ReviewLoader>>,
+    action_items: Arc<Batcher<ActionItemLoader>>,
+    reviews_by_id: Arc<Batcher<ReviewByIdLoader>>,
+    problems_by_id: Arc<Batcher<ProblemByIdLoader>>,
 }
 
 impl Loaders {
@@ -304,6 +367,22 @@ impl Loaders {
                 services: s(),
                 viewer: v(),
             }),
+            reviews: Batcher::new(ReviewLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            action_items: Batcher::new(ActionItemLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            reviews_by_id: Batcher::new(ReviewByIdLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            problems_by_id: Batcher::new(ProblemByIdLoader {
+                services: s(),
+                viewer: v(),
+            }),
         };
         let mut driver = BatchDriver::default();
         driver.register(&loaders.users);
@@ -318,6 +397,10 @@ impl Loaders {
         driver.register(&loaders.watching);
         driver.register(&loaders.slas);
         driver.register(&loaders.problems);
+        driver.register(&loaders.reviews);
+        driver.register(&loaders.action_items);
+        driver.register(&loaders.reviews_by_id);
+        driver.register(&loaders.problems_by_id);
         (loaders, driver)
     }
 
@@ -430,6 +513,35 @@ impl Loaders {
         incident: IncidentId,
     ) -> Result<Option<Problem>> {
         self.problems.load_one(incident).await.gql(ctx)
+    }
+
+    /// The incident's post-incident review, if it has one.
+    pub async fn review(&self, ctx: &Context<'_>, incident: IncidentId) -> Result<Option<Review>> {
+        self.reviews.load_one(incident).await.gql(ctx)
+    }
+
+    /// A review by id.
+    pub async fn review_by_id(&self, ctx: &Context<'_>, id: ReviewId) -> Result<Option<Review>> {
+        self.reviews_by_id.load_one(id).await.gql(ctx)
+    }
+
+    /// A problem by id.
+    pub async fn problem_by_id(&self, ctx: &Context<'_>, id: ProblemId) -> Result<Option<Problem>> {
+        self.problems_by_id.load_one(id).await.gql(ctx)
+    }
+
+    /// A review's action items, soonest due first.
+    pub async fn action_items(
+        &self,
+        ctx: &Context<'_>,
+        review: ReviewId,
+    ) -> Result<Vec<ActionItem>> {
+        Ok(self
+            .action_items
+            .load_one(review)
+            .await
+            .gql(ctx)?
+            .unwrap_or_default())
     }
 
     /// The incident's SLA clocks now.

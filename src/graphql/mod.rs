@@ -23,6 +23,7 @@ pub mod knowledge;
 pub mod metrics;
 pub mod problem_candidates;
 pub mod problems;
+pub mod reviews;
 pub mod sla;
 pub mod team;
 pub mod users;
@@ -47,6 +48,7 @@ pub struct Query(
     automation::AutomationQuery,
     problems::ProblemQuery,
     problem_candidates::ProblemCandidateQuery,
+    reviews::ReviewQuery,
     metrics::MetricsQuery,
     integrations::IntegrationQuery,
 );
@@ -62,6 +64,7 @@ pub struct Mutation(
     automation::AutomationMutation,
     problems::ProblemMutation,
     problem_candidates::ProblemCandidateMutation,
+    reviews::ReviewMutation,
     integrations::IntegrationMutation,
 );
 

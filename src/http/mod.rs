@@ -9,6 +9,7 @@ pub mod identity;
 pub mod metrics;
 pub mod negotiate;
 pub mod response;
+pub mod reviews;
 pub mod serve;
 pub mod status;
 pub mod ws;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/status", get(status::page))
         .route("/status.json", get(status::page_json))
+        .route("/reviews/{file}", get(reviews::markdown))
         .merge(alerts::routes::routes());
     if state.metrics.as_ref().is_some_and(|m| !m.own_listener) {
         routes = routes.route("/metrics", get(metrics::scrape));

@@ -86,6 +86,11 @@ impl Services {
         let mut txn = Journal::begin(&self.db).await?;
         let (next, reindex) =
             transition_in(&mut txn, viewer, target, expected_version, command).await?;
+        if action == Action::Close {
+            // After the close was found legal and allowed; refusing drops the journal, so
+            // nothing of the close is written.
+            super::reviews::check_close_allowed(&*txn, &self.review_policy, &next).await?;
+        }
         txn.commit(&self.bus).await?;
         if reindex {
             self.knowledge.changed.notify_one();

@@ -1,6 +1,7 @@
 //! Use cases: one function per operation, each asking the policy first and running in one
 //! transaction. They take the `Viewer` as an argument, so no path reaches the store without it.
 
+pub mod action_items;
 pub mod alert_throttle;
 pub mod alerts;
 pub mod automation;
@@ -18,6 +19,7 @@ pub mod metrics;
 pub mod operations;
 pub mod problem_candidates;
 pub mod problems;
+pub mod reviews;
 pub mod sla;
 pub mod sla_worker;
 pub mod status_page;
@@ -60,6 +62,8 @@ pub struct Services {
     pub alert_times: integrations::AlertTimes,
     /// How fast each integration may send alerts.
     pub alert_throttle: Arc<alert_throttle::AlertThrottle>,
+    /// Which incidents need a published review before closing.
+    pub review_policy: Arc<crate::domain::review::ReviewPolicy>,
 }
 
 impl Services {
@@ -73,6 +77,7 @@ impl Services {
             cadence: crate::domain::cadence::Cadence::default(),
             alert_times: integrations::AlertTimes::default(),
             alert_throttle: Arc::default(),
+            review_policy: Arc::new(crate::domain::review::ReviewPolicy::default()),
         }
     }
 
@@ -89,6 +94,11 @@ impl Services {
     /// Lets webhooks reach these networks besides public addresses.
     pub fn with_webhook_rules(mut self, rules: AddressRules) -> Self {
         self.webhook_rules = Arc::new(rules);
+        self
+    }
+
+    pub fn with_review_policy(mut self, policy: crate::domain::review::ReviewPolicy) -> Self {
+        self.review_policy = Arc::new(policy);
         self
     }
 

@@ -179,6 +179,8 @@ fn verb(kind: EventKind) -> &'static str {
         EventKind::ProblemLinked => "linked to a problem",
         EventKind::ProblemUnlinked => "unlinked from its problem",
         EventKind::ProblemUpdated => "problem updated",
+        EventKind::ReviewStarted => "review started",
+        EventKind::ReviewPublished => "review published",
     }
 }
 

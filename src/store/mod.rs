@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod operations;
 pub mod problem_ratings;
 pub mod problems;
+pub mod reviews;
 pub mod sla;
 pub mod sqlite_reads;
 pub mod status_page;

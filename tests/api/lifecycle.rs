@@ -4,12 +4,12 @@
 use serde_json::json;
 
 use crate::on_both_databases;
-use crate::support::{Backend, TestApp, transition};
+use crate::support::{Backend, TestApp, reviews_not_required, transition};
 
 on_both_databases!(full_lifecycle_stamps_timestamps_and_timeline);
 
 async fn full_lifecycle_stamps_timestamps_and_timeline(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, reviews_not_required).await;
     let reporter = app.token("rep", &["viewer"]);
     let manager = app.token("boss", &["manager"]);
     let id = app.report(&reporter, "Checkout returns 500").await;

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_databases;
-use crate::support::{Backend, TestApp, path_to, transition};
+use crate::support::{Backend, TestApp, path_to, reviews_not_required, transition};
 
 on_both_databases!(
     illegal_transitions_are_refused_from_every_status,
@@ -104,7 +104,7 @@ async fn timeline_kinds(app: &TestApp, id: &str) -> Vec<String> {
 }
 
 async fn illegal_transitions_are_refused_from_every_status(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, reviews_not_required).await;
     let admin = app.admin();
     for (status, allowed) in ALLOWED {
         let id = app.incident_in(&admin, status).await;
@@ -558,7 +558,7 @@ fn token_for(app: &TestApp, role: &str, roles: &[&str]) -> String {
 }
 
 async fn permissions_operation_by_role(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, reviews_not_required).await;
     let reporter = app.token("someone-else", &["viewer"]);
     let mut failures = Vec::new();
 
@@ -658,7 +658,7 @@ async fn reading_needs_a_known_role(backend: Backend) {
 }
 
 async fn the_reporter_may_close_their_own_incident_and_nothing_more(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, reviews_not_required).await;
     for role in ["viewer", "communicator", "specialist"] {
         let owner = app.token(&format!("owner-{role}"), &[role]);
         let id = app.incident_in(&owner, "RESOLVED").await;

@@ -34,6 +34,7 @@ mod metrics;
 mod pagination;
 mod problem_candidates;
 mod problems;
+mod reviews;
 mod schema_file;
 mod sla;
 mod sla_listing;

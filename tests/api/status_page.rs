@@ -6,7 +6,7 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
 use serde_json::{Value, json};
 
 use crate::on_both_databases;
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, TestApp, reviews_not_required};
 
 on_both_databases!(
     only_public_updates_of_open_and_recently_resolved_incidents_show,
@@ -305,7 +305,7 @@ async fn only_public_updates_of_open_and_recently_resolved_incidents_show(backen
 }
 
 async fn nothing_open_reads_all_systems_operational(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, reviews_not_required).await;
     // An open incident the public was never told about, and one resolved with a public word.
     let reporter = app.token("rep", &["viewer"]);
     let quiet = report(&app, &reporter, "Quiet incident", "d").await;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::on_both_databases;
-use crate::support::{Backend, TestApp, transition};
+use crate::support::{Backend, TestApp, reviews_not_required, transition};
 use crate::ws_client::{LEGACY_WS, PROTOCOLS, Received, TRANSPORT_WS, WAIT, WsClient};
 
 const EVENTS: &str = "subscription($filter: IncidentEventFilter) { incidentEvents(filter: $filter) { id kind actor { id } incident { id status } } }";
@@ -66,7 +66,7 @@ fn error_code(payload: &Value) -> &str {
 }
 
 async fn events_arrive_in_order_in_both_protocols(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, reviews_not_required).await;
     let admin = app.admin();
     let mut latencies = Vec::new();
     for protocol in PROTOCOLS {

@@ -135,6 +135,12 @@ impl Drop for TestApp {
     }
 }
 
+/// Settings where closing never waits for a post-incident review (`reviews.required_for =
+/// []`): for tests of the lifecycle itself, which close P1 incidents without writing one.
+pub fn reviews_not_required(settings: &mut Settings) {
+    settings.reviews.required_for.clear();
+}
+
 pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     let mut settings = Settings {
         data_dir: data_dir.to_path_buf(),

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_databases;
-use crate::support::{Backend, TestApp, transition};
+use crate::support::{Backend, TestApp, reviews_not_required, transition};
 
 on_both_databases!(
     assigning_a_new_incident_manager_relieves_the_previous_one,
@@ -120,7 +120,7 @@ async fn assigning_a_new_incident_manager_relieves_the_previous_one(backend: Bac
 }
 
 async fn assigning_needs_a_known_user_and_an_incident_that_is_not_final(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, reviews_not_required).await;
     let admin = app.admin();
     app.sign_in("ada", &["viewer"]).await;
     let id = app.report(&admin, "Search is slow").await;
@@ -186,7 +186,7 @@ async fn assigning_needs_a_known_user_and_an_incident_that_is_not_final(backend:
 }
 
 async fn incident_roles_grant_rights_on_that_incident_only(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, reviews_not_required).await;
     let admin = app.admin();
     // Organisation viewers: on their own they may read, report and watch, nothing more.
     let im = app.sign_in("im", &["viewer"]).await;

@@ -126,6 +126,10 @@ pub enum TimelineEventKind {
     ProblemUnlinked,
     /// Its problem became a known error (`after.workaround`) or was fixed (`after.fix`).
     ProblemUpdated,
+    /// A post-incident review was started (`after`: `reviewId`, `owner`).
+    ReviewStarted,
+    /// The post-incident review was published (`after`: `reviewId`, `actionItems`).
+    ReviewPublished,
 }
 
 /// A role on one incident.

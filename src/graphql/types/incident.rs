@@ -340,6 +340,17 @@ impl IncidentObject {
             .map(crate::graphql::types::problem::ProblemObject))
     }
 
+    /// The incident's post-incident review (`startReview`), if it has one.
+    async fn review(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::graphql::types::review::ReviewObject>> {
+        Ok(Loaders::of(ctx)?
+            .review(ctx, self.0.id)
+            .await?
+            .map(crate::graphql::types::review::ReviewObject))
+    }
+
     /// The response and resolution clocks, read now under the SLA policy that covers the
     /// incident's service.
     async fn sla(&self, ctx: &Context<'_>) -> Result<IncidentSlaObject> {

@@ -7,6 +7,7 @@ pub mod integration;
 pub mod knowledge;
 pub mod problem;
 pub mod problem_candidate;
+pub mod review;
 pub mod sla;
 pub mod team;
 pub mod timeline;

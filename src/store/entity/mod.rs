@@ -1,6 +1,7 @@
 //! Database rows. These types never leave `store/`: the domain and GraphQL layers have their
 //! own, converted explicitly, so a column change cannot leak into the public schema.
 
+pub mod action_item;
 pub mod alert_key;
 pub mod automation_cursor;
 pub mod automation_rule;
@@ -20,6 +21,7 @@ pub mod problem;
 pub mod problem_event;
 pub mod problem_incident;
 pub mod problem_suggestion_rating;
+pub mod review;
 pub mod sla_notice;
 pub mod sla_policy;
 pub mod sla_policy_service;
