@@ -115,19 +115,30 @@ impl Services {
         Ok(Ok(integration))
     }
 
-    /// Applies `alerts` (in the order sent) in one transaction.
+    /// Applies `alerts` (in the order sent), committed with the requests queued beside it
+    /// (`alert_queue`); answers once they are durable.
     pub async fn take_alerts(
         &self,
         integration: &Integration,
         alerts: &[Alert],
     ) -> Result<Vec<Taken>, ServiceError> {
         check_times(alerts, now())?;
-        // Under a storm on PostgreSQL, two requests can still deadlock (a key and the incident
-        // number counter, taken in opposite orders); the database cancels one, which wrote
-        // nothing, and it runs again here before the sender hears of it.
+        self.users.remember(&actor(integration)).await?;
+        self.alert_queue.take(self, integration, alerts).await
+    }
+
+    /// Applies several senders' requests in one transaction: each request's answers, in the
+    /// order its alerts were sent.
+    pub(super) async fn take_group(
+        &self,
+        requests: &[(&Integration, &[Alert])],
+    ) -> Result<Vec<Vec<Taken>>, ServiceError> {
+        // On PostgreSQL two nodes' groups can still deadlock (a key and the incident number
+        // counter, taken in opposite orders); the database cancels one, which wrote nothing,
+        // and it runs again here before the senders hear of it.
         let mut attempt = 1;
         loop {
-            match self.take_alerts_once(integration, alerts).await {
+            match self.take_group_once(requests).await {
                 Err(e) if e.gave_way() && attempt < 4 => {
                     tracing::debug!(
                         attempt,
@@ -141,34 +152,47 @@ impl Services {
         }
     }
 
-    async fn take_alerts_once(
+    async fn take_group_once(
         &self,
-        integration: &Integration,
-        alerts: &[Alert],
-    ) -> Result<Vec<Taken>, ServiceError> {
-        let viewer = actor(integration);
-        self.users.remember(&viewer).await?;
+        requests: &[(&Integration, &[Alert])],
+    ) -> Result<Vec<Vec<Taken>>, ServiceError> {
         let mut txn = Journal::begin(&self.db).await?;
-        // Keys are locked in one order (by dedup key) whatever order the batch has, so two
-        // requests holding the same keys cannot deadlock on PostgreSQL; answered as sent.
-        let mut order: Vec<usize> = (0..alerts.len()).collect();
-        order.sort_by(|&a, &b| alerts[a].dedup_key().cmp(alerts[b].dedup_key()));
-        let mut taken: Vec<Option<Taken>> = vec![None; alerts.len()];
+        // Keys are locked in one order (integration, dedup key) whatever order the requests
+        // have, so two nodes' groups holding the same keys cannot deadlock on PostgreSQL. The
+        // sort is stable: one key's alerts apply in the order they arrived.
+        let mut order: Vec<(usize, usize)> = requests
+            .iter()
+            .enumerate()
+            .flat_map(|(r, (_, alerts))| (0..alerts.len()).map(move |a| (r, a)))
+            .collect();
+        order.sort_by(|&(r1, a1), &(r2, a2)| {
+            let key = |r: usize, a: usize| (requests[r].0.id, requests[r].1[a].dedup_key());
+            key(r1, a1).cmp(&key(r2, a2))
+        });
+        let mut taken: Vec<Vec<Option<Taken>>> = requests
+            .iter()
+            .map(|(_, alerts)| vec![None; alerts.len()])
+            .collect();
         let mut reindex = false;
-        for i in order {
-            let (t, r) = self
-                .take_one(&mut txn, &viewer, integration, &alerts[i])
+        for (r, a) in order {
+            let (integration, alerts) = requests[r];
+            let viewer = actor(integration);
+            let (t, changed) = self
+                .take_one(&mut txn, &viewer, integration, &alerts[a])
                 .await?;
-            reindex |= r;
-            taken[i] = Some(t);
+            reindex |= changed;
+            taken[r][a] = Some(t);
         }
-        let taken: Vec<Taken> = taken.into_iter().flatten().collect();
         txn.commit(&self.bus).await?;
         if reindex {
             self.knowledge.changed.notify_one();
         }
-        tracing::info!(integration.id = %integration.id, alerts = alerts.len(), "alerts taken");
-        Ok(taken)
+        let alerts: usize = requests.iter().map(|(_, a)| a.len()).sum();
+        tracing::info!(requests = requests.len(), alerts, "alerts taken");
+        Ok(taken
+            .into_iter()
+            .map(|answers| answers.into_iter().flatten().collect())
+            .collect())
     }
 
     async fn take_one(

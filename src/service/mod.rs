@@ -2,6 +2,7 @@
 //! transaction. They take the `Viewer` as an argument, so no path reaches the store without it.
 
 pub mod action_items;
+pub mod alert_queue;
 pub mod alert_throttle;
 pub mod alerts;
 pub mod automation;
@@ -62,6 +63,8 @@ pub struct Services {
     pub alert_times: integrations::AlertTimes,
     /// How fast each integration may send alerts.
     pub alert_throttle: Arc<alert_throttle::AlertThrottle>,
+    /// Alert intake's group commit (started with the first alert).
+    pub alert_queue: alert_queue::AlertQueue,
     /// Which incidents need a published review before closing.
     pub review_policy: Arc<crate::domain::review::ReviewPolicy>,
 }
@@ -77,6 +80,7 @@ impl Services {
             cadence: crate::domain::cadence::Cadence::default(),
             alert_times: integrations::AlertTimes::default(),
             alert_throttle: Arc::default(),
+            alert_queue: alert_queue::AlertQueue::default(),
             review_policy: Arc::new(crate::domain::review::ReviewPolicy::default()),
         }
     }
