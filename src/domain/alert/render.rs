@@ -56,8 +56,9 @@ impl Alert {
     }
 
     /// The `description` and `message` annotations, the runbook, the other annotations as
-    /// `key: value` lines (in name order), the source and the links; cut to
-    /// `Description::MAX_CHARS` characters. May be empty.
+    /// `key: value` lines (in name order), the labels, the source and the links; cut to
+    /// `Description::MAX_CHARS` characters. May be empty. The labels are written out so the
+    /// knowledge base indexes them: a later alert with the same `alertname` finds this one.
     pub fn description(&self) -> String {
         let annotations = self.annotations();
         let mut sections: Vec<String> = Vec::new();
@@ -80,6 +81,14 @@ impl Alert {
             .collect();
         if !others.is_empty() {
             sections.push(others.join("\n"));
+        }
+        if !self.labels().is_empty() {
+            let pairs: Vec<String> = self
+                .labels()
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.trim()))
+                .collect();
+            sections.push(format!("Labels: {}", pairs.join(", ")));
         }
         if let Some(source) = self.source() {
             sections.push(format!("Source: {source}"));

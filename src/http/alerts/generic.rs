@@ -164,7 +164,10 @@ mod tests {
             panic!("one alert expected");
         };
         assert_eq!(alert.title(), "Disk full on db-1");
-        assert_eq!(alert.description(), "/var is at 99%");
+        assert_eq!(
+            alert.description(),
+            "/var is at 99%\n\nLabels: host=db-1, service=billing"
+        );
         assert_eq!(alert.dedup_key(), "disk-db-1");
         assert_eq!(alert.severity(), Some(Severity::Critical));
         assert_eq!(alert.status(), AlertStatus::Firing);

@@ -271,9 +271,49 @@ async fn an_acknowledged_alert_stops_the_response_clock(backend: Backend) {
     assert_eq!(running["incidents"]["totalCount"], 0);
 }
 
+/// The alert's labels are part of the incident's text, so the knowledge base finds a past
+/// incident by its `alertname` even when its title and annotations do not say it.
+async fn alert_labels_are_searchable_once_resolved(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, gn) = integration(&app, "cron", "GENERIC", json!({})).await;
+    let alert = json!({"title": "Nightly job failed", "dedupKey": "nightly",
+                       "labels": {"alertname": "BackupJobStalled", "service": "backups"}});
+    let (status, body) = post(&app, "/alerts/generic", Some(&gn), &alert).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let number = body["alerts"][0]["incident"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    let list = incidents(&app).await;
+    let id = list[0]["id"].as_str().expect("id").to_owned();
+    app.drive_to(&id, "RESOLVED").await;
+    let search = "query($q: String!) { searchResolutions(query: $q, first: 5) { edges { node { number } } } }";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let found = app
+            .ok(&app.admin(), search, json!({ "q": "BackupJobStalled" }))
+            .await;
+        let numbers: Vec<&Value> = found["searchResolutions"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| &e["node"]["number"])
+            .collect();
+        if numbers == [&json!(number)] {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not found by its alertname: {found}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 on_both_databases!(
     documented_payloads_open_incidents_and_repeats_add_to_them,
     alerts_clear_mitigate_and_fire_again_reopen,
     parallel_senders_make_one_incident,
     an_acknowledged_alert_stops_the_response_clock,
+    alert_labels_are_searchable_once_resolved,
 );
