@@ -16,6 +16,7 @@ use crate::domain::event::Event;
 use crate::domain::ids::{EventId, IncidentId, UserId};
 use crate::domain::ids::{ProblemId, ReviewId};
 use crate::domain::incident::Incident;
+use crate::domain::intake::IncidentAlert;
 use crate::domain::problem::Problem;
 use crate::domain::review::Review;
 use crate::domain::review::action_item::ActionItem;
@@ -166,6 +167,8 @@ macro_rules! per_incident_loader {
 
 per_incident_loader!(AssignmentLoader, Vec<Assignment>, |s, v, keys| s
     .assignments_of(v, keys));
+per_incident_loader!(AlertLoader, Vec<IncidentAlert>, |s, v, keys| s
+    .alerts_of(v, keys));
 per_incident_loader!(WatcherLoader, Vec<UserId>, |s, v, keys| s
     .watchers_of(v, keys));
 /// The newest `limit` status updates of an incident, for one audience or all the caller sees.
@@ -301,6 +304,7 @@ pub struct Loaders {
     timelines: Arc<Batcher<TimelineLoader>>,
     timeline_counts: Arc<Batcher<TimelineCountLoader>>,
     assignments: Arc<Batcher<AssignmentLoader>>,
+    alerts: Arc<Batcher<AlertLoader>>,
     watchers: Arc<Batcher<WatcherLoader>>,
     updates: Arc<Batcher<UpdateLoader>>,
     last_broadcasts: Arc<Batcher<LastBroadcastLoader>>,
@@ -336,6 +340,10 @@ impl Loaders {
                 viewer: v(),
             }),
             assignments: Batcher::new(AssignmentLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            alerts: Batcher::new(AlertLoader {
                 services: s(),
                 viewer: v(),
             }),
@@ -390,6 +398,7 @@ impl Loaders {
         driver.register(&loaders.timelines);
         driver.register(&loaders.timeline_counts);
         driver.register(&loaders.assignments);
+        driver.register(&loaders.alerts);
         driver.register(&loaders.watchers);
         driver.register(&loaders.updates);
         driver.register(&loaders.last_broadcasts);
@@ -449,6 +458,11 @@ impl Loaders {
     }
 
     /// Every role assignment of the incident, oldest first.
+    /// The monitoring alerts on an incident, most recently seen first.
+    pub async fn alerts(&self, ctx: &Context<'_>, id: IncidentId) -> Result<Vec<IncidentAlert>> {
+        Ok(self.alerts.load_one(id).await.gql(ctx)?.unwrap_or_default())
+    }
+
     pub async fn assignments(&self, ctx: &Context<'_>, id: IncidentId) -> Result<Vec<Assignment>> {
         Ok(self
             .assignments

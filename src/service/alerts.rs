@@ -306,17 +306,14 @@ impl Services {
         Ok((taken, reindex))
     }
 
-    /// The alerts on an incident, most recently seen first.
-    pub async fn incident_alerts(
+    /// The alerts on each of `incidents`, most recently seen first: one query for all.
+    pub async fn alerts_of(
         &self,
         viewer: &Viewer,
-        id: IncidentId,
-    ) -> Result<Vec<IncidentAlert>, ServiceError> {
+        incidents: &[IncidentId],
+    ) -> Result<std::collections::HashMap<IncidentId, Vec<IncidentAlert>>, ServiceError> {
         crate::auth::authorize(viewer, crate::auth::Operation::ReadIncidents, None)?;
-        Ok(rows::of(self.db.conn(), &[id])
-            .await?
-            .remove(&id)
-            .unwrap_or_default())
+        Ok(rows::of(self.db.conn(), incidents).await?)
     }
 
     /// The key's incident as the decision needs it, and the alert's row on it (if any).

@@ -253,8 +253,7 @@ async fn acknowledged_alerts_survive_sigkill(backend: Backend) {
     );
 
     let server = start(data_dir.path(), db_url).await;
-    let query =
-        json!({ "query": "{ incidents(first: 10) { nodes { alerts { dedupKey count } } } }" });
+    let query = json!({ "query": "{ incidents(first: 10) { nodes { alerts { nodes { dedupKey count } } } } }" });
     let body: serde_json::Value = client
         .post(format!("{}/graphql", server.url))
         .bearer_auth(&admin)
@@ -272,7 +271,7 @@ async fn acknowledged_alerts_survive_sigkill(backend: Backend) {
     for (w, &sent) in accepted.iter().enumerate() {
         let count = nodes
             .iter()
-            .flat_map(|n| n["alerts"].as_array().into_iter().flatten())
+            .flat_map(|n| n["alerts"]["nodes"].as_array().into_iter().flatten())
             .find(|a| a["dedupKey"] == format!("job-{w}"))
             .and_then(|a| a["count"].as_u64())
             .unwrap_or(0);

@@ -360,19 +360,24 @@ impl IncidentObject {
     }
 
     /// The monitoring alerts on this incident (source ALERT), most recently seen first: each
-    /// with its state, count, first and last sighting, labels, annotations and links.
+    /// with its state, count, first and last sighting, labels, annotations and links. An
+    /// alert seen again while a client pages moves to the front.
+    #[graphql(complexity = "crate::graphql::limits::list_complexity(first, child_complexity)")]
     async fn alerts(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Vec<super::integration::IncidentAlertObject>> {
-        let alerts = services(ctx)?
-            .incident_alerts(viewer(ctx)?, self.0.id)
-            .await
-            .gql(ctx)?;
-        Ok(alerts
-            .into_iter()
-            .map(super::integration::IncidentAlertObject)
-            .collect())
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<super::integration::IncidentAlerts> {
+        let first = page_size_in(ctx, first)? as usize;
+        let offset = after
+            .as_deref()
+            .map(cursor::parse_offset)
+            .transpose()
+            .map_err(bad_input)?
+            .map_or(0, |o| o + 1);
+        let all = Loaders::of(ctx)?.alerts(ctx, self.0.id).await?;
+        Ok(super::integration::alert_page(all, offset, first))
     }
 
     /// Whether the caller watches this incident.

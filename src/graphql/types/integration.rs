@@ -2,13 +2,15 @@
 //! never a field: it is shown once, in `createIntegration`'s and `rotateIntegrationKey`'s
 //! payloads.
 
-use async_graphql::{Enum, ID, Object, SimpleObject};
+use async_graphql::connection::{Connection, ConnectionNameType, Edge, EdgeNameType, EmptyFields};
+use async_graphql::{Enum, ID, Object, OutputType, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::enums::Level;
 use crate::domain::alert::Severity;
 use crate::domain::intake::IncidentAlert;
 use crate::domain::integration::Integration;
+use crate::graphql::cursor;
 
 /// The body format an integration's endpoint reads.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -227,4 +229,58 @@ fn pairs(map: &std::collections::BTreeMap<String, String>) -> Vec<AlertLabel> {
             value: value.clone(),
         })
         .collect()
+}
+
+/// The alerts of an incident: a connection of its own name.
+pub type IncidentAlerts = Connection<
+    String,
+    IncidentAlertObject,
+    AlertFields,
+    EmptyFields,
+    IncidentAlertsName,
+    IncidentAlertEdgeName,
+>;
+
+pub struct IncidentAlertsName;
+
+impl ConnectionNameType for IncidentAlertsName {
+    fn type_name<T: OutputType>() -> String {
+        "IncidentAlertConnection".to_owned()
+    }
+}
+
+pub struct IncidentAlertEdgeName;
+
+impl EdgeNameType for IncidentAlertEdgeName {
+    fn type_name<T: OutputType>() -> String {
+        "IncidentAlertEdge".to_owned()
+    }
+}
+
+pub struct AlertFields {
+    total: usize,
+}
+
+#[Object]
+impl AlertFields {
+    /// How many alerts the incident has.
+    async fn total_count(&self) -> u64 {
+        self.total as u64
+    }
+}
+
+/// The page of `all` (most recently seen first) after `offset`, `first` long.
+pub fn alert_page(all: Vec<IncidentAlert>, offset: usize, first: usize) -> IncidentAlerts {
+    let total = all.len();
+    let has_next = offset.saturating_add(first) < total;
+    let mut connection =
+        Connection::with_additional_fields(offset > 0, has_next, AlertFields { total });
+    connection.edges.extend(
+        all.into_iter()
+            .enumerate()
+            .skip(offset)
+            .take(first)
+            .map(|(i, alert)| Edge::new(cursor::offset(i), IncidentAlertObject(alert))),
+    );
+    connection
 }

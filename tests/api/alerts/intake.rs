@@ -310,10 +310,50 @@ async fn alert_labels_are_searchable_once_resolved(backend: Backend) {
     }
 }
 
+/// `Incident.alerts` is a connection: a page, its cursor, the count, and a bad cursor refused.
+async fn an_incidents_alerts_page_like_any_connection(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, am) = integration(&app, "prom", "ALERTMANAGER", json!({})).await;
+    post(
+        &app,
+        "/alerts/alertmanager",
+        Some(&am),
+        &alertmanager("firing", "fp-a"),
+    )
+    .await;
+    let id = incidents(&app).await[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let page = "query($id: ID!, $after: String) { incident(id: $id) { alerts(first: 1, after: $after) { \
+                totalCount pageInfo { hasNextPage hasPreviousPage } edges { cursor node { dedupKey } } } } }";
+    let first = app.ok(&app.admin(), page, json!({ "id": id })).await;
+    let alerts = &first["incident"]["alerts"];
+    assert_eq!(alerts["totalCount"], 1);
+    assert_eq!(alerts["pageInfo"]["hasNextPage"], false);
+    assert_eq!(alerts["edges"][0]["node"]["dedupKey"], "fp-a");
+    let cursor = alerts["edges"][0]["cursor"].clone();
+    let next = app
+        .ok(&app.admin(), page, json!({ "id": id, "after": cursor }))
+        .await;
+    let alerts = &next["incident"]["alerts"];
+    assert_eq!(alerts["edges"], json!([]));
+    assert_eq!(alerts["pageInfo"]["hasPreviousPage"], true);
+    let (code, _) = app
+        .error_code(
+            &app.admin(),
+            page,
+            json!({ "id": id, "after": "not a cursor" }),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+}
+
 on_both_databases!(
     documented_payloads_open_incidents_and_repeats_add_to_them,
     alerts_clear_mitigate_and_fire_again_reopen,
     parallel_senders_make_one_incident,
     an_acknowledged_alert_stops_the_response_clock,
     alert_labels_are_searchable_once_resolved,
+    an_incidents_alerts_page_like_any_connection,
 );

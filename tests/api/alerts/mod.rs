@@ -18,7 +18,7 @@ use crate::support::TestApp;
 
 pub const CREATE: &str = "mutation($input: CreateIntegrationInput!) { createIntegration(input: $input) { key integration { id name format endpoint service category grouping autoResolve enabled version severityMap { severity impact urgency } } } }";
 
-pub const INCIDENTS: &str = "{ incidents(first: 10) { totalCount nodes { id number title description service category source status priority reporter { id } alerts { integrationName dedupKey state count labels { name value } links { href } previousIncidentId } timeline(first: 20) { nodes { kind } } } } }";
+pub const INCIDENTS: &str = "{ incidents(first: 10) { totalCount nodes { id number title description service category source status priority reporter { id } alerts(first: 5) { totalCount nodes { integrationName dedupKey state count labels { name value } links { href } previousIncidentId } } timeline(first: 20) { nodes { kind } } } } }";
 
 /// Creates an integration; returns (id, key).
 pub async fn integration(
@@ -76,9 +76,18 @@ pub async fn post(
     post_raw(app, path, key, serde_json::to_vec(body).unwrap()).await
 }
 
+/// The incidents, each with `alerts` as the list of its connection's nodes (after checking
+/// that `totalCount` says as many).
 pub async fn incidents(app: &TestApp) -> Vec<Value> {
     let data = app.ok(&app.admin(), INCIDENTS, json!({})).await;
-    data["incidents"]["nodes"].as_array().unwrap().clone()
+    let mut list = data["incidents"]["nodes"].as_array().unwrap().clone();
+    for incident in &mut list {
+        let alerts = incident["alerts"]["nodes"].clone();
+        let count = alerts.as_array().map_or(0, Vec::len) as u64;
+        assert_eq!(incident["alerts"]["totalCount"], count, "{incident}");
+        incident["alerts"] = alerts;
+    }
+    list
 }
 
 pub fn kinds(incident: &Value) -> Vec<String> {
