@@ -57,7 +57,42 @@ async fn search_finds(app: &TestApp, token: &str, q: &str, expected: &[&str]) {
     }
 }
 
-on_both_databases!(a_published_review_enters_the_knowledge_base);
+on_both_databases!(
+    a_published_review_enters_the_knowledge_base,
+    suggestions_load_their_reviews_in_one_statement,
+);
+
+/// Reports an incident in the lessons' words, in another service than the harness's.
+async fn report_like_the_lessons(app: &TestApp, token: &str) -> String {
+    let data = app
+        .ok(
+            token,
+            "mutation($input: ReportIncidentInput!) { reportIncident(input: $input) { id } }",
+            json!({ "input": {
+                "title": "Replica promoted too early on the xenolith cluster",
+                "description": "The failover skipped the quiesce step; writes were not drained.",
+                "service": "storage",
+            } }),
+        )
+        .await;
+    data["reportIncident"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// Starts, fills in (lessons) and publishes the review of `incident` (a number).
+async fn publish_with_lessons(app: &TestApp, token: &str, incident: &str) -> Value {
+    let review = start(app, token, incident).await;
+    let review = update(
+        app,
+        token,
+        json!({ "id": review["id"], "expectedVersion": review["version"], "lessons": LESSONS }),
+    )
+    .await;
+    move_review(app, token, "submitReview", &review["id"]).await;
+    move_review(app, token, "publishReview", &review["id"]).await
+}
 
 async fn a_published_review_enters_the_knowledge_base(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -66,22 +101,7 @@ async fn a_published_review_enters_the_knowledge_base(backend: Backend) {
     search_finds(&app, &manager, "restarted pool", &["INC-1"]).await;
 
     // A later incident in other words than INC-1's own, but like the lessons to come.
-    let data = app
-        .ok(
-            &manager,
-            "mutation($input: ReportIncidentInput!) { reportIncident(input: $input) { id number } }",
-            json!({ "input": {
-                "title": "Replica promoted too early on the xenolith cluster",
-                "description": "The failover skipped the quiesce step; writes were not drained.",
-                "service": "storage",
-            } }),
-        )
-        .await;
-    let later = data["reportIncident"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    assert_eq!(data["reportIncident"]["number"], "INC-2");
+    let later = report_like_the_lessons(&app, &manager).await;
 
     let review = start(&app, &manager, "INC-1").await;
     let review = update(
@@ -166,4 +186,64 @@ async fn a_published_review_enters_the_knowledge_base(backend: Backend) {
     let manager = app.sign_in("u:m", &["manager"]).await;
     search_finds(&app, &manager, "xenolith", &["INC-1"]).await;
     assert_eq!(app.state(&manager, &first).await.0, "RESOLVED");
+}
+
+/// `reviewAvailable`, `review` and the review reason of a list of suggestions cost one
+/// statement together, whatever the number of suggestions.
+async fn suggestions_load_their_reviews_in_one_statement(backend: Backend) {
+    // No index polling: its statements would be counted with the query's.
+    let app = TestApp::spawn_with(backend, |s| s.knowledge.poll_interval_ms = 3_600_000).await;
+    let manager = app.sign_in("u:m", &["manager"]).await;
+    for _ in 0..3 {
+        let id = resolved_p1(&app, &manager).await;
+        let number = app
+            .ok(
+                &manager,
+                "query($id: ID!) { incident(id: $id) { number } }",
+                json!({ "id": id }),
+            )
+            .await["incident"]["number"]
+            .as_str()
+            .expect("number")
+            .to_owned();
+        publish_with_lessons(&app, &manager, &number).await;
+    }
+    let probe = report_like_the_lessons(&app, &manager).await;
+    let started = Instant::now();
+    loop {
+        let got = suggestions(&app, &manager, &probe).await;
+        if got.len() == 3 && got.iter().all(|s| s["reviewAvailable"] == true) {
+            break;
+        }
+        assert!(started.elapsed() < SETTLED, "{got:#?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let statements = |query: &'static str| {
+        let app = &app;
+        let manager = &manager;
+        let probe = &probe;
+        async move {
+            let before = app.services.db.statements_executed();
+            let data = app.ok(manager, query, json!({ "id": probe })).await;
+            (app.services.db.statements_executed() - before, data)
+        }
+    };
+    let (plain, _) = statements(
+        "query($id: ID!) { incident(id: $id) { suggestions(first: 5) { incident { number } } } }",
+    )
+    .await;
+    let (with_reviews, data) = statements(SUGGEST).await;
+    let got = data["incident"]["suggestions"]
+        .as_array()
+        .expect("suggestions");
+    assert_eq!(got.len(), 3, "{data}");
+    assert!(
+        got.iter().all(|s| s["review"]["status"] == "PUBLISHED"),
+        "{data}"
+    );
+    assert_eq!(
+        with_reviews,
+        plain + 1,
+        "one statement for every suggestion's review"
+    );
 }
