@@ -76,7 +76,7 @@ impl Highlighter {
     }
 
     pub(crate) fn highlight(&self, analyzer: &mut TextAnalyzer, doc: &IncidentDoc) -> Highlighted {
-        let texts: [(Field, &str); 6] = [
+        let texts: [(Field, &str); 7] = [
             // A known error's workaround first: what a responder can do now.
             (Field::Workaround, doc.workaround.as_deref().unwrap_or("")),
             (Field::Title, &doc.title),
@@ -84,6 +84,8 @@ impl Highlighter {
             (Field::Fix, doc.fix.as_deref().unwrap_or("")),
             (Field::RootCause, doc.root_cause.as_deref().unwrap_or("")),
             (Field::ResolutionSummary, &doc.resolution_summary),
+            // Last: a review's lessons are the long read after the fix itself.
+            (Field::Review, &doc.review),
         ];
         let mut matched = vec![false; self.count];
         let highlights = texts

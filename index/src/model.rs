@@ -67,6 +67,11 @@ pub struct IncidentDoc {
     /// Text that counts for matching but is neither stored nor highlighted: a known error's
     /// linked incidents, so a new incident like them finds it.
     pub related: String,
+    /// An incident's published post-incident review as plain text (lessons, root cause,
+    /// contributing factors, what went well and badly, summary); empty when it has none.
+    /// Counts for matching and search like the resolution, and is highlighted as
+    /// [`Field::Review`].
+    pub review: String,
 }
 
 /// One entry of the change log, as the index worker applies it.
@@ -144,6 +149,8 @@ pub enum Field {
     ResolutionSummary,
     RootCause,
     Workaround,
+    /// An incident's published post-incident review.
+    Review,
 }
 
 /// A fragment of one field: HTML-escaped text with the matches in `<mark>…</mark>`.

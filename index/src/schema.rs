@@ -1,8 +1,9 @@
 //! The tantivy schema, and conversions between [`IncidentDoc`] and tantivy documents.
 //!
 //! Text is indexed in two fields with the English analyzer and positions (phrases): `title`, and
-//! `content` (title, description, resolution summary, root cause and fix together), so a query
-//! word costs two posting lists, not five, and a title word counts in both. The texts are also
+//! `content` (title, description, resolution summary, root cause and fix together, with a known
+//! error's workaround and related text and an incident's published review), so a query word
+//! costs two posting lists, not five, and a title word counts in both. The texts are also
 //! stored one by one for highlights. `service_key` and `category_key` hold a stable hash of the
 //! exact values, so re-ranking compares numbers, not strings.
 
@@ -35,7 +36,8 @@ pub(crate) struct Fields {
     pub resolution_summary: Field,
     pub root_cause: Field,
     pub fix: Field,
-    /// Title, description, resolution summary, root cause and fix, indexed together.
+    /// Title, description, resolution summary, root cause and fix (and workaround, related text
+    /// and review), indexed together.
     pub content: Field,
     pub service_key: Field,
     pub category_key: Field,
@@ -47,6 +49,8 @@ pub(crate) struct Fields {
     /// [`DocKind`]'s code, a fast column for re-ranking.
     pub kind_code: Field,
     pub workaround: Field,
+    /// A published review's text: stored for highlights, indexed through `content`.
+    pub review: Field,
 }
 
 /// Field names that are also read by name (fast-field columns).
@@ -110,6 +114,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         kind: b.add_text_field(KIND, (STRING | STORED).set_fast("raw")),
         kind_code: b.add_u64_field(KIND_CODE, tantivy::schema::FAST),
         workaround: b.add_text_field("workaround", STORED),
+        review: b.add_text_field("review", STORED),
     };
     (b.build(), fields)
 }
@@ -216,6 +221,10 @@ impl Fields {
         if !doc.related.is_empty() {
             d.add_text(self.content, &doc.related);
         }
+        if !doc.review.is_empty() {
+            d.add_text(self.review, &doc.review);
+            d.add_text(self.content, &doc.review);
+        }
         Ok(d)
     }
 
@@ -258,6 +267,7 @@ impl Fields {
                 .unwrap_or_default(),
             workaround: text(self.workaround),
             related: String::new(),
+            review: text(self.review).unwrap_or_default(),
         }
     }
 }

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use hindsight_index::{Change, KnowledgeBase, Opened};
 
-use super::knowledge::{known_error_documents, to_document};
+use super::knowledge::{incident_documents, known_error_documents};
 use super::{ServiceError, Services};
 use crate::store::index_changes::Document;
-use crate::store::{Db, incidents as rows, index_changes, problems, suggestions};
+use crate::store::{Db, incidents as rows, index_changes, problems};
 
 /// Changes applied per index commit.
 const BATCH: u64 = 500;
@@ -66,11 +66,11 @@ pub async fn rebuild(
         let page = rows::knowledge_base_page(db.conn(), after_number, REBUILD_PAGE).await?;
         let Some(last) = page.last() else { break };
         after_number = last.number.0;
-        let ids: Vec<_> = page.iter().map(|i| i.id).collect();
-        let counts = suggestions::counts_for(db.conn(), &ids).await?;
+        // Ratings and published reviews: one statement each per page, not per incident.
+        let mut docs = incident_documents(db.conn(), &page).await?;
         let changes: Vec<Change> = page
             .iter()
-            .filter_map(|i| to_document(i, counts.get(&i.id).copied().unwrap_or_default()))
+            .filter_map(|i| docs.remove(&i.id))
             .map(Change::Upsert)
             .collect();
         done += changes.len() as u64;
@@ -130,19 +130,15 @@ pub async fn catch_up(services: &Services) -> Result<u64, ServiceError> {
             })
             .collect();
         let incidents = rows::find_many(&services.db, &ids).await?;
-        let counts = suggestions::counts_for(services.db.conn(), &ids).await?;
+        let incidents: Vec<_> = incidents.into_values().collect();
+        let mut incident_docs = incident_documents(services.db.conn(), &incidents).await?;
         let known_errors = known_error_documents(services.db.conn(), &problem_ids).await?;
         // The log says which documents changed; their current state says what to index.
         let changes: Vec<Change> = documents
             .iter()
             .map(|document| {
                 let (key, doc) = match document {
-                    Document::Incident(id) => (
-                        id.to_string(),
-                        incidents.get(id).and_then(|i| {
-                            to_document(i, counts.get(id).copied().unwrap_or_default())
-                        }),
-                    ),
+                    Document::Incident(id) => (id.to_string(), incident_docs.remove(id)),
                     Document::Problem(id) => (id.to_string(), known_errors.get(id).cloned()),
                 };
                 match doc {

@@ -21,10 +21,12 @@ use crate::domain::event::EventKind;
 use crate::domain::ids::{IncidentId, IncidentRef, ProblemId, ProblemRef, UserId};
 use crate::domain::incident::Incident;
 use crate::domain::problem::Problem;
+use crate::domain::review::Review;
+use crate::domain::review::lifecycle::ReviewStatus;
 use crate::domain::timestamp;
 use crate::store::events::NewEvent;
 use crate::store::incidents as rows;
-use crate::store::{index_changes, problem_ratings, problems, suggestions, team};
+use crate::store::{index_changes, problem_ratings, problems, reviews, suggestions, team};
 
 /// The node's knowledge base and the bell that tells its index worker to look at the log.
 #[derive(Clone)]
@@ -116,6 +118,7 @@ pub fn problem_document(
         kind: DocKind::KnownError,
         workaround: problem.workaround.clone(),
         related,
+        review: String::new(),
     })
 }
 
@@ -159,8 +162,14 @@ pub struct ResolutionTimes {
     pub median_seconds: Option<f64>,
 }
 
-/// How the index sees an incident, given the ratings it received as a suggestion.
-pub fn to_document(incident: &Incident, (helpful, unhelpful): (u32, u32)) -> Option<IncidentDoc> {
+/// How the index sees an incident, given the ratings it received as a suggestion and its
+/// post-incident review: a PUBLISHED review's text (lessons, root cause, contributing factors,
+/// what went well and badly, summary) joins the document; a draft's does not.
+pub fn to_document(
+    incident: &Incident,
+    (helpful, unhelpful): (u32, u32),
+    review: Option<&Review>,
+) -> Option<IncidentDoc> {
     if !incident.in_knowledge_base() {
         return None;
     }
@@ -182,7 +191,36 @@ pub fn to_document(incident: &Incident, (helpful, unhelpful): (u32, u32)) -> Opt
         kind: DocKind::Incident,
         workaround: None,
         related: String::new(),
+        review: review
+            .filter(|r| r.status == ReviewStatus::Published && r.incident_id == incident.id)
+            .map(Review::searchable_text)
+            .unwrap_or_default(),
     })
+}
+
+/// The documents of `incidents` that belong in the index, by incident (absent: remove them).
+/// Ratings and published reviews are read for the whole batch at once, whatever its size.
+pub async fn incident_documents(
+    conn: &impl sea_orm::ConnectionTrait,
+    incidents: &[Incident],
+) -> Result<HashMap<IncidentId, IncidentDoc>, ServiceError> {
+    let ids: Vec<IncidentId> = incidents
+        .iter()
+        .filter(|i| i.in_knowledge_base())
+        .map(|i| i.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let counts = suggestions::counts_for(conn, &ids).await?;
+    let reviews = reviews::published_of_incidents(conn, &ids).await?;
+    Ok(incidents
+        .iter()
+        .filter_map(|i| {
+            let c = counts.get(&i.id).copied().unwrap_or_default();
+            to_document(i, c, reviews.get(&i.id)).map(|doc| (i.id, doc))
+        })
+        .collect())
 }
 
 /// The incident an index hit names; the index stores ids as text.

@@ -89,7 +89,7 @@ impl Services {
         found.truncate(MAX_EXAMINED as usize);
         let docs: Vec<_> = found
             .iter()
-            .filter_map(|i| to_document(i, (0, 0)))
+            .filter_map(|i| to_document(i, (0, 0), None))
             .collect();
         let options = GroupingOptions {
             min_size: min_incidents,

@@ -1,7 +1,8 @@
 //! Post-incident reviews: starting one for a resolved incident (pre-filled from its timeline
 //! and resolution), editing it with version checks, submitting and publishing it, reading it
 //! and exporting it as Markdown. Starting and publishing are recorded in the incident's
-//! timeline through the journal, so subscriptions and webhooks hear of them. Action items are
+//! timeline through the journal, so subscriptions and webhooks hear of them; publishing also
+//! puts the review's text into its incident's knowledge-base document. Action items are
 //! in `action_items`; the close rule (`reviews.required_for`) is `check_close_allowed`.
 
 use std::collections::HashMap;
@@ -22,7 +23,7 @@ use crate::domain::review::markdown::{self, Heading, ItemLine, TimelineEntry};
 use crate::domain::review::{Review, ReviewCommand};
 use crate::store::events::{self, NewEvent, Scope};
 use crate::store::reviews as rows;
-use crate::store::{annotations, problems, team, users};
+use crate::store::{annotations, index_changes, problems, team, users};
 
 /// The most timeline events a review is pre-filled with.
 const PREFILL_EVENTS: u64 = 5_000;
@@ -237,6 +238,9 @@ impl Services {
             return Err(stale(&current, expected));
         }
         if publish {
+            // The published text joins the incident's knowledge-base document (read again by
+            // the index worker from the database, like any change in the log).
+            index_changes::append(&*txn, incident.id, at).await?;
             let items = rows::items_of(&*txn, &[next.id]).await?;
             let count = items.get(&next.id).map_or(0, Vec::len);
             txn.record(
@@ -252,6 +256,9 @@ impl Services {
             .await?;
         }
         txn.commit(&self.bus).await?;
+        if publish {
+            self.knowledge.changed.notify_one();
+        }
         tracing::info!(review.id = %next.id, review.status = next.status.as_str(), "review changed");
         Ok(next)
     }

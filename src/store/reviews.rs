@@ -159,6 +159,25 @@ pub async fn of_incidents(
         .collect()
 }
 
+/// The PUBLISHED reviews of these incidents, by incident: what the knowledge base indexes
+/// with each incident's document (one statement for a whole batch or rebuild page).
+pub async fn published_of_incidents(
+    conn: &impl ConnectionTrait,
+    incidents: &[IncidentId],
+) -> Result<HashMap<IncidentId, Review>, DbErr> {
+    if incidents.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Entity::find()
+        .filter(Column::IncidentId.is_in(incidents.iter().map(|i| i.0)))
+        .filter(Column::Status.eq(ReviewStatus::Published.as_str()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| Review::try_from(m).map(|r| (r.incident_id, r)))
+        .collect()
+}
+
 pub async fn of_incident(
     conn: &impl ConnectionTrait,
     incident: IncidentId,

@@ -176,9 +176,15 @@ impl TestApp {
         }
         let database_url = match &self._pg {
             Some(pg) => pg.url.clone(),
+            // The SQLite file stays in the first data folder, however many restarts ago.
             None => format!(
                 "sqlite://{}?mode=rwc",
-                self._data_dir.path().join("hindsight.db").display()
+                self._earlier_data_dirs
+                    .first()
+                    .unwrap_or(&self._data_dir)
+                    .path()
+                    .join("hindsight.db")
+                    .display()
             ),
         };
         let old_dir = tempfile::tempdir().expect("tempdir");

@@ -150,6 +150,7 @@ fn incident(report: &Report, service: &str) -> IncidentDoc {
         kind: crate::DocKind::Incident,
         workaround: None,
         related: String::new(),
+        review: String::new(),
     }
 }
 

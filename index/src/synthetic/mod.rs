@@ -386,6 +386,7 @@ impl Generator {
             kind: crate::DocKind::Incident,
             workaround: None,
             related: String::new(),
+            review: String::new(),
         }
     }
 

@@ -37,6 +37,7 @@ pub(crate) fn doc(id: &str, title: &str, description: &str) -> IncidentDoc {
         kind: crate::DocKind::Incident,
         workaround: None,
         related: String::new(),
+        review: String::new(),
     }
 }
 

@@ -456,3 +456,31 @@ fn known_errors_are_their_own_kind_found_by_their_workaround_and_linked_text() {
         "{suggested:?}"
     );
 }
+
+#[test]
+fn a_published_review_is_searchable_and_highlighted_as_review() {
+    let mut docs = crate::tests::incidents();
+    let before = run(&crate::tests::kb_with(docs.clone()), &text("quiesce"));
+    assert_eq!(before.total, 0, "no document says it yet");
+    docs[1].review = "Lessons: quiesce the replica before failing over.".into();
+    let reviewed = docs[1].id.clone();
+    let kb = crate::tests::kb_with(docs);
+    let r = run(&kb, &text("quiesce"));
+    assert_eq!(hit_ids(&r), [reviewed.as_str()]);
+    let review = r.hits[0]
+        .highlights
+        .iter()
+        .find(|h| h.field == crate::Field::Review)
+        .expect("a review highlight");
+    assert!(
+        review.fragment.contains("<mark>quiesce</mark>"),
+        "{}",
+        review.fragment
+    );
+    // Stored and read back as it was indexed.
+    let stored = kb.get(&reviewed).expect("get").expect("doc");
+    assert_eq!(
+        stored.review,
+        "Lessons: quiesce the replica before failing over."
+    );
+}

@@ -384,3 +384,26 @@ fn the_service_and_category_words_can_match_text() {
     };
     assert_eq!(ids(&suggest(&kb, &p))[0], "inc-1");
 }
+
+#[test]
+fn a_probe_like_a_review_s_lessons_finds_its_incident() {
+    let mut docs = incidents();
+    let probe = probe(
+        "Replica lag alarm",
+        "zookeeper quorum flapping while the replica was being quiesced",
+    );
+    let target = docs.len() - 1;
+    let id = docs[target].id.clone();
+    let without = suggest(&kb_with(docs.clone()), &probe);
+    assert!(!ids(&without).contains(&id.as_str()), "{without:#?}");
+    docs[target].review =
+        "Lessons: a flapping zookeeper quorum looks like replica lag; quiesce first.".into();
+    let got = suggest(&kb_with(docs), &probe);
+    assert_eq!(ids(&got).first(), Some(&id.as_str()), "{got:#?}");
+    assert!(
+        got[0].highlights.iter().any(|h| h.field == Field::Review),
+        "{:?}",
+        got[0].highlights
+    );
+    assert!(got[0].matched_terms.iter().any(|t| t == "zookeeper"));
+}

@@ -6,6 +6,7 @@ use async_graphql::{Context, Result};
 
 use super::inputs::ResolutionSearchFilter;
 use crate::domain::ids::{IncidentId, ProblemId};
+use crate::domain::review::lifecycle::ReviewStatus;
 use crate::domain::timestamp;
 use crate::graphql::context::{page_size, services, viewer};
 use crate::graphql::cursor;
@@ -16,6 +17,7 @@ use crate::graphql::types::knowledge::{
     SearchFields, highlights,
 };
 use crate::graphql::types::problem::ProblemObject;
+use crate::graphql::types::review::ReviewObject;
 use crate::service::knowledge::Suggested;
 
 /// A node is the past incident; it is null for a known error, whose problem is on the edge.
@@ -66,8 +68,8 @@ pub async fn search_resolutions(
         .search_resolutions(viewer, request)
         .await
         .gql(ctx)?;
-    // The index holds ids; the incidents and problems come from the database, one statement
-    // each.
+    // The index holds ids; the incidents, problems and reviews come from the database, one
+    // statement each.
     let targets: Vec<Option<Suggested>> = results
         .hits
         .iter()
@@ -92,6 +94,7 @@ pub async fn search_resolutions(
         .problems_by_id(viewer, &problem_ids)
         .await
         .gql(ctx)?;
+    let mut reviews = services.reviews_of_incidents(viewer, &ids).await.gql(ctx)?;
     let mut connection = Connection::with_additional_fields(
         offset > 0,
         offset + results.hits.len() < results.total,
@@ -102,13 +105,25 @@ pub async fn search_resolutions(
     );
     for (position, (hit, target)) in results.hits.iter().zip(targets).enumerate() {
         // A hit whose record is gone (deleted between index and database) is skipped.
-        let (node, problem, kind) = match target {
+        let (node, problem, kind, review) = match target {
             Some(Suggested::Incident(id)) => match incidents.remove(&id) {
-                Some(i) => (Some(IncidentObject(i)), None, KnowledgeKind::Incident),
+                Some(i) => (
+                    Some(IncidentObject(i)),
+                    None,
+                    KnowledgeKind::Incident,
+                    reviews
+                        .remove(&id)
+                        .filter(|r| r.status == ReviewStatus::Published),
+                ),
                 None => continue,
             },
             Some(Suggested::KnownError(id)) => match problems.remove(&id) {
-                Some(p) => (None, Some(ProblemObject(p)), KnowledgeKind::KnownError),
+                Some(p) => (
+                    None,
+                    Some(ProblemObject(p)),
+                    KnowledgeKind::KnownError,
+                    None,
+                ),
                 None => continue,
             },
             None => continue,
@@ -121,6 +136,8 @@ pub async fn search_resolutions(
                 highlights: highlights(&hit.highlights),
                 kind,
                 problem,
+                review_available: review.is_some(),
+                review: review.map(ReviewObject),
             },
         ));
     }

@@ -7,6 +7,9 @@ use chrono::{DateTime, Utc};
 
 use super::IncidentObject;
 use super::problem::ProblemObject;
+use super::review::ReviewObject;
+use crate::domain::review::Review;
+use crate::domain::review::lifecycle::ReviewStatus;
 use crate::graphql::context::{services, viewer};
 use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::Loaders;
@@ -48,6 +51,9 @@ pub enum HighlightField {
     Fix,
     ResolutionSummary,
     RootCause,
+    /// A past incident's published post-incident review (lessons, root cause, contributing
+    /// factors, what went well and badly, summary).
+    Review,
 }
 
 impl From<hindsight_index::Field> for HighlightField {
@@ -60,6 +66,7 @@ impl From<hindsight_index::Field> for HighlightField {
             Field::ResolutionSummary => Self::ResolutionSummary,
             Field::RootCause => Self::RootCause,
             Field::Workaround => Self::Workaround,
+            Field::Review => Self::Review,
         }
     }
 }
@@ -82,6 +89,63 @@ pub fn highlights(from: &[hindsight_index::Highlight]) -> Vec<Highlight> {
 }
 
 pub struct SuggestionObject(pub SuggestionOut);
+
+impl SuggestionObject {
+    /// The suggested incident's PUBLISHED review, through the request's review loader (one
+    /// statement for all the suggestions); `None` for a known error or an unpublished review.
+    async fn published_review(&self, ctx: &Context<'_>) -> Result<Option<Review>> {
+        let Suggested::Incident(id) = self.0.target else {
+            return Ok(None);
+        };
+        Ok(Loaders::of(ctx)?
+            .review(ctx, id)
+            .await?
+            .filter(|r| r.status == ReviewStatus::Published))
+    }
+}
+
+/// The words a review highlight marks, as written, without repeats, at most `max`: the
+/// fragment is HTML-escaped with matches in `<mark>…</mark>`.
+fn marked_words(fragment: &str, max: usize) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut rest = fragment;
+    while let Some(start) = rest.find("<mark>") {
+        rest = &rest[start + "<mark>".len()..];
+        let Some(end) = rest.find("</mark>") else {
+            break;
+        };
+        let word = rest[..end]
+            .replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        rest = &rest[end + "</mark>".len()..];
+        if !words.iter().any(|w| w.eq_ignore_ascii_case(&word)) {
+            words.push(word);
+        }
+        if words.len() == max {
+            break;
+        }
+    }
+    words
+}
+
+/// The reason line of a suggestion whose incident has a published review: which of its words
+/// the review holds, when the review is what matched.
+fn review_reason(hit: &hindsight_index::Suggestion) -> String {
+    let words = hit
+        .highlights
+        .iter()
+        .find(|h| h.field == hindsight_index::Field::Review)
+        .map(|h| marked_words(&h.fragment, 5))
+        .unwrap_or_default();
+    if words.is_empty() {
+        "review available".to_owned()
+    } else {
+        format!("review available: lessons match \"{}\"", words.join(", "))
+    }
+}
 
 /// A resolved incident or a known error that probably holds the fix, and why it was
 /// suggested.
@@ -152,8 +216,21 @@ impl SuggestionObject {
         highlights(&self.0.hit.highlights)
     }
 
-    /// Why it ranks where it does, in words: same service, same category, marked helpful.
-    async fn reasons(&self) -> Vec<String> {
+    /// Whether the suggested past incident has a PUBLISHED post-incident review (its lessons
+    /// are part of what was matched). Always false for a known error.
+    async fn review_available(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.published_review(ctx).await?.is_some())
+    }
+
+    /// The suggested past incident's PUBLISHED post-incident review (loaded in one batch with
+    /// the other suggestions); null for a known error, or while the review is not published.
+    async fn review(&self, ctx: &Context<'_>) -> Result<Option<ReviewObject>> {
+        Ok(self.published_review(ctx).await?.map(ReviewObject))
+    }
+
+    /// Why it ranks where it does, in words: similar words, a known error, a published review
+    /// (and which of its words matched), same service, same category, marked helpful.
+    async fn reasons(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         let hit = &self.0.hit;
         let mut reasons = Vec::new();
         if !hit.matched_terms.is_empty() {
@@ -169,6 +246,9 @@ impl SuggestionObject {
         }
         if self.0.hit.kind == hindsight_index::DocKind::KnownError {
             reasons.push("known error: root cause and workaround recorded".to_owned());
+        }
+        if self.published_review(ctx).await?.is_some() {
+            reasons.push(review_reason(hit));
         }
         if hit.same_service {
             reasons.push("same service".to_owned());
@@ -190,7 +270,7 @@ impl SuggestionObject {
                 if hit.unhelpful == 1 { "" } else { "s" }
             ));
         }
-        reasons
+        Ok(reasons)
     }
 }
 
@@ -259,6 +339,12 @@ pub struct SearchEdgeFields {
     pub kind: KnowledgeKind,
     /// The known error, when `kind` is `KNOWN_ERROR` (then `node` is null).
     pub problem: Option<ProblemObject>,
+    /// Whether the past incident has a PUBLISHED post-incident review (its text is searched
+    /// with the incident). Always false for a known error.
+    pub review_available: bool,
+    /// The past incident's PUBLISHED post-incident review; null for a known error or while the
+    /// review is not published.
+    pub review: Option<ReviewObject>,
 }
 
 pub struct ResolutionSearchConnectionName;
@@ -336,5 +422,19 @@ impl ResolutionTimesObject {
     /// Median time from report to resolution, in seconds; null when `count` is 0.
     async fn median_time_to_resolve_seconds(&self) -> Option<f64> {
         self.0.median_seconds
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marked_words_are_unescaped_distinct_and_capped() {
+        let fragment =
+            "a <mark>Quorum</mark> &amp; <mark>quorum</mark> <mark>O&#x27;Neil</mark> <mark>x";
+        assert_eq!(marked_words(fragment, 5), ["Quorum", "O'Neil"]);
+        assert_eq!(marked_words(fragment, 1), ["Quorum"]);
+        assert!(marked_words("no marks", 5).is_empty());
     }
 }

@@ -1,10 +1,11 @@
 //! Post-incident reviews through the API: a review pre-filled from the timeline and the
 //! resolution, edited with versions, published, and the close rule it satisfies; action
-//! items and the list of late ones; the Markdown export over GET; who may do what; and every
-//! bad input refused without writing anything. This file holds the shared helpers.
+//! items and the list of late ones; the Markdown export over GET; published reviews in the
+//! knowledge base; who may do what; and every bad input refused without writing anything. This file holds the shared helpers.
 
 mod action_items;
 mod export;
+mod knowledge;
 mod lifecycle;
 mod refusals;
 
