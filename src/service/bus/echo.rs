@@ -187,7 +187,7 @@ impl Echo {
     }
 
     /// The listener lost its connection, so announcements made until it reconnects are
-    /// lost: what to publish now, in event-id order.
+    /// lost: what to publish now, in event-id order (incidents' events before problems').
     pub fn lost(&mut self) -> Due {
         self.generation += 1;
         self.listening = false;
