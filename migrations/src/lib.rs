@@ -23,6 +23,7 @@ mod m20261208_000017_create_problems;
 mod m20261208_000018_create_reviews;
 mod m20261209_000019_add_knowledge_document_kinds;
 mod m20261209_000020_add_incident_response_stamps;
+mod m20261210_000022_add_problem_event_versions;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000018_create_reviews::Migration),
             Box::new(m20261209_000019_add_knowledge_document_kinds::Migration),
             Box::new(m20261209_000020_add_incident_response_stamps::Migration),
+            Box::new(m20261210_000022_add_problem_event_versions::Migration),
         ]
     }
 }

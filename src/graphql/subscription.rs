@@ -11,8 +11,10 @@ use super::RequestId;
 use super::context::{services, viewer};
 use super::error::{GqlResult, bad_input, code, to_graphql_for, with_code};
 use super::incidents::incident_ref;
+use super::problems::problem_ref;
 use super::slots::{Slot, SlotHandoff, SubscriptionSlots};
 use super::types::enums::{Audience, Priority};
+use super::types::problem::ProblemChangedObject;
 use super::types::{IncidentObject, StatusUpdateObject, TimelineEventObject};
 use crate::domain::DomainError;
 use crate::domain::text::Service;
@@ -145,6 +147,38 @@ impl Subscription {
         Ok(futures::stream::unfold(running, move |mut r| async move {
             let heard = r.feed.next_change_of(id, &mut r.state).await?;
             let item = deliver(Ok(heard), &r.request_id, IncidentObject);
+            Some((item, r))
+        }))
+    }
+
+    /// Each change to a problem (to the problem `id`, `PRB-n` or its uuid, if given), as
+    /// it is committed, in commit order: its timeline event, the version it made and the
+    /// problem after it. A change that fails sends nothing.
+    async fn problem_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One problem, by id or number (`PRB-n`); omitted: every problem.")]
+        id: Option<ID>,
+    ) -> Result<impl Stream<Item = Result<ProblemChangedObject>> + use<>> {
+        let target = id
+            .as_ref()
+            .map(|id| problem_ref("id", id))
+            .transpose()
+            .map_err(bad_input)?;
+        let slot = slot(ctx)?;
+        let (feed, problem) = services(ctx)?
+            .problem_feed(viewer(ctx)?, target)
+            .await
+            .gql(ctx)?;
+        let running = Running {
+            feed,
+            request_id: request_id(ctx),
+            state: problem,
+            _slot: slot,
+        };
+        Ok(futures::stream::unfold(running, |mut r| async move {
+            let heard = r.feed.next_problem_change(r.state).await?;
+            let item = deliver(Ok(heard), &r.request_id, ProblemChangedObject);
             Some((item, r))
         }))
     }

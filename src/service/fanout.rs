@@ -10,7 +10,8 @@
 //!
 //! A payload is `<node id> <event id> <event id> ...`: only ids travel (PostgreSQL refuses
 //! payloads of 8000 bytes or more), and the listener reads other nodes' events and incidents
-//! back.
+//! back. A problem's event id is written `p<id>` (problems number their events apart), and a
+//! payload never mixes the two, so a node that knows only incidents still relays those.
 //! The incident read back is the incident as it is then, which may already be newer than the
 //! event if it changed again in between; `incidentUpdated` never goes back a version anyway.
 
@@ -23,9 +24,9 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::Services;
-use super::bus::Published;
-use crate::domain::ids::{EventId, IncidentId};
-use crate::store::{events, incidents};
+use super::bus::{ChangeId, Published};
+use crate::domain::ids::{EventId, IncidentId, ProblemId};
+use crate::store::{events, incidents, problems};
 
 /// The NOTIFY channel the nodes of one database share.
 pub const CHANNEL: &str = "hindsight_events";
@@ -36,18 +37,35 @@ const MAX_PAYLOAD: usize = 7_900;
 /// The longest wait between two attempts to reach the database.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// The payloads announcing `ids` from `node`, as few as fit.
-fn payloads(node: Uuid, ids: &[EventId]) -> Vec<String> {
+fn token(id: ChangeId) -> String {
+    match id {
+        ChangeId::Incident(id) => id.to_string(),
+        ChangeId::Problem(id) => format!("p{id}"),
+    }
+}
+
+fn is_problem(id: ChangeId) -> bool {
+    matches!(id, ChangeId::Problem(_))
+}
+
+/// The payloads announcing `ids` from `node`, as few as fit, in order; incidents' and
+/// problems' events never share one.
+fn payloads(node: Uuid, ids: &[ChangeId]) -> Vec<String> {
     let head = node.to_string();
     let mut out = Vec::new();
     let mut current = head.clone();
-    for id in ids {
-        let id = id.to_string();
-        if current.len() > head.len() && current.len() + 1 + id.len() > MAX_PAYLOAD {
+    let mut last: Option<ChangeId> = None;
+    for &id in ids {
+        let other_kind = last.is_some_and(|l| is_problem(l) != is_problem(id));
+        let id_text = token(id);
+        if current.len() > head.len()
+            && (other_kind || current.len() + 1 + id_text.len() > MAX_PAYLOAD)
+        {
             out.push(std::mem::replace(&mut current, head.clone()));
         }
         current.push(' ');
-        current.push_str(&id);
+        current.push_str(&id_text);
+        last = Some(id);
     }
     if current.len() > head.len() {
         out.push(current);
@@ -56,12 +74,15 @@ fn payloads(node: Uuid, ids: &[EventId]) -> Vec<String> {
 }
 
 /// The node and event ids of a payload; `None` if it is not one of ours.
-fn parse(payload: &str) -> Option<(Uuid, Vec<EventId>)> {
+fn parse(payload: &str) -> Option<(Uuid, Vec<ChangeId>)> {
     let mut parts = payload.split(' ');
     let node = parts.next()?.parse().ok()?;
     let ids = parts
-        .map(|p| p.parse().ok().map(EventId))
-        .collect::<Option<Vec<EventId>>>()?;
+        .map(|p| match p.strip_prefix('p') {
+            Some(id) => id.parse().ok().map(ChangeId::Problem),
+            None => p.parse().ok().map(|id| ChangeId::Incident(EventId(id))),
+        })
+        .collect::<Option<Vec<ChangeId>>>()?;
     (!ids.is_empty()).then_some((node, ids))
 }
 
@@ -70,7 +91,7 @@ fn parse(payload: &str) -> Option<(Uuid, Vec<EventId>)> {
 pub(super) async fn announce(
     txn: &impl ConnectionTrait,
     node: Uuid,
-    ids: &[EventId],
+    ids: &[ChangeId],
 ) -> Result<(), DbErr> {
     if txn.get_database_backend() != DbBackend::Postgres {
         return Ok(());
@@ -164,26 +185,61 @@ async fn relay(services: &Services, payload: &str) {
     }
 }
 
-async fn load_and_publish(services: &Services, ids: &[EventId]) -> Result<(), DbErr> {
+async fn load_and_publish(services: &Services, ids: &[ChangeId]) -> Result<(), DbErr> {
     let conn = services.db.conn();
-    let events = events::by_ids(conn, ids).await?;
-    let incident_ids: Vec<IncidentId> = events
+    let incident_events: Vec<EventId> = ids
         .iter()
-        .map(|e| e.incident_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
+        .filter_map(|id| match id {
+            ChangeId::Incident(id) => Some(*id),
+            ChangeId::Problem(_) => None,
+        })
         .collect();
-    let incidents = incidents::find_many(conn, &incident_ids).await?;
-    for event in events {
-        // Incidents are never deleted; one missing would be a bug elsewhere, not a reason
-        // to stop relaying.
-        let Some(incident) = incidents.get(&event.incident_id) else {
-            continue;
-        };
-        services.bus.publish(Published {
-            incident: incident.clone(),
-            event,
-        });
+    let problem_events: Vec<i64> = ids
+        .iter()
+        .filter_map(|id| match id {
+            ChangeId::Problem(id) => Some(*id),
+            ChangeId::Incident(_) => None,
+        })
+        .collect();
+    if !incident_events.is_empty() {
+        let events = events::by_ids(conn, &incident_events).await?;
+        let incident_ids: Vec<IncidentId> = events
+            .iter()
+            .map(|e| e.incident_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let incidents = incidents::find_many(conn, &incident_ids).await?;
+        for event in events {
+            // Incidents are never deleted; one missing would be a bug elsewhere, not a reason
+            // to stop relaying.
+            let Some(incident) = incidents.get(&event.incident_id) else {
+                continue;
+            };
+            services.bus.publish(Published::Incident {
+                incident: incident.clone(),
+                event,
+            });
+        }
+    }
+    if !problem_events.is_empty() {
+        let events = problems::events_by_ids(conn, &problem_events).await?;
+        let problem_ids: Vec<ProblemId> = events
+            .iter()
+            .map(|e| e.problem_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let found = problems::find_many(conn, &problem_ids).await?;
+        for event in events {
+            let Some(problem) = found.get(&event.problem_id) else {
+                continue;
+            };
+            services.bus.publish(Published::Problem {
+                problem: problem.clone(),
+                event,
+            });
+        }
     }
     Ok(())
 }
@@ -195,22 +251,44 @@ mod tests {
     #[test]
     fn a_payload_round_trips() {
         let node = Uuid::new_v4();
-        let all = payloads(node, &[3, 1, 2].map(EventId));
+        let ids = [3, 1, 2].map(|id| ChangeId::Incident(EventId(id)));
+        let all = payloads(node, &ids);
         assert_eq!(all, vec![format!("{node} 3 1 2")]);
+        assert_eq!(parse(&all[0]), Some((node, ids.to_vec())));
+    }
+
+    #[test]
+    fn problem_events_travel_apart_from_incident_events_in_order() {
+        let node = Uuid::new_v4();
+        let ids = [
+            ChangeId::Problem(4),
+            ChangeId::Incident(EventId(9)),
+            ChangeId::Incident(EventId(10)),
+            ChangeId::Problem(5),
+        ];
+        let all = payloads(node, &ids);
         assert_eq!(
-            parse(&all[0]),
-            Some((node, [3, 1, 2].map(EventId).to_vec()))
+            all,
+            vec![
+                format!("{node} p4"),
+                format!("{node} 9 10"),
+                format!("{node} p5")
+            ]
         );
+        let back: Vec<ChangeId> = all.iter().flat_map(|p| parse(p).expect("ours").1).collect();
+        assert_eq!(back, ids);
     }
 
     #[test]
     fn many_ids_split_into_payloads_under_the_limit_in_order() {
         let node = Uuid::new_v4();
-        let ids: Vec<EventId> = (0..2_000).map(|i| EventId(i64::MAX - i)).collect();
+        let ids: Vec<ChangeId> = (0..2_000)
+            .map(|i| ChangeId::Incident(EventId(i64::MAX - i)))
+            .collect();
         let all = payloads(node, &ids);
         assert!(all.len() > 1);
         assert!(all.iter().all(|p| p.len() <= MAX_PAYLOAD));
-        let back: Vec<EventId> = all.iter().flat_map(|p| parse(p).expect("ours").1).collect();
+        let back: Vec<ChangeId> = all.iter().flat_map(|p| parse(p).expect("ours").1).collect();
         assert_eq!(back, ids);
     }
 
@@ -225,5 +303,6 @@ mod tests {
         assert_eq!(parse("hello"), None);
         assert_eq!(parse(&Uuid::new_v4().to_string()), None);
         assert_eq!(parse(&format!("{} 1 x", Uuid::new_v4())), None);
+        assert_eq!(parse(&format!("{} px", Uuid::new_v4())), None);
     }
 }

@@ -181,7 +181,8 @@ impl Services {
         let (problem, change) =
             Problem::report(new, ProblemId::new(), number, viewer.user_id.clone(), at);
         rows::insert(&*txn, &problem).await?;
-        rows::append_event(&*txn, problem.id, at, &viewer.user_id, &change).await?;
+        txn.record_problem(&problem, at, &viewer.user_id, &change)
+            .await?;
         for incident in &found {
             if !rows::link(&*txn, incident.id, problem.id, at, &viewer.user_id).await? {
                 return Err(ServiceError::Conflict(format!(
@@ -194,7 +195,8 @@ impl Services {
                 before: None,
                 after: json!({ "incident": incident.number.to_string(), "incidentId": incident.id.to_string() }),
             };
-            rows::append_event(&*txn, problem.id, at, &viewer.user_id, &change).await?;
+            txn.record_problem(&problem, at, &viewer.user_id, &change)
+                .await?;
             txn.record(
                 incident,
                 NewEvent::new(

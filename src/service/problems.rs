@@ -1,5 +1,6 @@
 //! Problem management: reporting problems, their lifecycle (known error, permanent fix),
-//! and linking incidents to them. A problem's changes are written to its own timeline; an
+//! and linking incidents to them. A problem's changes are written to its own timeline through
+//! the journal (so `problemChanged` and webhooks that list problem kinds hear of them); an
 //! incident linked to it hears of a known error or a fix in its timeline (so subscriptions
 //! and webhooks carry that to the responders).
 
@@ -39,14 +40,15 @@ impl Services {
         new: NewProblem,
     ) -> Result<Problem, ServiceError> {
         authorize(viewer, Operation::ManageProblems, None)?;
-        let txn = self.db.begin_write().await?;
+        let mut txn = Journal::begin(&self.db).await?;
         let number = ProblemNumber(counters::next(&*txn, counters::PROBLEM_NUMBER).await?);
         let at = now();
         let (problem, change) =
             Problem::report(new, ProblemId::new(), number, viewer.user_id.clone(), at);
         rows::insert(&*txn, &problem).await?;
-        rows::append_event(&*txn, problem.id, at, &viewer.user_id, &change).await?;
-        txn.commit().await?;
+        txn.record_problem(&problem, at, &viewer.user_id, &change)
+            .await?;
+        txn.commit(&self.bus).await?;
         tracing::info!(problem.id = %problem.id, problem.number = %problem.number, "problem reported");
         Ok(problem)
     }
@@ -78,7 +80,8 @@ impl Services {
         if !rows::update_if_version(&*txn, &next, expected).await? {
             return Err(stale(&current, expected));
         }
-        rows::append_event(&*txn, next.id, at, &viewer.user_id, &change).await?;
+        txn.record_problem(&next, at, &viewer.user_id, &change)
+            .await?;
         if matches!(
             next.status,
             ProblemStatus::KnownError | ProblemStatus::Resolved
@@ -202,7 +205,8 @@ impl Services {
             before: None,
             after: json!({ "incident": found.number.to_string(), "incidentId": found.id.to_string() }),
         };
-        rows::append_event(&*txn, target.id, at, &viewer.user_id, &change).await?;
+        txn.record_problem(&target, at, &viewer.user_id, &change)
+            .await?;
         txn.record(
             &found,
             NewEvent::new(
@@ -255,7 +259,11 @@ impl Services {
             before: None,
             after: json!({ "incident": found.number.to_string(), "incidentId": found.id.to_string() }),
         };
-        rows::append_event(&*txn, problem, at, &viewer.user_id, &change).await?;
+        // Problems are never deleted; the link's problem is there.
+        if let Some(linked_to) = &linked_to {
+            txn.record_problem(linked_to, at, &viewer.user_id, &change)
+                .await?;
+        }
         txn.record(
             &found,
             NewEvent::new(

@@ -14,9 +14,10 @@ use super::{ServiceError, Services};
 use crate::auth::policy::{may_see, sees_internal};
 use crate::auth::{Operation, Viewer, authorize};
 use crate::domain::event::Event;
-use crate::domain::ids::{IncidentId, IncidentRef};
+use crate::domain::ids::{IncidentId, IncidentRef, ProblemId, ProblemRef};
 use crate::domain::incident::Incident;
 use crate::domain::priority::Priority;
+use crate::domain::problem::{Problem, ProblemEvent};
 use crate::domain::team::Audience;
 use crate::domain::text::Service;
 use crate::domain::update::Update;
@@ -99,6 +100,29 @@ impl Services {
     pub fn update_feed(&self, viewer: &Viewer) -> Result<Feed, ServiceError> {
         self.feed(viewer)
     }
+
+    /// Problem timeline events, of `target` only if given (which must exist); returns the
+    /// feed and the problem's id.
+    pub async fn problem_feed(
+        &self,
+        viewer: &Viewer,
+        target: Option<ProblemRef>,
+    ) -> Result<(Feed, Option<ProblemId>), ServiceError> {
+        // Reading problems is reading incidents (see `problems::can_read`).
+        let feed = self.feed(viewer)?;
+        let id = match target {
+            Some(target) => Some(self.problem(viewer, target).await?.id),
+            None => None,
+        };
+        Ok((feed, id))
+    }
+}
+
+/// A problem timeline event and the problem as it stood after it.
+#[derive(Debug, Clone)]
+pub struct ProblemChanged {
+    pub event: ProblemEvent,
+    pub problem: Problem,
 }
 
 impl Feed {
@@ -128,10 +152,12 @@ impl Feed {
                 Heard::Item(p) => p,
                 Heard::Missed(n) => return Some(Ok(Heard::Missed(n))),
             };
-            if !filter.matches(&published.incident) {
+            let Published::Incident { event, incident } = &*published else {
+                continue;
+            };
+            if !filter.matches(incident) {
                 continue;
             }
-            let event = &published.event;
             // Only INTERNAL events can depend on the caller's roles on the incident.
             let needs_roles =
                 event.audience == Some(Audience::Internal) && !sees_internal(&self.viewer);
@@ -163,7 +189,12 @@ impl Feed {
                 Heard::Item(p) => p,
                 Heard::Missed(n) => return Some(Heard::Missed(n)),
             };
-            let changed = &published.incident;
+            let Published::Incident {
+                incident: changed, ..
+            } = &*published
+            else {
+                continue;
+            };
             if changed.id != incident || last_version.is_some_and(|v| changed.version <= v) {
                 continue;
             }
@@ -184,7 +215,10 @@ impl Feed {
                 Heard::Item(p) => p,
                 Heard::Missed(n) => return Some(Ok(Heard::Missed(n))),
             };
-            let Some(update) = update_from_event(&published.event) else {
+            let Published::Incident { event, .. } = &*published else {
+                continue;
+            };
+            let Some(update) = update_from_event(event) else {
                 continue;
             };
             if audience.is_some_and(|a| a != update.audience) {
@@ -195,6 +229,33 @@ impl Feed {
                 Ok(false) => continue,
                 Err(e) => return Some(Err(e)),
             }
+        }
+    }
+
+    /// The next problem timeline event (of `problem`, if given).
+    pub async fn next_problem_change(
+        &mut self,
+        problem: Option<ProblemId>,
+    ) -> Option<Heard<ProblemChanged>> {
+        loop {
+            let published = match self.next().await? {
+                Heard::Item(p) => p,
+                Heard::Missed(n) => return Some(Heard::Missed(n)),
+            };
+            let Published::Problem {
+                event,
+                problem: changed,
+            } = &*published
+            else {
+                continue;
+            };
+            if problem.is_some_and(|id| id != changed.id) {
+                continue;
+            }
+            return Some(Heard::Item(ProblemChanged {
+                event: event.clone(),
+                problem: changed.clone(),
+            }));
         }
     }
 

@@ -10,9 +10,10 @@ use crate::domain::event::Event;
 use crate::domain::event::EventKind;
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
+use crate::domain::problem::{Problem, ProblemEvent, ProblemEventKind};
 use crate::domain::team::Audience;
 use crate::domain::user::User;
-use crate::domain::webhook::WebhookFormat;
+use crate::domain::webhook::{DeliveryKind, WebhookFormat};
 use crate::store::team;
 use crate::store::users;
 
@@ -33,7 +34,7 @@ pub(super) async fn enqueue(
     let hooks: Vec<_> = webhooks::enabled(conn)
         .await?
         .into_iter()
-        .filter(|w| w.events.matches(event.kind))
+        .filter(|w| w.events.matches(DeliveryKind::Incident(event.kind)))
         .collect();
     if hooks.is_empty() {
         return Ok(false);
@@ -64,9 +65,9 @@ pub(super) async fn enqueue(
         .iter()
         .map(|w| NewDelivery {
             webhook_id: w.id,
-            incident_id: incident.id,
-            event_id: event.id,
-            event_kind: event.kind,
+            subject_id: incident.id.0,
+            event_id: event.id.0,
+            event_kind: DeliveryKind::Incident(event.kind),
             body: match w.format {
                 WebhookFormat::Json => json_body.clone(),
                 WebhookFormat::Slack => slack_body.clone(),
@@ -76,6 +77,97 @@ pub(super) async fn enqueue(
         .collect();
     webhooks::enqueue(conn, rows).await?;
     Ok(true)
+}
+
+/// Queues the deliveries a problem's timeline event causes, in the transaction behind `conn`
+/// (webhooks that list its kind only); `true` if any.
+pub(super) async fn enqueue_problem(
+    conn: &impl ConnectionTrait,
+    problem: &Problem,
+    event: &ProblemEvent,
+) -> Result<bool, DbErr> {
+    let kind = DeliveryKind::Problem(event.kind);
+    let hooks: Vec<_> = webhooks::enabled(conn)
+        .await?
+        .into_iter()
+        .filter(|w| w.events.matches(kind))
+        .collect();
+    if hooks.is_empty() {
+        return Ok(false);
+    }
+    let actor = users::find_many(conn, std::slice::from_ref(&event.actor_id))
+        .await?
+        .remove(&event.actor_id);
+    let json_body = problem_payload(problem, event, actor.as_ref()).to_string();
+    let slack_body =
+        json!({ "text": problem_slack_text(problem, event, actor.as_ref()) }).to_string();
+    let rows = hooks
+        .iter()
+        .map(|w| NewDelivery {
+            webhook_id: w.id,
+            subject_id: problem.id.0,
+            event_id: event.id,
+            event_kind: kind,
+            body: match w.format {
+                WebhookFormat::Json => json_body.clone(),
+                WebhookFormat::Slack => slack_body.clone(),
+            },
+            at: event.at,
+        })
+        .collect();
+    webhooks::enqueue(conn, rows).await?;
+    Ok(true)
+}
+
+/// The JSON body of a problem event: the event (its kind as the problem's timeline names it,
+/// and the version the change made) and the problem after it.
+fn problem_payload(problem: &Problem, event: &ProblemEvent, actor: Option<&User>) -> Value {
+    json!({
+        "event": {
+            "id": event.id,
+            "kind": event.kind.as_str(),
+            "at": event.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            "actorId": event.actor_id,
+            "actorName": actor.map(|a| a.name.as_str()),
+            "version": event.version,
+            "before": event.before,
+            "after": event.after,
+        },
+        "problem": {
+            "id": problem.id.to_string(),
+            "number": problem.number.to_string(),
+            "title": problem.title,
+            "service": problem.service,
+            "status": problem.status.as_str(),
+            "priority": format!("P{}", problem.priority.rank()),
+        },
+    })
+}
+
+/// One readable line: `PRB-3 [P2] checkout-api: Pool exhaustion — known error recorded by Ada`.
+fn problem_slack_text(problem: &Problem, event: &ProblemEvent, actor: Option<&User>) -> String {
+    let who = actor.map_or(event.actor_id.as_str(), |a| a.name.as_str());
+    escape_slack(&format!(
+        "{} [P{}] {}: {} — {} by {who}",
+        problem.number,
+        problem.priority.rank(),
+        problem.service,
+        problem.title,
+        problem_verb(event.kind)
+    ))
+}
+
+fn problem_verb(kind: ProblemEventKind) -> &'static str {
+    match kind {
+        ProblemEventKind::Reported => "reported",
+        ProblemEventKind::InvestigationStarted => "investigation started",
+        ProblemEventKind::KnownErrorRecorded => "known error recorded",
+        ProblemEventKind::Resolved => "fixed",
+        ProblemEventKind::Closed => "closed",
+        ProblemEventKind::Cancelled => "cancelled",
+        ProblemEventKind::IncidentLinked => "incident linked",
+        ProblemEventKind::IncidentUnlinked => "incident unlinked",
+    }
 }
 
 /// A status update for stakeholders or the public: receivers get the watchers to notify.

@@ -12,8 +12,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::{ServiceError, Services, now};
 use crate::auth::{Operation, Secret, Viewer, authorize};
 use crate::domain::event::EventKind;
+use crate::domain::problem::ProblemEventKind;
 use crate::domain::webhook::{
-    AddressRules, EventFilter, Target, WebhookFormat, WebhookUrl, check_secret,
+    AddressRules, DeliveryKind, EventFilter, Target, WebhookFormat, WebhookUrl, check_secret,
 };
 use crate::domain::webhook::{Delivery, Webhook};
 use crate::store::webhooks;
@@ -25,6 +26,8 @@ const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct NewWebhook {
     pub url: String,
     pub events: Vec<EventKind>,
+    /// Problem kinds to deliver too (none unless listed).
+    pub problem_events: Vec<ProblemEventKind>,
     pub secret: Option<String>,
     pub format: WebhookFormat,
 }
@@ -95,7 +98,12 @@ impl Services {
         let webhook = Webhook {
             id: WebhookId::new(),
             url: url.as_str().to_owned(),
-            events: EventFilter::new(new.events),
+            events: EventFilter::new(
+                new.events
+                    .into_iter()
+                    .map(DeliveryKind::Incident)
+                    .chain(new.problem_events.into_iter().map(DeliveryKind::Problem)),
+            ),
             secret: secret.clone(),
             format: new.format,
             enabled: true,

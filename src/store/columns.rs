@@ -9,7 +9,7 @@ use crate::domain::event::EventKind;
 use crate::domain::incident::Source;
 use crate::domain::lifecycle::Status;
 use crate::domain::team::{Audience, IncidentRole, UpdateStatus};
-use crate::domain::webhook::{DeliveryState, WebhookFormat};
+use crate::domain::webhook::{DeliveryKind, DeliveryState, WebhookFormat};
 
 /// An enum kept in a text column under the names its `parse` reads.
 pub trait TextColumn: Sized {
@@ -38,6 +38,7 @@ text_columns! {
     Source => "incident source",
     WebhookFormat => "webhook format",
     DeliveryState => "delivery state",
+    DeliveryKind => "delivery event kind",
     AlertFormat => "alert format",
     Grouping => "alert grouping",
     AlertStatus => "alert state",

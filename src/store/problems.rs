@@ -197,26 +197,66 @@ pub async fn count(conn: &impl ConnectionTrait, filter: &ProblemFilter) -> Resul
     filtered(filter).count(conn).await
 }
 
+/// Appends the timeline entry of `change` to `problem` (as it is after the change).
 pub async fn append_event(
     conn: &impl ConnectionTrait,
-    problem: ProblemId,
+    problem: &Problem,
     at: chrono::DateTime<chrono::Utc>,
     actor: &UserId,
     change: &ProblemChange,
-) -> Result<(), DbErr> {
+) -> Result<ProblemEvent, DbErr> {
     let row = problem_event::ActiveModel {
-        problem_id: Set(problem.0),
+        problem_id: Set(problem.id.0),
         at: Set(at),
         actor_id: Set(actor.as_str().to_owned()),
         kind: Set(change.kind.as_str().to_owned()),
         before: Set(change.before.clone()),
         after: Set(change.after.clone()),
+        version: Set(Some(problem.version)),
         ..Default::default()
     };
-    problem_event::Entity::insert(row)
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    let id = problem_event::Entity::insert(row)
+        .exec(conn)
+        .await?
+        .last_insert_id;
+    Ok(ProblemEvent {
+        id,
+        problem_id: problem.id,
+        at,
+        actor_id: actor.clone(),
+        kind: change.kind,
+        before: change.before.clone(),
+        after: change.after.clone(),
+        version: Some(problem.version),
+    })
+}
+
+fn event_from(m: problem_event::Model) -> Result<ProblemEvent, DbErr> {
+    Ok(ProblemEvent {
+        id: m.id,
+        problem_id: ProblemId(m.problem_id),
+        at: m.at,
+        actor_id: UserId::from(m.actor_id),
+        kind: ProblemEventKind::parse(&m.kind).ok_or_else(|| corrupt("event kind", &m.kind))?,
+        before: m.before,
+        after: m.after,
+        version: m.version,
+    })
+}
+
+/// Problem timeline events by id, in id order (the fan-out reads other nodes' back).
+pub async fn events_by_ids(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<ProblemEvent>, DbErr> {
+    problem_event::Entity::find()
+        .filter(problem_event::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(problem_event::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(event_from)
+        .collect()
 }
 
 /// The problem's timeline, oldest first, after the event `after`.
@@ -236,18 +276,7 @@ pub async fn events(
         .all(conn)
         .await?
         .into_iter()
-        .map(|m| {
-            Ok(ProblemEvent {
-                id: m.id,
-                problem_id: ProblemId(m.problem_id),
-                at: m.at,
-                actor_id: UserId::from(m.actor_id),
-                kind: ProblemEventKind::parse(&m.kind)
-                    .ok_or_else(|| corrupt("event kind", &m.kind))?,
-                before: m.before,
-                after: m.after,
-            })
-        })
+        .map(event_from)
         .collect()
 }
 

@@ -10,10 +10,9 @@ use sea_orm::{
 use super::columns::column;
 use super::entity::webhook::{self, Entity as Webhooks};
 use super::entity::webhook_delivery::{self, Entity as Deliveries};
-use crate::domain::event::EventKind;
-use crate::domain::ids::{DeliveryId, EventId, IncidentId, UserId, WebhookId};
+use crate::domain::ids::{DeliveryId, UserId, WebhookId};
 use crate::domain::secret::Secret;
-use crate::domain::webhook::{Delivery, Webhook};
+use crate::domain::webhook::{Delivery, DeliveryKind, Webhook};
 use crate::domain::webhook::{DeliveryState, EventFilter};
 
 impl TryFrom<webhook::Model> for Webhook {
@@ -124,8 +123,8 @@ impl TryFrom<webhook_delivery::Model> for Delivery {
             seq: m.seq,
             id: DeliveryId(m.id),
             webhook_id: WebhookId(m.webhook_id),
-            incident_id: IncidentId(m.incident_id),
-            event_id: EventId(m.event_id),
+            subject_id: m.incident_id,
+            event_id: m.event_id,
             event_kind: column(&m.event_kind)?,
             body: m.body,
             state: column(&m.state)?,
@@ -143,9 +142,11 @@ impl TryFrom<webhook_delivery::Model> for Delivery {
 
 pub struct NewDelivery {
     pub webhook_id: WebhookId,
-    pub incident_id: IncidentId,
-    pub event_id: EventId,
-    pub event_kind: EventKind,
+    /// The incident, or for a problem event the problem (kept in the `incident_id` column:
+    /// the key that orders one subject's deliveries to one webhook).
+    pub subject_id: uuid::Uuid,
+    pub event_id: i64,
+    pub event_kind: DeliveryKind,
     pub body: String,
     pub at: DateTime<Utc>,
 }
@@ -159,8 +160,8 @@ pub async fn enqueue(conn: &impl ConnectionTrait, new: Vec<NewDelivery>) -> Resu
         seq: NotSet,
         id: Set(DeliveryId::new().0),
         webhook_id: Set(d.webhook_id.0),
-        incident_id: Set(d.incident_id.0),
-        event_id: Set(d.event_id.0),
+        incident_id: Set(d.subject_id),
+        event_id: Set(d.event_id),
         event_kind: Set(d.event_kind.as_str().to_owned()),
         body: Set(d.body),
         state: Set(DeliveryState::Pending.as_str().to_owned()),

@@ -33,6 +33,7 @@ mod lifecycle_rules;
 mod metrics;
 mod pagination;
 mod problem_candidates;
+mod problem_events;
 mod problems;
 mod reviews;
 mod schema_file;

@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 use crate::on_both_databases;
 use crate::support::{Backend, TestApp};
 
-const SECRET: &str = "a-receiver-secret-of-some-length";
+pub(crate) const SECRET: &str = "a-receiver-secret-of-some-length";
 
 /// What the receiver does with the n-th request (0-based) to a path: status and delay.
 type Behaviour = dyn Fn(&str, usize) -> (u16, Duration) + Send + Sync;
@@ -32,11 +32,11 @@ pub(crate) struct Received {
 }
 
 impl Received {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).expect("a JSON body")
     }
 
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -211,7 +211,7 @@ async fn wait_deliveries(
     }
 }
 
-fn expected_signature(secret: &str, timestamp: &str, body: &str) -> String {
+pub(crate) fn expected_signature(secret: &str, timestamp: &str, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
     mac.update(format!("{timestamp}.{body}").as_bytes());
     format!("v1={}", hex::encode(mac.finalize().into_bytes()))

@@ -167,6 +167,9 @@ pub struct ProblemEvent {
     pub kind: ProblemEventKind,
     pub before: Option<Value>,
     pub after: Value,
+    /// The problem's version after this change; `None` on events recorded before versions
+    /// were kept on the timeline.
+    pub version: Option<i32>,
 }
 
 impl Problem {

@@ -6,5 +6,6 @@ mod inputs;
 mod mutation;
 mod query;
 
+pub use inputs::problem_ref;
 pub use mutation::ProblemMutation;
 pub use query::ProblemQuery;

@@ -14,6 +14,7 @@ use crate::graphql::context::{page_size_in, services, viewer};
 use crate::graphql::cursor;
 use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::loaders::Loaders;
+use crate::service::subscriptions::ProblemChanged;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::problem::lifecycle::ProblemStatus")]
@@ -28,16 +29,26 @@ pub enum ProblemStatus {
     Cancelled,
 }
 
+/// What a problem's timeline records. Webhooks that list one get it with the
+/// `X-Hindsight-Event` header `PROBLEM_<kind>`.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::problem::ProblemEventKind")]
 pub enum ProblemEventKind {
+    /// The problem was reported (NEW).
     Reported,
+    /// Someone started investigating it.
     InvestigationStarted,
+    /// Its root cause and a workaround were recorded (`after`: `rootCause`, `workaround`).
     KnownErrorRecorded,
+    /// Its permanent fix is in.
     Resolved,
+    /// It was closed.
     Closed,
+    /// It was cancelled (`after.reason`).
     Cancelled,
+    /// An incident was linked to it (`after`: `incident`, `incidentId`).
     IncidentLinked,
+    /// An incident's link to it was removed.
     IncidentUnlinked,
 }
 
@@ -246,5 +257,55 @@ impl ProblemEventObject {
 
     async fn after(&self) -> async_graphql::Json<Value> {
         async_graphql::Json(self.0.after.clone())
+    }
+
+    /// The problem's version after this change; null on events recorded before versions
+    /// were kept on the timeline.
+    async fn version(&self) -> Option<i32> {
+        self.0.version
+    }
+}
+
+pub struct ProblemChangedObject(pub ProblemChanged);
+
+/// A committed change to a problem, as `problemChanged` delivers it: its timeline event and
+/// the problem after it.
+#[Object(name = "ProblemChangeEvent")]
+impl ProblemChangedObject {
+    /// The timeline event's id, as in `Problem.timeline`.
+    async fn id(&self) -> ID {
+        ID(self.0.event.id.to_string())
+    }
+
+    /// What changed.
+    async fn kind(&self) -> ProblemEventKind {
+        self.0.event.kind.into()
+    }
+
+    /// The problem after the change. Heard from another node, it is read back when heard,
+    /// so it may already be newer than `version`.
+    async fn problem(&self) -> ProblemObject {
+        ProblemObject(self.0.problem.clone())
+    }
+
+    /// Who made the change.
+    async fn actor(&self, ctx: &Context<'_>) -> Result<UserObject> {
+        Loaders::of(ctx)?.user(ctx, &self.0.event.actor_id).await
+    }
+
+    /// When the change was made.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.event.at
+    }
+
+    /// The problem's version this change made: pass it as `expectedVersion` to change the
+    /// problem next.
+    async fn version(&self) -> i32 {
+        self.0.event.version.unwrap_or(self.0.problem.version)
+    }
+
+    /// The timeline event itself (before and after values).
+    async fn event(&self) -> ProblemEventObject {
+        ProblemEventObject(self.0.event.clone())
     }
 }

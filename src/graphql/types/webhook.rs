@@ -4,7 +4,8 @@ use async_graphql::{Enum, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::enums::TimelineEventKind;
-use crate::domain::webhook::{Delivery, DeliveryState, Webhook};
+use super::problem::ProblemEventKind;
+use crate::domain::webhook::{Delivery, DeliveryKind, DeliveryState, Webhook};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::webhook::WebhookFormat")]
@@ -41,9 +42,20 @@ impl WebhookObject {
         &self.0.url
     }
 
-    /// The event kinds delivered; empty: every kind.
+    /// The incident event kinds delivered; empty: every incident kind, unless
+    /// `problemEvents` lists some (then none).
     async fn events(&self) -> Vec<TimelineEventKind> {
-        self.0.events.kinds().iter().map(|&k| k.into()).collect()
+        self.0.events.kinds().into_iter().map(Into::into).collect()
+    }
+
+    /// The problem event kinds delivered; empty: none.
+    async fn problem_events(&self) -> Vec<ProblemEventKind> {
+        self.0
+            .events
+            .problem_kinds()
+            .into_iter()
+            .map(Into::into)
+            .collect()
     }
 
     async fn format(&self) -> WebhookFormat {
@@ -76,17 +88,35 @@ impl WebhookDeliveryObject {
         ID(self.0.id.to_string())
     }
 
-    async fn incident_id(&self) -> ID {
-        ID(self.0.incident_id.to_string())
+    /// The incident whose event this is; null for a problem event.
+    async fn incident_id(&self) -> Option<ID> {
+        self.0.incident_id().map(|id| ID(id.to_string()))
     }
 
-    /// The timeline event delivered.
+    /// The problem whose event this is; null for an incident event.
+    async fn problem_id(&self) -> Option<ID> {
+        self.0.problem_id().map(|id| ID(id.to_string()))
+    }
+
+    /// The timeline event delivered (in the incident's timeline, or the problem's).
     async fn event_id(&self) -> ID {
         ID(self.0.event_id.to_string())
     }
 
-    async fn event_kind(&self) -> TimelineEventKind {
-        self.0.event_kind.into()
+    /// The incident event's kind; null for a problem event.
+    async fn event_kind(&self) -> Option<TimelineEventKind> {
+        match self.0.event_kind {
+            DeliveryKind::Incident(kind) => Some(kind.into()),
+            DeliveryKind::Problem(_) => None,
+        }
+    }
+
+    /// The problem event's kind; null for an incident event.
+    async fn problem_event_kind(&self) -> Option<ProblemEventKind> {
+        match self.0.event_kind {
+            DeliveryKind::Problem(kind) => Some(kind.into()),
+            DeliveryKind::Incident(_) => None,
+        }
     }
 
     async fn state(&self) -> WebhookDeliveryState {

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use crate::domain::ids::WebhookId;
 use crate::graphql::error::{code, with_code};
 use crate::graphql::types::enums::TimelineEventKind;
+use crate::graphql::types::problem::ProblemEventKind;
 use crate::graphql::types::webhook::{WebhookFormat, WebhookObject};
 
 #[derive(InputObject)]
@@ -13,9 +14,14 @@ pub struct CreateWebhookInput {
     /// http or https. Must resolve to public addresses only, unless the operator allowed the
     /// network (`webhooks.allowed_networks`).
     pub url: String,
-    /// The event kinds to deliver; an empty list delivers every kind, including kinds added
-    /// in later versions.
+    /// The incident event kinds to deliver. An empty list delivers every incident kind,
+    /// including kinds added in later versions, unless `problemEvents` lists some: then it
+    /// delivers no incident event.
     pub events: Vec<TimelineEventKind>,
+    /// The problem event kinds to deliver too (their bodies name the problem, not an
+    /// incident). Omitted or empty: none. Sent with the `X-Hindsight-Event` header
+    /// `PROBLEM_<kind>`, e.g. `PROBLEM_KNOWN_ERROR_RECORDED`.
+    pub problem_events: Option<Vec<ProblemEventKind>>,
     /// Signs every delivery (16–256 characters). Omitted: a strong one is generated. Either
     /// way it is returned once, in the payload, and never again.
     pub secret: Option<String>,

@@ -23,6 +23,12 @@ impl WebhookMutation {
         let new = NewWebhook {
             url: input.url,
             events: input.events.into_iter().map(Into::into).collect(),
+            problem_events: input
+                .problem_events
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             secret: input.secret,
             format: input.format.into(),
         };

@@ -21,15 +21,14 @@ use std::collections::BTreeMap;
 
 use tokio::sync::mpsc;
 
-use super::Published;
-use crate::domain::ids::EventId;
+use super::{ChangeId, Published};
 
 #[derive(Default)]
 pub(super) struct Echo {
     listening: bool,
     /// Bumped each time the listener loses its connection.
     generation: u64,
-    waiting: BTreeMap<EventId, Waiting>,
+    waiting: BTreeMap<ChangeId, Waiting>,
 }
 
 struct Waiting {
@@ -44,7 +43,7 @@ struct Waiting {
 pub(super) struct Ticket {
     generation: u64,
     /// Changes left here to be published when heard.
-    waiting: Vec<EventId>,
+    waiting: Vec<ChangeId>,
     /// Ends once all of `waiting` have been published.
     published: Option<mpsc::Receiver<()>>,
     /// Changes the committer publishes after its commit (nobody is listening).
@@ -53,7 +52,7 @@ pub(super) struct Ticket {
 
 /// A committed change still waiting to be heard, for its committer to wait on.
 pub(super) struct Pending {
-    pub ids: Vec<EventId>,
+    pub ids: Vec<ChangeId>,
     /// `recv` ends (with `None`) once all of `ids` have been published.
     pub published: mpsc::Receiver<()>,
 }
@@ -109,9 +108,10 @@ impl Echo {
         let (signal, published) = mpsc::channel(1);
         let mut waiting = Vec::with_capacity(recorded.len());
         for change in recorded {
-            waiting.push(change.event.id);
+            let id = change.id();
+            waiting.push(id);
             self.waiting.insert(
-                change.event.id,
+                id,
                 Waiting {
                     published: change,
                     committed: false,
@@ -166,12 +166,12 @@ impl Echo {
 
     /// This node heard its own announcement of `ids`: what to publish, in that order. Ids not
     /// held here were published by their committer already, or abandoned.
-    pub fn heard(&mut self, ids: &[EventId]) -> Due {
+    pub fn heard(&mut self, ids: &[ChangeId]) -> Due {
         self.take(ids)
     }
 
     /// The committer waited too long to hear `ids`: it publishes what is still here itself.
-    pub fn take(&mut self, ids: &[EventId]) -> Due {
+    pub fn take(&mut self, ids: &[ChangeId]) -> Due {
         let mut due = Due::default();
         for id in ids {
             if let Some(waiting) = self.waiting.remove(id) {
@@ -187,11 +187,11 @@ impl Echo {
     }
 
     /// The listener lost its connection, so announcements made until it reconnects are
-    /// lost: what to publish now, in event-id order.
+    /// lost: what to publish now, in event-id order (incidents' events before problems').
     pub fn lost(&mut self) -> Due {
         self.generation += 1;
         self.listening = false;
-        let committed: Vec<EventId> = self
+        let committed: Vec<ChangeId> = self
             .waiting
             .iter()
             .filter(|(_, w)| w.committed)
@@ -213,12 +213,13 @@ mod tests {
     use super::*;
     use crate::domain::event::Event;
     use crate::domain::event::EventKind;
+    use crate::domain::ids::EventId;
     use crate::domain::incident::reported_for_tests;
 
     /// A change whose timeline event has the id `id`.
     fn change(id: i64) -> Published {
         let incident = reported_for_tests("checkout");
-        Published {
+        Published::Incident {
             event: Event {
                 id: EventId(id),
                 incident_id: incident.id,
@@ -234,11 +235,17 @@ mod tests {
     }
 
     fn ids(due: &Due) -> Vec<i64> {
-        due.published.iter().map(|p| p.event.id.0).collect()
+        due.published
+            .iter()
+            .map(|p| match p.id() {
+                ChangeId::Incident(id) => id.0,
+                ChangeId::Problem(id) => -id,
+            })
+            .collect()
     }
 
-    fn events<const N: usize>(ids: [i64; N]) -> [EventId; N] {
-        ids.map(EventId)
+    fn events<const N: usize>(ids: [i64; N]) -> [ChangeId; N] {
+        ids.map(|id| ChangeId::Incident(EventId(id)))
     }
 
     /// What the committer publishes at once.

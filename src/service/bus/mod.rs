@@ -1,5 +1,5 @@
-//! The in-process event bus behind subscriptions: every timeline event, with the incident as
-//! it stood after the change, published once its transaction has committed.
+//! The in-process event bus behind subscriptions: every timeline event, with the incident (or
+//! the problem) as it stood after the change, published once its transaction has committed.
 //!
 //! The buffer is one bounded ring shared by all subscribers (tokio's broadcast channel). A
 //! subscriber that falls more than `CAPACITY` events behind does not hold memory hostage: it
@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::domain::event::Event;
 use crate::domain::ids::EventId;
 use crate::domain::incident::Incident;
+use crate::domain::problem::{Problem, ProblemEvent};
 use echo::{Due, Echo, Ticket};
 
 /// Events kept for the slowest subscriber before it is told it lagged.
@@ -31,11 +32,32 @@ pub const CAPACITY: usize = 1024;
 /// listening connection is broken and has not noticed yet.
 const ECHO_WAIT: Duration = Duration::from_secs(2);
 
-/// One committed change: the timeline event and the incident after it.
+/// One committed change: a timeline event and what it changed, as it is after it.
 #[derive(Debug)]
-pub struct Published {
-    pub event: Event,
-    pub incident: Incident,
+pub enum Published {
+    /// An event on an incident's timeline.
+    Incident { event: Event, incident: Incident },
+    /// An event on a problem's timeline.
+    Problem {
+        event: ProblemEvent,
+        problem: Problem,
+    },
+}
+
+/// Which timeline event a change is: incidents and problems number their events apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChangeId {
+    Incident(EventId),
+    Problem(i64),
+}
+
+impl Published {
+    pub fn id(&self) -> ChangeId {
+        match self {
+            Self::Incident { event, .. } => ChangeId::Incident(event.id),
+            Self::Problem { event, .. } => ChangeId::Problem(event.id),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -136,7 +158,7 @@ impl Bus {
     }
 
     /// The fan-out listener: it heard this node announce the changes `ids`.
-    pub(super) fn heard_own(&self, ids: &[EventId]) {
+    pub(super) fn heard_own(&self, ids: &[ChangeId]) {
         let mut echo = self.echo();
         let now = echo.heard(ids);
         self.send(&echo, now);

@@ -13,6 +13,8 @@ pub struct Model {
     pub kind: String,
     pub before: Option<Json>,
     pub after: Json,
+    /// The problem's version after the change; none on events older than the column.
+    pub version: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
