@@ -89,7 +89,7 @@ impl Services {
         if action == Action::Close {
             // After the close was found legal and allowed; refusing drops the journal, so
             // nothing of the close is written.
-            super::reviews::check_close_allowed(&*txn, &self.review_policy, &next).await?;
+            super::close_rule::check(&*txn, &self.review_policy, &next).await?;
         }
         txn.commit(&self.bus).await?;
         if reindex {

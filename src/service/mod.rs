@@ -7,6 +7,7 @@ pub mod alert_throttle;
 pub mod alerts;
 pub mod automation;
 pub mod bus;
+mod close_rule;
 pub mod communications;
 pub mod error;
 pub mod fanout;

@@ -3,7 +3,7 @@
 //! and exporting it as Markdown. Starting and publishing are recorded in the incident's
 //! timeline through the journal, so subscriptions and webhooks hear of them; publishing also
 //! puts the review's text into its incident's knowledge-base document. Action items are
-//! in `action_items`; the close rule (`reviews.required_for`) is `check_close_allowed`.
+//! in `action_items`; the close rule (`reviews.required_for`) is `close_rule`.
 
 use std::collections::HashMap;
 
@@ -18,7 +18,6 @@ use crate::domain::event::EventKind;
 use crate::domain::ids::{EventId, IncidentId, IncidentRef, ReviewId, UserId};
 use crate::domain::incident::Incident;
 use crate::domain::lifecycle::Status;
-use crate::domain::review::lifecycle::ReviewStatus;
 use crate::domain::review::markdown::{self, Heading, ItemLine, TimelineEntry};
 use crate::domain::review::{Review, ReviewCommand};
 use crate::store::events::{self, NewEvent, Scope};
@@ -366,31 +365,4 @@ fn second_review(incident: &Incident) -> ServiceError {
         "incidentId: {} already has a review; an incident has one review (edit that one)",
         incident.number
     ))
-}
-
-/// Closing an incident that `reviews.required_for` names needs its PUBLISHED review. Called
-/// in the closing transaction, after the close was found legal and allowed.
-pub(super) async fn check_close_allowed(
-    conn: &impl sea_orm::ConnectionTrait,
-    policy: &crate::domain::review::ReviewPolicy,
-    incident: &Incident,
-) -> Result<(), ServiceError> {
-    if !policy.requires_review(incident.priority) {
-        return Ok(());
-    }
-    let priority = incident
-        .priority
-        .map_or_else(String::new, |p| format!("P{}", p.rank()));
-    match rows::of_incident(conn, incident.id).await? {
-        Some(review) if review.status == ReviewStatus::Published => Ok(()),
-        Some(review) => Err(ServiceError::BadInput(format!(
-            "id: closing a {priority} incident needs a PUBLISHED review; the review of {} is {} (publish it with publishReview first)",
-            incident.number,
-            review.status.as_str()
-        ))),
-        None => Err(ServiceError::BadInput(format!(
-            "id: closing a {priority} incident needs a PUBLISHED review; {} has no review (start one with startReview)",
-            incident.number
-        ))),
-    }
 }
