@@ -98,6 +98,13 @@ def report_and_move(gql):
     act("mitigateIncident", numbers[3])  # MITIGATED
     for n in (numbers[4], numbers[5], numbers[7], numbers[8]):
         act("resolveIncident", n, resolution)  # RESOLVED
+    # A P2 closes only with a published review (reviews.required_for): the seed writes one,
+    # which also leaves a review and its ids for the fuzzer.
+    review = gql(
+        'mutation($id: ID!) { startReview(input: {incidentId: $id}) { id } }', id=numbers[5]
+    )["startReview"]
+    gql('mutation($id: ID!) { submitReview(input: {id: $id}) { id } }', id=review["id"])
+    gql('mutation($id: ID!) { publishReview(input: {id: $id}) { id } }', id=review["id"])
     act("closeIncident", numbers[5])  # CLOSED
     act("reopenIncident", numbers[8], 'reason: "It came back"')  # INVESTIGATING again
     act("cancelIncident", numbers[6], f'reason: "Duplicate", duplicateOf: "{numbers[0]}"')
