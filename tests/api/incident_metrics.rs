@@ -135,6 +135,24 @@ async fn metrics_match_hand_computed_figures(backend: Backend) {
         ]
     );
 
+    // One service: only its incidents count (the filter is in the statement on both backends).
+    let data = gql(
+        &server,
+        METRICS,
+        json!({
+            "filter": { "from": "2024-01-01T00:00:00Z", "to": "2024-01-04T00:00:00Z", "service": "search" },
+            "interval": "MONTH",
+        }),
+    )
+    .await;
+    let reported: i64 = data["incidentMetrics"]["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .map(|b| b["reported"].as_i64().expect("reported"))
+        .sum();
+    assert_eq!(reported, 2, "C and D are the search incidents: {data}");
+
     // One priority, one bucket for the period, in another time zone.
     let data = gql(
         &server,
