@@ -54,7 +54,7 @@ pub struct Batcher<L: BatchLoad> {
 }
 
 impl<L: BatchLoad> Batcher<L> {
-    pub fn new(loader: L) -> Arc<Self> {
+    fn new(loader: L) -> Arc<Self> {
         Arc::new(Self {
             loader: Arc::new(loader),
             state: Mutex::new(State {
@@ -138,8 +138,12 @@ pub struct BatchDriver {
 const MAX_YIELDS_IN_A_ROW: usize = 10_000;
 
 impl BatchDriver {
-    pub fn register<L: BatchLoad>(&mut self, batcher: &Arc<Batcher<L>>) {
+    /// A batcher for `loader`, registered with this driver (made any other way, it would
+    /// never be flushed).
+    pub fn batcher<L: BatchLoad>(&mut self, loader: L) -> Arc<Batcher<L>> {
+        let batcher = Batcher::new(loader);
         self.batchers.push(batcher.clone());
+        batcher
     }
 
     /// Runs `query` to completion, loading batches whenever it is stalled.

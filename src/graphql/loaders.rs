@@ -143,19 +143,19 @@ impl BatchLoad for TimelineCountLoader {
     }
 }
 
-/// Loaders of one per-incident list, each backed by one batched use case.
-macro_rules! per_incident_loader {
-    ($name:ident, $value:ty, |$s:ident, $v:ident, $keys:ident| $load:expr) => {
+/// A loader of one value per key, backed by one batched use case.
+macro_rules! batched_loader {
+    ($name:ident, $key:ty => $value:ty, |$s:ident, $v:ident, $keys:ident| $load:expr) => {
         pub struct $name {
             services: Services,
             viewer: Viewer,
         }
 
         impl BatchLoad for $name {
-            type Key = IncidentId;
+            type Key = $key;
             type Value = $value;
 
-            async fn load(&self, keys: Vec<IncidentId>) -> LoadResult<IncidentId, $value> {
+            async fn load(&self, keys: Vec<$key>) -> LoadResult<$key, $value> {
                 let $s = &self.services;
                 let $v = &self.viewer;
                 let $keys = keys.as_slice();
@@ -165,11 +165,11 @@ macro_rules! per_incident_loader {
     };
 }
 
-per_incident_loader!(AssignmentLoader, Vec<Assignment>, |s, v, keys| s
+batched_loader!(AssignmentLoader, IncidentId => Vec<Assignment>, |s, v, keys| s
     .assignments_of(v, keys));
-per_incident_loader!(AlertLoader, Vec<IncidentAlert>, |s, v, keys| s
+batched_loader!(AlertLoader, IncidentId => Vec<IncidentAlert>, |s, v, keys| s
     .alerts_of(v, keys));
-per_incident_loader!(WatcherLoader, Vec<UserId>, |s, v, keys| s
+batched_loader!(WatcherLoader, IncidentId => Vec<UserId>, |s, v, keys| s
     .watchers_of(v, keys));
 /// The newest `limit` status updates of an incident, for one audience or all the caller sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -216,87 +216,32 @@ impl BatchLoad for UpdateLoader {
         Ok(out)
     }
 }
-per_incident_loader!(SlaLoader, IncidentSla, |s, v, keys| s
+batched_loader!(SlaLoader, IncidentId => IncidentSla, |s, v, keys| s
     .incident_slas(v, keys));
-per_incident_loader!(ProblemLoader, Problem, |s, v, keys| s
+batched_loader!(ProblemLoader, IncidentId => Problem, |s, v, keys| s
     .problems_of_incidents(v, keys));
-per_incident_loader!(ReviewLoader, Review, |s, v, keys| s
+batched_loader!(ReviewLoader, IncidentId => Review, |s, v, keys| s
     .reviews_of_incidents(v, keys));
-per_incident_loader!(WatchingLoader, bool, |s, v, keys| s
+batched_loader!(WatchingLoader, IncidentId => bool, |s, v, keys| s
     .watched_by_viewer(v, keys));
-per_incident_loader!(LastBroadcastLoader, DateTime<Utc>, |s, v, keys| s
+batched_loader!(LastBroadcastLoader, IncidentId => DateTime<Utc>, |s, v, keys| s
     .last_broadcasts(v, keys));
 
-/// The action items of each review.
-pub struct ActionItemLoader {
-    services: Services,
-    viewer: Viewer,
-}
+// The action items of each review.
+batched_loader!(ActionItemLoader, ReviewId => Vec<ActionItem>, |s, v, keys| s
+    .action_items_of_reviews(v, keys));
 
-impl BatchLoad for ActionItemLoader {
-    type Key = ReviewId;
-    type Value = Vec<ActionItem>;
+// Reviews by id (an action item's review).
+batched_loader!(ReviewByIdLoader, ReviewId => Review, |s, v, keys| s
+    .reviews_by_id(v, keys));
 
-    async fn load(&self, keys: Vec<ReviewId>) -> LoadResult<ReviewId, Vec<ActionItem>> {
-        self.services
-            .action_items_of_reviews(&self.viewer, &keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
+// Problems by id (an action item's problem).
+batched_loader!(ProblemByIdLoader, ProblemId => Problem, |s, v, keys| s
+    .problems_by_id(v, keys));
 
-/// Reviews by id (an action item's review).
-pub struct ReviewByIdLoader {
-    services: Services,
-    viewer: Viewer,
-}
-
-impl BatchLoad for ReviewByIdLoader {
-    type Key = ReviewId;
-    type Value = Review;
-
-    async fn load(&self, keys: Vec<ReviewId>) -> LoadResult<ReviewId, Review> {
-        self.services
-            .reviews_by_id(&self.viewer, &keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
-
-/// Problems by id (an action item's problem).
-pub struct ProblemByIdLoader {
-    services: Services,
-    viewer: Viewer,
-}
-
-impl BatchLoad for ProblemByIdLoader {
-    type Key = ProblemId;
-    type Value = Problem;
-
-    async fn load(&self, keys: Vec<ProblemId>) -> LoadResult<ProblemId, Problem> {
-        self.services
-            .problems_by_id(&self.viewer, &keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
-
-pub struct AnnotationLoader {
-    services: Services,
-    viewer: Viewer,
-}
-
-impl BatchLoad for AnnotationLoader {
-    type Key = EventId;
-    type Value = Annotation;
-
-    async fn load(&self, keys: Vec<EventId>) -> LoadResult<EventId, Annotation> {
-        self.services
-            .annotations_of(&self.viewer, &keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
+// The scribe's annotation of each timeline event.
+batched_loader!(AnnotationLoader, EventId => Annotation, |s, v, keys| s
+    .annotations_of(v, keys));
 
 pub struct Loaders {
     users: Arc<Batcher<UserLoader>>,
@@ -322,94 +267,79 @@ impl Loaders {
     pub fn new(services: &Services, viewer: &Viewer) -> (Self, BatchDriver) {
         let s = || services.clone();
         let v = || viewer.clone();
+        // Each batcher is registered as it is made: one the driver does not know would never
+        // load, and its field would wait until the request time limit.
+        let mut driver = BatchDriver::default();
         let loaders = Self {
-            users: Batcher::new(UserLoader {
+            users: driver.batcher(UserLoader {
                 services: s(),
                 viewer: v(),
             }),
-            incidents: Batcher::new(IncidentLoader {
+            incidents: driver.batcher(IncidentLoader {
                 services: s(),
                 viewer: v(),
             }),
-            timelines: Batcher::new(TimelineLoader {
+            timelines: driver.batcher(TimelineLoader {
                 services: s(),
                 viewer: v(),
             }),
-            timeline_counts: Batcher::new(TimelineCountLoader {
+            timeline_counts: driver.batcher(TimelineCountLoader {
                 services: s(),
                 viewer: v(),
             }),
-            assignments: Batcher::new(AssignmentLoader {
+            assignments: driver.batcher(AssignmentLoader {
                 services: s(),
                 viewer: v(),
             }),
-            alerts: Batcher::new(AlertLoader {
+            alerts: driver.batcher(AlertLoader {
                 services: s(),
                 viewer: v(),
             }),
-            watchers: Batcher::new(WatcherLoader {
+            watchers: driver.batcher(WatcherLoader {
                 services: s(),
                 viewer: v(),
             }),
-            updates: Batcher::new(UpdateLoader {
+            updates: driver.batcher(UpdateLoader {
                 services: s(),
                 viewer: v(),
             }),
-            last_broadcasts: Batcher::new(LastBroadcastLoader {
+            last_broadcasts: driver.batcher(LastBroadcastLoader {
                 services: s(),
                 viewer: v(),
             }),
-            annotations: Batcher::new(AnnotationLoader {
+            annotations: driver.batcher(AnnotationLoader {
                 services: s(),
                 viewer: v(),
             }),
-            watching: Batcher::new(WatchingLoader {
+            watching: driver.batcher(WatchingLoader {
                 services: s(),
                 viewer: v(),
             }),
-            slas: Batcher::new(SlaLoader {
+            slas: driver.batcher(SlaLoader {
                 services: s(),
                 viewer: v(),
             }),
-            problems: Batcher::new(ProblemLoader {
+            problems: driver.batcher(ProblemLoader {
                 services: s(),
                 viewer: v(),
             }),
-            reviews: Batcher::new(ReviewLoader {
+            reviews: driver.batcher(ReviewLoader {
                 services: s(),
                 viewer: v(),
             }),
-            action_items: Batcher::new(ActionItemLoader {
+            action_items: driver.batcher(ActionItemLoader {
                 services: s(),
                 viewer: v(),
             }),
-            reviews_by_id: Batcher::new(ReviewByIdLoader {
+            reviews_by_id: driver.batcher(ReviewByIdLoader {
                 services: s(),
                 viewer: v(),
             }),
-            problems_by_id: Batcher::new(ProblemByIdLoader {
+            problems_by_id: driver.batcher(ProblemByIdLoader {
                 services: s(),
                 viewer: v(),
             }),
         };
-        let mut driver = BatchDriver::default();
-        driver.register(&loaders.users);
-        driver.register(&loaders.incidents);
-        driver.register(&loaders.timelines);
-        driver.register(&loaders.timeline_counts);
-        driver.register(&loaders.assignments);
-        driver.register(&loaders.alerts);
-        driver.register(&loaders.watchers);
-        driver.register(&loaders.updates);
-        driver.register(&loaders.last_broadcasts);
-        driver.register(&loaders.annotations);
-        driver.register(&loaders.watching);
-        driver.register(&loaders.slas);
-        driver.register(&loaders.problems);
-        driver.register(&loaders.reviews);
-        driver.register(&loaders.action_items);
-        driver.register(&loaders.reviews_by_id);
-        driver.register(&loaders.problems_by_id);
         (loaders, driver)
     }
 
