@@ -66,6 +66,25 @@ pub async fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Se
     panic!("the server did not become ready");
 }
 
+/// POSTs a GraphQL request body to `server` and returns the answer's JSON.
+async fn graphql(
+    client: &reqwest::Client,
+    server: &Server,
+    token: &str,
+    request: &serde_json::Value,
+) -> serde_json::Value {
+    client
+        .post(format!("{}/graphql", server.url))
+        .bearer_auth(token)
+        .json(request)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json")
+}
+
 pub fn token() -> String {
     token_with("manager")
 }
@@ -155,16 +174,7 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
     let server = start(data_dir.path(), db_url).await;
     for (id, status) in &acknowledged {
         let query = json!({ "query": "query($id: ID!) { incident(id: $id) { status } }", "variables": { "id": id } });
-        let body: serde_json::Value = client
-            .post(format!("{}/graphql", server.url))
-            .bearer_auth(&token)
-            .json(&query)
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json");
+        let body = graphql(&client, &server, &token, &query).await;
         let found = body["data"]["incident"]["status"]
             .as_str()
             .unwrap_or("<missing>");
@@ -202,16 +212,7 @@ async fn acknowledged_alerts_survive_sigkill(backend: Backend) {
         "query": "mutation($input: CreateIntegrationInput!) { createIntegration(input: $input) { key } }",
         "variables": { "input": { "name": "cron", "format": "GENERIC", "service": "batch" } },
     });
-    let body: serde_json::Value = client
-        .post(format!("{}/graphql", server.url))
-        .bearer_auth(&admin)
-        .json(&create)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let body = graphql(&client, &server, &admin, &create).await;
     let key = body["data"]["createIntegration"]["key"]
         .as_str()
         .unwrap_or_else(|| panic!("an integration key: {body}"))
@@ -254,16 +255,7 @@ async fn acknowledged_alerts_survive_sigkill(backend: Backend) {
 
     let server = start(data_dir.path(), db_url).await;
     let query = json!({ "query": "{ incidents(first: 10) { nodes { alerts { nodes { dedupKey count } } } } }" });
-    let body: serde_json::Value = client
-        .post(format!("{}/graphql", server.url))
-        .bearer_auth(&admin)
-        .json(&query)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let body = graphql(&client, &server, &admin, &query).await;
     let nodes = body["data"]["incidents"]["nodes"]
         .as_array()
         .expect("incidents");
