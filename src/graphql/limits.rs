@@ -274,12 +274,23 @@ impl<'d> Shapes<'d> {
     }
 }
 
-/// A list field costs its page size times its children, plus one. Saturating: a client may
-/// send `first: 2147483647`, which must be refused as too complex, not overflow.
+/// A list field costs its page size times its children, plus one. A client may send
+/// `first: 2147483647` at several levels, which must be refused as too complex, not overflow.
+/// Saturating is not enough: async-graphql adds each field's cost to its parent's with a plain
+/// `+`, so a cost of `usize::MAX` under any other field overflows there (a panic in a debug
+/// build, a wrap to a small cost that passes the limit in release). So a list costs at most
+/// [`LIST_COMPLEXITY_CAP`]: far above any allowed limit, and far below where the sums async-graphql
+/// makes over a document of bounded size could overflow.
 pub fn list_complexity(first: Option<i32>, child_complexity: usize) -> usize {
     let first = usize::try_from(first.unwrap_or(20)).unwrap_or(0);
-    first.saturating_mul(child_complexity).saturating_add(1)
+    first
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+        .min(LIST_COMPLEXITY_CAP)
 }
+
+/// The most one list field can cost: 2^32, against a configurable limit of at most 1,000,000.
+pub const LIST_COMPLEXITY_CAP: usize = 1 << 32;
 
 #[cfg(test)]
 mod tests {
@@ -296,6 +307,21 @@ mod tests {
             request = request.operation_name(name);
         }
         admit(&mut request, LIMITS).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn a_list_costs_its_page_times_its_children_up_to_the_cap() {
+        assert_eq!(list_complexity(Some(10), 3), 31);
+        assert_eq!(list_complexity(None, 1), 21);
+        assert_eq!(list_complexity(Some(-5), 7), 1);
+        let huge = list_complexity(Some(i32::MAX), list_complexity(Some(i32::MAX), 50));
+        assert_eq!(huge, LIST_COMPLEXITY_CAP);
+        // What async-graphql does next (a plain `+` per parent field) cannot overflow.
+        assert!(
+            huge.checked_add(huge)
+                .and_then(|n| n.checked_add(1))
+                .is_some()
+        );
     }
 
     #[test]
