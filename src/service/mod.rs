@@ -2,6 +2,7 @@
 //! transaction. They take the `Viewer` as an argument, so no path reaches the store without it.
 
 pub mod action_items;
+mod alert_group;
 pub mod alert_queue;
 pub mod alert_throttle;
 pub mod alerts;

@@ -1,14 +1,13 @@
-//! Alert keys and the alerts on each incident. `claim_key` is the dedup: an insert that
-//! either takes the (integration, dedup key) row or finds it taken; `holder` then locks the
-//! taken row (PostgreSQL), so every later alert of one key is handled one at a time, on
-//! however many nodes.
+//! Alert keys and the alerts on each incident. `claim_keys` is the dedup: an insert that
+//! either takes each (integration, dedup key) row or finds it taken; `holders` then locks the
+//! taken rows (PostgreSQL), so every later alert of one key is handled one at a time, on
+//! however many nodes. Each reads or writes a whole group of alerts in one statement.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, OnConflict, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use super::columns::{column, nullable};
@@ -58,46 +57,115 @@ impl TryFrom<incident_alert::Model> for IncidentAlert {
     }
 }
 
-/// Takes the key for `incident`; `false` when another incident holds it already.
-pub async fn claim_key(
+/// One alert key: the integration and its dedup key.
+pub type KeyId = (IntegrationId, String);
+
+/// Takes every key of `keys` that nobody holds, each for the incident beside it, in one
+/// statement; returns the keys taken. `keys` come sorted (integration, dedup key), so rows are
+/// inserted, and their locks taken, in the order every group uses.
+pub async fn claim_keys(
     conn: &impl ConnectionTrait,
-    integration: IntegrationId,
-    dedup_key: &str,
-    incident: IncidentId,
-) -> Result<bool, DbErr> {
-    let row = alert_key::ActiveModel {
-        integration_id: Set(integration.0),
-        dedup_key: Set(dedup_key.to_owned()),
-        incident_id: Set(incident.0),
-    };
-    let inserted = Keys::insert(row)
+    keys: &[(IntegrationId, &str, IncidentId)],
+) -> Result<HashSet<KeyId>, DbErr> {
+    use alert_key::Column as K;
+    if keys.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut insert = Query::insert();
+    insert
+        .into_table(Keys)
+        .columns([K::IntegrationId, K::DedupKey, K::IncidentId]);
+    for (integration, key, incident) in keys {
+        insert
+            .values([integration.0.into(), (*key).into(), incident.0.into()])
+            .map_err(|e| DbErr::Custom(format!("claiming alert keys: {e}")))?;
+    }
+    insert
         .on_conflict(
-            OnConflict::columns([
-                alert_key::Column::IntegrationId,
-                alert_key::Column::DedupKey,
-            ])
-            .do_nothing()
-            .to_owned(),
+            OnConflict::columns([K::IntegrationId, K::DedupKey])
+                .do_nothing()
+                .to_owned(),
         )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(inserted == 1)
+        .returning(Query::returning().columns([K::IntegrationId, K::DedupKey]));
+    let mut taken = HashSet::new();
+    for row in conn.query_all(&insert).await? {
+        let integration: uuid::Uuid = row.try_get("", "integration_id")?;
+        let key: String = row.try_get("", "dedup_key")?;
+        taken.insert((IntegrationId(integration), key));
+    }
+    Ok(taken)
 }
 
-/// The incident the key points at, with the key's row locked until the transaction ends
-/// (`FOR UPDATE` on PostgreSQL; SQLite's one writer holds everything already).
-pub async fn holder(
+/// The incident each of `keys` points at, with the keys' rows locked until the transaction
+/// ends (`FOR UPDATE` on PostgreSQL, in key order; SQLite's one writer holds everything
+/// already). One statement for the whole group.
+pub async fn holders(
     conn: &impl ConnectionTrait,
-    integration: IntegrationId,
-    dedup_key: &str,
-) -> Result<Option<IncidentId>, DbErr> {
-    let mut query = Keys::find()
-        .filter(alert_key::Column::IntegrationId.eq(integration.0))
-        .filter(alert_key::Column::DedupKey.eq(dedup_key));
-    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        query = query.lock_exclusive();
+    keys: &[(IntegrationId, &str)],
+) -> Result<HashMap<KeyId, IncidentId>, DbErr> {
+    use alert_key::Column as K;
+    if keys.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(query.one(conn).await?.map(|m| IncidentId(m.incident_id)))
+    let mut select = Query::select();
+    select
+        .columns([K::IntegrationId, K::DedupKey, K::IncidentId])
+        .from(Keys)
+        .and_where(
+            Expr::tuple([Expr::col(K::IntegrationId), Expr::col(K::DedupKey)]).in_tuples(
+                keys.iter()
+                    .map(|(integration, key)| (integration.0, (*key).to_owned())),
+            ),
+        )
+        .order_by(K::IntegrationId, Order::Asc)
+        .order_by(K::DedupKey, Order::Asc);
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        select.lock(LockType::Update);
+    }
+    let mut out = HashMap::new();
+    for row in conn.query_all(&select).await? {
+        let integration: uuid::Uuid = row.try_get("", "integration_id")?;
+        let key: String = row.try_get("", "dedup_key")?;
+        let incident: uuid::Uuid = row.try_get("", "incident_id")?;
+        out.insert((IntegrationId(integration), key), IncidentId(incident));
+    }
+    Ok(out)
+}
+
+/// The alert rows on incidents, by (incident, integration, dedup key): one statement.
+pub async fn find_many(
+    conn: &impl ConnectionTrait,
+    rows: &[(IncidentId, IntegrationId, &str)],
+) -> Result<HashMap<(IncidentId, KeyId), IncidentAlert>, DbErr> {
+    use incident_alert::Column as A;
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found =
+        Alerts::find()
+            .filter(
+                Expr::tuple([
+                    Expr::col(A::IncidentId),
+                    Expr::col(A::IntegrationId),
+                    Expr::col(A::DedupKey),
+                ])
+                .in_tuples(rows.iter().map(|(incident, integration, key)| {
+                    (incident.0, integration.0, (*key).to_owned())
+                })),
+            )
+            .all(conn)
+            .await?;
+    found
+        .into_iter()
+        .map(|m| {
+            let alert = IncidentAlert::try_from(m)?;
+            let id = (
+                alert.incident_id,
+                (alert.integration_id, alert.dedup_key.clone()),
+            );
+            Ok((id, alert))
+        })
+        .collect()
 }
 
 /// Points the key at a newer incident.
@@ -119,23 +187,43 @@ pub async fn repoint(
     Ok(())
 }
 
-/// The alert's row on an incident, if it was seen there.
-pub async fn find(
+/// Writes the alerts as they are now, each inserted or replacing its row, in one statement
+/// (the caller holds their keys, so nobody writes them meanwhile).
+pub async fn save_many<'a>(
     conn: &impl ConnectionTrait,
-    incident: IncidentId,
-    integration: IntegrationId,
-    dedup_key: &str,
-) -> Result<Option<IncidentAlert>, DbErr> {
-    Alerts::find_by_id((incident.0, integration.0, dedup_key.to_owned()))
-        .one(conn)
-        .await?
-        .map(IncidentAlert::try_from)
-        .transpose()
+    alerts: impl IntoIterator<Item = &'a IncidentAlert>,
+) -> Result<(), DbErr> {
+    use incident_alert::Column as A;
+    let rows = alerts
+        .into_iter()
+        .map(active)
+        .collect::<Result<Vec<_>, _>>()?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    Alerts::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([A::IncidentId, A::IntegrationId, A::DedupKey])
+                .update_columns([
+                    A::IntegrationName,
+                    A::State,
+                    A::Severity,
+                    A::Count,
+                    A::FirstSeenAt,
+                    A::LastSeenAt,
+                    A::Labels,
+                    A::Annotations,
+                    A::Links,
+                    A::PreviousIncidentId,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
 }
 
-/// Writes the alert as it is now: the first sighting inserts, a later one replaces the row
-/// (the caller holds the key, so nobody writes it meanwhile).
-pub async fn save(conn: &impl ConnectionTrait, a: &IncidentAlert, new: bool) -> Result<(), DbErr> {
+fn active(a: &IncidentAlert) -> Result<incident_alert::ActiveModel, DbErr> {
     let links: Vec<StoredLink> = a
         .links
         .iter()
@@ -160,12 +248,7 @@ pub async fn save(conn: &impl ConnectionTrait, a: &IncidentAlert, new: bool) -> 
         links: Set(encode(serde_json::to_string(&links))?),
         previous_incident_id: Set(a.previous_incident_id.map(|i| i.0)),
     };
-    if new {
-        Alerts::insert(row).exec_without_returning(conn).await?;
-    } else {
-        Alerts::update(row).exec(conn).await?;
-    }
-    Ok(())
+    Ok(row)
 }
 
 /// Whether every alert on the incident has cleared.

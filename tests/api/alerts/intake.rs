@@ -349,6 +349,98 @@ async fn an_incidents_alerts_page_like_any_connection(backend: Backend) {
     assert_eq!(code, "BAD_USER_INPUT");
 }
 
+/// Alerts sent together are applied as a group (keys read and rows written once per group);
+/// the answer and every incident must be what the same alerts sent one request at a time
+/// give: the same outcomes, states, counts and timelines, key by key.
+async fn alerts_sent_together_do_what_they_do_one_by_one(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let category = json!({"category": "availability"});
+    let (_, together) = integration(&app, "together", "ALERTMANAGER", category.clone()).await;
+    let (_, one_by_one) = integration(&app, "one-by-one", "ALERTMANAGER", category).await;
+    // Interleaved keys: `a` opens, repeats, clears (mitigating its incident), clears again
+    // and fires again; `b` clears before anything holds it (ignored), then opens and repeats.
+    let sequence = [
+        ("firing", "a"),
+        ("resolved", "b"),
+        ("firing", "a"),
+        ("firing", "b"),
+        ("resolved", "a"),
+        ("resolved", "a"),
+        ("firing", "b"),
+        ("firing", "a"),
+    ];
+    let alert =
+        |status: &str, fingerprint: &str| alertmanager(status, fingerprint)["alerts"][0].clone();
+    let mut body = alertmanager("firing", "a");
+    body["alerts"] = sequence.iter().map(|(s, f)| alert(s, f)).collect();
+    let (code, answer) = post(&app, "/alerts/alertmanager", Some(&together), &body).await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{answer}");
+    let grouped: Vec<Value> = answer["alerts"].as_array().unwrap().clone();
+    let mut alone = Vec::new();
+    for (status, fingerprint) in sequence {
+        let (code, answer) = post(
+            &app,
+            "/alerts/alertmanager",
+            Some(&one_by_one),
+            &alertmanager(status, fingerprint),
+        )
+        .await;
+        assert_eq!(code, StatusCode::ACCEPTED, "{answer}");
+        alone.push(answer["alerts"][0].clone());
+    }
+    let outcomes = |answers: &[Value]| -> Vec<String> {
+        answers
+            .iter()
+            .map(|a| a["outcome"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        outcomes(&grouped),
+        [
+            "opened", "ignored", "added", "opened", "added", "added", "added", "added"
+        ]
+    );
+    assert_eq!(outcomes(&grouped), outcomes(&alone));
+    // Key by key, the incident each integration's alerts made.
+    let list = incidents(&app).await;
+    assert_eq!(list.len(), 4, "{list:?}");
+    let of = |integration: &str, key: &str| -> Value {
+        let incident = list
+            .iter()
+            .find(|i| {
+                i["alerts"][0]["integrationName"] == integration
+                    && i["alerts"][0]["dedupKey"] == key
+            })
+            .unwrap_or_else(|| panic!("no incident for {integration}/{key}: {list:?}"));
+        json!({
+            "status": incident["status"],
+            "kinds": kinds(incident),
+            "state": incident["alerts"][0]["state"],
+            "count": incident["alerts"][0]["count"],
+            "alerts": incident["alerts"].as_array().map(Vec::len),
+        })
+    };
+    for key in ["a", "b"] {
+        assert_eq!(of("together", key), of("one-by-one", key), "key {key}");
+    }
+    assert_eq!(of("together", "a")["status"], "MITIGATED");
+    assert_eq!(of("together", "a")["count"], 5);
+    assert_eq!(of("together", "a")["state"], "FIRING");
+    assert_eq!(
+        of("together", "a")["kinds"],
+        json!([
+            "REPORTED",
+            "TRIAGED",
+            "ALERT_RESOLVED",
+            "INVESTIGATION_STARTED",
+            "MITIGATED",
+            "ALERT_FIRING"
+        ])
+    );
+    assert_eq!(of("together", "b")["count"], 2);
+    assert_eq!(of("together", "b")["status"], "TRIAGED");
+}
+
 on_both_databases!(
     documented_payloads_open_incidents_and_repeats_add_to_them,
     alerts_clear_mitigate_and_fire_again_reopen,
@@ -356,4 +448,5 @@ on_both_databases!(
     an_acknowledged_alert_stops_the_response_clock,
     alert_labels_are_searchable_once_resolved,
     an_incidents_alerts_page_like_any_connection,
+    alerts_sent_together_do_what_they_do_one_by_one,
 );
