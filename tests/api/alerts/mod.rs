@@ -1,13 +1,15 @@
 //! Alert intake through the real endpoints: integrations managed over GraphQL (`management`),
 //! each tool's documented payload opening the expected incident, dedup (also under parallel
 //! senders and on two nodes), resolve and reopen (`intake`), keys in the path, the header and
-//! the body, rotation (`keys`), every bad input refused without a write (`refusals`), and
-//! senders over their rate told when to come back (`throttle`).
+//! the body, rotation (`keys`), every bad input refused without a write (`refusals`),
+//! senders over their rate told when to come back (`throttle`), and a real Alertmanager
+//! sending through the README's receiver (`real_alertmanager`).
 //! This file holds the shared helpers and the documented payloads.
 
 mod intake;
 mod keys;
 mod management;
+mod real_alertmanager;
 mod refusals;
 mod throttle;
 
