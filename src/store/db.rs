@@ -63,6 +63,8 @@ impl WriteTxn {
 const POSTGRES_REQUEST_POOL: u32 = 16;
 /// Connections of the background workers' own pool on PostgreSQL (`Db::for_workers`).
 const POSTGRES_WORKER_POOL: u32 = 4;
+/// An arbitrary constant naming the migrations' advisory lock on PostgreSQL.
+const MIGRATION_LOCK: i64 = 0x6869_6e64_6d69_6772; // "hindmigr"
 
 impl Db {
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
@@ -204,8 +206,21 @@ impl Db {
         })
     }
 
+    /// Applies pending migrations. On PostgreSQL, nodes started together (a deployment of
+    /// several replicas) would run the same migrations at once, and all but one would fail on
+    /// the tables the first had just created. So they take turns: each runs them in one
+    /// transaction holding an advisory lock, and those that waited find nothing pending.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
+        match self.backend {
+            Backend::Sqlite => Migrator::up(&self.conn, None).await,
+            Backend::Postgres => {
+                let txn = self.conn.begin().await?;
+                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                    .await?;
+                Migrator::up(&txn, None).await?;
+                txn.commit().await
+            }
+        }
     }
 
     /// Ready: the database answers and no migration is pending.

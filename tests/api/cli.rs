@@ -282,3 +282,40 @@ fn reindex_rebuilds_the_index_from_the_database() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("reindexed 0 resolved incidents"));
     assert!(dir.path().join("index").join("meta.json").exists());
 }
+
+/// Replicas of a deployment start together on one fresh PostgreSQL database: every one of
+/// them migrates (`serve` does too before listening) and none fails on tables another has
+/// just created.
+#[tokio::test]
+async fn nodes_migrating_one_database_at_once_all_succeed() {
+    let Some(crate::support::Backend::Postgres { admin_url }) = crate::support::Backend::postgres()
+    else {
+        crate::support::skip_postgres(module_path!());
+        return;
+    };
+    for round in 0..3 {
+        let database = crate::support::PgDatabase::create(&admin_url).await;
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let child = hindsight()
+                    .args(["--database-url", &database.url, "--data-dir"])
+                    .arg(dir.path())
+                    .arg("migrate")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("spawn");
+                (dir, child)
+            })
+            .collect();
+        for (_dir, child) in children {
+            let output = child.wait_with_output().expect("migrate ends");
+            assert!(
+                output.status.success(),
+                "round {round}: a node's migrate failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+}
