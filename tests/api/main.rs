@@ -18,6 +18,7 @@ mod durability;
 mod efficiency;
 mod error_snapshots;
 mod fanout;
+mod graphiql;
 mod hostile;
 mod http_contract;
 mod import;
