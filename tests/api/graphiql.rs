@@ -37,6 +37,10 @@ fn subresources(page: &str) -> Vec<Subresource> {
             let Some(url) = attribute(tag, source) else {
                 continue;
             };
+            // The icon link is `data:,` (no request at all).
+            if open == "<link" && attribute(tag, "rel").as_deref() != Some("stylesheet") {
+                continue;
+            }
             let integrity = attribute(tag, "integrity")
                 .unwrap_or_else(|| panic!("{url} is loaded without an integrity attribute"));
             found.push(Subresource { url, integrity });

@@ -28,6 +28,8 @@ pub fn page() -> Response {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "hindsight · GraphiQL" }
+                // No icon, rather than a request for /favicon.ico that 404s.
+                link rel="icon" href="data:,";
                 link rel="stylesheet" href=(GRAPHIQL_CSS.url()) integrity=(GRAPHIQL_CSS.integrity);
             }
             body {
