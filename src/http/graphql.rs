@@ -3,12 +3,11 @@
 //! clients that accept only `application/json`, so negotiation and status codes are ours.
 
 use async_graphql::Variables;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::body::{Body, to_bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::AppState;
@@ -145,13 +144,7 @@ pub async fn get(
 ) -> Response {
     let raw = raw.unwrap_or_default();
     if raw.is_empty() && state.graphiql && negotiate::accepts_html(&headers) {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("hindsight")
-                .finish(),
-        )
-        .into_response();
+        return super::graphiql::page();
     }
     let Some(media) = negotiate::response_type(&headers) else {
         return not_acceptable();

@@ -2,6 +2,7 @@
 //! layers that give every request an id, a span, a CORS policy and its count.
 
 pub mod alerts;
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod home;
@@ -106,6 +107,10 @@ pub fn router(state: AppState) -> Router {
         .route("/status.json", get(status::page_json))
         .route("/reviews/{file}", get(reviews::markdown))
         .merge(alerts::routes::routes());
+    if state.graphiql {
+        let assets = format!("{}{{name}}", graphiql::assets::PREFIX);
+        routes = routes.route(&assets, get(graphiql::assets::serve));
+    }
     if state.metrics.as_ref().is_some_and(|m| !m.own_listener) {
         routes = routes.route("/metrics", get(metrics::scrape));
     }

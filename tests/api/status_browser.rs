@@ -11,10 +11,10 @@ use std::time::Duration;
 use crate::status_page::post_update;
 use crate::support::{Backend, TestApp};
 
-const REQUIRE_ENV: &str = "HINDSIGHT_TEST_REQUIRE_BROWSER";
+pub const REQUIRE_ENV: &str = "HINDSIGHT_TEST_REQUIRE_BROWSER";
 const SCREENSHOT_ENV: &str = "HINDSIGHT_TEST_SCREENSHOT_DIR";
 
-fn chromium() -> Option<PathBuf> {
+pub fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     ["chromium", "chromium-browser"].iter().find_map(|name| {
         std::env::split_paths(&path)
