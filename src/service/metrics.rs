@@ -27,12 +27,8 @@ impl Services {
         timestamp::supported("filter.to", query.to)?;
         let conn = self.db.conn();
         let policies = sla::policies(conn).await?;
-        let incidents = rows::rows(&self.db, &filter).await?;
         let at = now();
-        let facts: Vec<IncidentFacts> = incidents
-            .into_iter()
-            .map(|row| facts(row, &policies, at))
-            .collect();
+        let facts = rows::rows(&self.db, &filter, |row| facts(row, &policies, at)).await?;
         Ok(query.aggregate(&facts)?)
     }
 }

@@ -186,6 +186,25 @@ impl Db {
         }
     }
 
+    /// `read_rows`, each row passed through `each` as it is read.
+    pub async fn read_rows_mapped<M, T>(
+        &self,
+        select: &sea_orm::sea_query::SelectStatement,
+        mut each: impl FnMut(M) -> T,
+    ) -> Result<Vec<T>, DbErr>
+    where
+        M: FromSqliteRow + sea_orm::FromQueryResult + Sync,
+    {
+        match &self.reads {
+            Some(reads) => reads.all_mapped(DbBackend::Sqlite.build(select), each),
+            None => {
+                let statement = self.conn.get_database_backend().build(select);
+                let rows = M::find_by_statement(statement).all(&self.conn).await?;
+                Ok(rows.into_iter().map(&mut each).collect())
+            }
+        }
+    }
+
     pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
         let writer = match &self.write_lock {
             Some(lock) => Some(lock.clone().lock_owned().await),

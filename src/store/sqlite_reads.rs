@@ -81,6 +81,16 @@ impl SqliteReads {
 
     /// Every row of a statement that selects `M::COLUMNS`.
     pub fn all<M: FromSqliteRow>(&self, statement: Statement) -> Result<Vec<M>, DbErr> {
+        self.all_mapped(statement, |row: M| row)
+    }
+
+    /// Every row of a statement that selects `M::COLUMNS`, each passed through `each` as it
+    /// is read: a long result is never held twice.
+    pub fn all_mapped<M: FromSqliteRow, T>(
+        &self,
+        statement: Statement,
+        mut each: impl FnMut(M) -> T,
+    ) -> Result<Vec<T>, DbErr> {
         self.run(move |conn| {
             let mut prepared = prepare(conn, &statement)?;
             let names = prepared.column_names();
@@ -92,9 +102,11 @@ impl SqliteReads {
             }
             let params = bind(&statement)?;
             let rows = prepared
-                .query_map(rusqlite::params_from_iter(params), |row| M::from_row(row))
+                .query_map(rusqlite::params_from_iter(params), |row| {
+                    M::from_row(row).map(&mut each)
+                })
                 .map_err(query_err)?;
-            rows.collect::<rusqlite::Result<Vec<M>>>()
+            rows.collect::<rusqlite::Result<Vec<T>>>()
                 .map_err(query_err)
         })
     }
