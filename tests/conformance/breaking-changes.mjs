@@ -3,12 +3,14 @@
 // checks graphql-inspector's `diff` is built on. Every breaking change is printed, and the run
 // fails unless each one is listed, with a reason, in schema/allowed-breaking-changes.txt.
 // Dangerous changes (an enum value or an optional argument added, ...) are printed as warnings.
+// A deprecation in the current schema without a reason (or with graphql's default "No longer
+// supported") fails too: it must name what replaces the deprecated element.
 //
 //   node breaking-changes.mjs                    compare the repository's schema files
 //   node breaking-changes.mjs --released A --current B --allow C
 //   node breaking-changes.mjs --self-test        prove the check fails on real breaking changes
 //
-// Exit codes: 0 no unallowed breaking change, 1 breaking changes, 2 usage or file error.
+// Exit codes: 0 passed, 1 breaking changes or unexplained deprecations, 2 usage or file error.
 //
 // The rule it enforces: never remove or change a field silently. Deprecate it with
 // `#[graphql(deprecation = "Use `newField` instead.")]`, ship a release with the deprecation,
@@ -20,8 +22,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   buildSchema,
+  DEFAULT_DEPRECATION_REASON,
   findBreakingChanges,
   findDangerousChanges,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
   Kind,
   parse,
   print,
@@ -101,6 +108,42 @@ function readAllowList(path) {
   return parseAllowList(text, path);
 }
 
+/// Deprecated fields, arguments, input fields and enum values of `schema` whose reason is
+/// missing or graphql's default ("No longer supported"): a deprecation names what replaces it.
+export function deprecationsWithoutReason(schema) {
+  const found = [];
+  const check = (path, reason) => {
+    if (reason == null) return;
+    if (reason.trim() === '' || reason === DEFAULT_DEPRECATION_REASON) found.push(path);
+  };
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__')) continue;
+    if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        check(`${type.name}.${field.name}`, field.deprecationReason);
+        for (const arg of field.args ?? []) {
+          check(`${type.name}.${field.name}(${arg.name}:)`, arg.deprecationReason);
+        }
+      }
+    }
+    if (isEnumType(type)) {
+      for (const value of type.getValues()) check(`${type.name}.${value.name}`, value.deprecationReason);
+    }
+  }
+  return found;
+}
+
+/// What the released schema said about a removed field: whether clients were warned.
+function removalNote(before, subject) {
+  const [typeName, fieldName] = subject.split('.');
+  const type = before.getType(typeName);
+  const field = fieldName && type?.getFields ? type.getFields()[fieldName] : undefined;
+  if (!field) return '';
+  return field.deprecationReason
+    ? ` (deprecated in the release: ${field.deprecationReason})`
+    : ' (never deprecated: deprecate it in a release first)';
+}
+
 /// Compares the files; prints what it finds; returns the exit code.
 export function compare({ released, current, allow }) {
   const before = readSchema(released, 'released');
@@ -118,7 +161,8 @@ export function compare({ released, current, allow }) {
       console.log(`allowed  ${change.type}: ${change.description} (${reason})`);
     } else {
       unallowed += 1;
-      console.log(`BREAKING ${change.type}: ${change.description} [${subject}]`);
+      const note = change.type === 'FIELD_REMOVED' ? removalNote(before, subject) : '';
+      console.log(`BREAKING ${change.type}: ${change.description} [${subject}]${note}`);
     }
   }
   for (const change of dangerous) {
@@ -127,9 +171,14 @@ export function compare({ released, current, allow }) {
   for (const subject of allowed.keys()) {
     if (!used.has(subject)) console.log(`note     allow-list entry \`${subject}\` matches no change`);
   }
-  if (unallowed > 0) {
+  const unexplained = deprecationsWithoutReason(after);
+  for (const path of unexplained) {
+    console.log(`DEPRECATION without a reason: ${path} (say what replaces it)`);
+  }
+  if (unallowed > 0 || unexplained.length > 0) {
     console.log(
-      `\n${unallowed} breaking change(s) against ${released}. Keep the old field and mark it ` +
+      `\n${unallowed} breaking change(s) against ${released}, ${unexplained.length} deprecation(s) ` +
+        'without a reason. Keep the old field and mark it ' +
         '`#[graphql(deprecation = "Use `newField` instead.")]`; remove it only after a release, ' +
         `with a \`Type.field: reason\` line in ${allow}.`,
     );
@@ -166,8 +215,8 @@ function edited(sdl, edit) {
               ...f,
               directives: [
                 ...(f.directives ?? []),
-                parse('type X { x: Int @deprecated(reason: "Use `y`.") }').definitions[0].fields[0]
-                  .directives[0],
+                parse(`type X { x: Int @deprecated${edit.reason ?? '(reason: "Use `y`.")'} }`)
+                  .definitions[0].fields[0].directives[0],
               ],
             },
       );
@@ -237,6 +286,18 @@ function selfTest() {
       name: 'a deprecation is not a break',
       current: edited(sdl, { type: 'Incident', deprecateField: 'title' }),
       code: 0,
+    },
+    {
+      name: 'a deprecation without a reason fails',
+      current: edited(sdl, { type: 'Incident', deprecateField: 'title', reason: '' }),
+      code: 1,
+      says: 'DEPRECATION without a reason: Incident.title',
+    },
+    {
+      name: 'removing a field never deprecated says so',
+      current: edited(sdl, { type: 'Incident', removeField: 'title' }),
+      code: 1,
+      says: 'never deprecated',
     },
     {
       name: 'an added enum value is a warning, not a break',
