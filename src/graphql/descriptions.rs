@@ -27,8 +27,9 @@ macro_rules! connection_description {
         concat!(
             "A page of ",
             $what,
-            " (Relay cursor connection). Ask for at most 100 per page with `first`; pass \
-             `pageInfo.endCursor` as `after` for the next page while `pageInfo.hasNextPage`."
+            " (Relay cursor connection). Ask for at most 100 per page with `first` (the \
+             server's `limits.page_size`); pass `pageInfo.endCursor` as `after` for the next page \
+             while `pageInfo.hasNextPage`."
         )
     };
 }

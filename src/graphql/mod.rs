@@ -38,8 +38,8 @@ pub use context::{PageLimit, RequestId};
 
 // Each resource contributes its own query and mutation fragment.
 /// What a client can read. Every field needs a signed-in caller (a bearer token); a field the
-/// caller's roles do not allow fails with FORBIDDEN, an unknown id with NOT_FOUND. Lists are
-/// capped at 100 items per page.
+/// caller's roles do not allow fails with FORBIDDEN, an unknown id with NOT_FOUND. Lists page
+/// at most 100 items at a time (the server's `limits.page_size`, 100 unless configured).
 #[derive(MergedObject, Default)]
 pub struct Query(
     users::UserQuery,
