@@ -57,8 +57,7 @@ impl AutomationMutation {
         Ok(AutomationRuleObject(rule))
     }
 
-    /// Switches a rule on: it acts on the next matching events (earlier ones are not
-    /// replayed).
+    /// Switches a rule back on.
     async fn enable_automation_rule(
         &self,
         ctx: &Context<'_>,

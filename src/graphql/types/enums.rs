@@ -119,7 +119,7 @@ pub enum LifecycleAction {
 pub enum TimelineEventKind {
     /// The incident was reported.
     Reported,
-    /// It was triaged, or triaged again (`after`: category, impact, urgency, priority).
+    /// It was triaged, or triaged again (`after`: `category`, `impact`, `urgency`, `priority`).
     Triaged,
     /// The investigation started.
     InvestigationStarted,
@@ -131,7 +131,7 @@ pub enum TimelineEventKind {
     Closed,
     /// It was reopened (`after.reason`; `before` holds the dropped resolution).
     Reopened,
-    /// It was cancelled (`after`: reason, duplicate).
+    /// It was cancelled (`after`: `reason`, `duplicateOf`).
     Cancelled,
     /// A suggestion was rated helpful or not (`rateSuggestion`).
     SuggestionRated,

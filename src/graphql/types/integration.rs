@@ -225,12 +225,12 @@ impl IncidentAlertObject {
         self.0.last_seen_at
     }
 
-    /// Its labels, as the sender sent them last.
+    /// Its labels, e.g. `alertname`, `service`.
     async fn labels(&self) -> Vec<AlertLabel> {
         pairs(&self.0.labels)
     }
 
-    /// Its annotations (summary, description, runbook, ...), as sent last.
+    /// Its annotations, e.g. `summary`, `description`, `runbook_url`.
     async fn annotations(&self) -> Vec<AlertLabel> {
         pairs(&self.0.annotations)
     }

@@ -59,7 +59,7 @@ impl WebhookMutation {
         Ok(WebhookObject(webhook))
     }
 
-    /// Resumes deliveries, pending ones first (ADMIN).
+    /// Resumes deliveries, the pending ones included (ADMIN).
     async fn enable_webhook(
         &self,
         ctx: &Context<'_>,
