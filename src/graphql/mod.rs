@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod context;
 pub mod cursor;
+pub mod descriptions;
 pub mod error;
 pub mod field_order;
 pub mod limits;
@@ -36,6 +37,9 @@ use crate::service::Services;
 pub use context::{PageLimit, RequestId};
 
 // Each resource contributes its own query and mutation fragment.
+/// What a client can read. Every field needs a signed-in caller (a bearer token); a field the
+/// caller's roles do not allow fails with FORBIDDEN, an unknown id with NOT_FOUND. Lists page
+/// at most 100 items at a time (the server's `limits.page_size`, 100 unless configured).
 #[derive(MergedObject, Default)]
 pub struct Query(
     users::UserQuery,
@@ -53,6 +57,10 @@ pub struct Query(
     integrations::IntegrationQuery,
 );
 
+/// What a client can change. Each mutation says who may call it (organisation roles from the
+/// token, incident roles held on the incident). Errors carry `extensions.code`:
+/// BAD_USER_INPUT, NOT_FOUND, FORBIDDEN, CONFLICT (a stale `expectedVersion`),
+/// UNAUTHENTICATED; a failed mutation changes nothing.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     incidents::IncidentMutation,
@@ -72,11 +80,11 @@ pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;
 
 pub fn build_schema(services: Option<Services>, settings: &Settings) -> AppSchema {
     let limits = &settings.limits;
-    let mut builder = Schema::build(
+    let mut builder = descriptions::describe(Schema::build(
         Query::default(),
         Mutation::default(),
         subscription::Subscription,
-    )
+    ))
     .extension(field_order::FieldOrder)
     .limit_complexity(limits.complexity)
     .limit_recursive_depth(limits.depth.max(32))

@@ -78,6 +78,8 @@ struct Running<F> {
     _slot: Option<Slot>,
 }
 
+/// Live feeds over the websocket at `/graphql/ws`. Each needs a signed-in
+/// caller (`connection_init` carries the token) and sends only what the caller may see.
 #[Subscription]
 impl Subscription {
     /// Every timeline event you may see, as it is committed. An INTERNAL event reaches
@@ -86,7 +88,9 @@ impl Subscription {
     async fn incident_events(
         &self,
         ctx: &Context<'_>,
-        filter: Option<IncidentEventFilter>,
+        #[graphql(desc = "Which events; absent: every event you may see.")] filter: Option<
+            IncidentEventFilter,
+        >,
     ) -> Result<impl Stream<Item = Result<TimelineEventObject>> + use<>> {
         let filter = filter.unwrap_or_default();
         let target = filter
@@ -128,7 +132,7 @@ impl Subscription {
     async fn incident_updated(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The incident's id or number (`INC-42`).")] id: ID,
     ) -> Result<impl Stream<Item = Result<IncidentObject>> + use<>> {
         let target = incident_ref(&id).map_err(bad_input)?;
         let slot = slot(ctx)?;
@@ -189,6 +193,7 @@ impl Subscription {
     async fn updates_posted(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only updates for this audience; absent: all you may see.")]
         audience: Option<Audience>,
     ) -> Result<impl Stream<Item = Result<StatusUpdateObject>> + use<>> {
         let slot = slot(ctx)?;

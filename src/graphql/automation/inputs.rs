@@ -14,8 +14,10 @@ use crate::graphql::error::{bad_input, code, with_code};
 use crate::graphql::types::automation::{AutomationActionType, AutomationTriggerType};
 use crate::graphql::types::enums::{IncidentRoleKind, IncidentStatus, Priority};
 
+/// When a rule fires.
 #[derive(InputObject)]
 pub struct AutomationTriggerInput {
+    /// The event that fires the rule.
     #[graphql(name = "type")]
     pub kind: AutomationTriggerType,
     /// UNASSIGNED_FOR only: how long after the report, e.g. `15m` (1s to 365d).
@@ -25,10 +27,13 @@ pub struct AutomationTriggerInput {
 /// Which incidents the rule acts on; an empty or absent list matches any.
 #[derive(InputObject, Default)]
 pub struct AutomationConditionsInput {
+    /// Any of these services (exact names).
     pub services: Option<Vec<String>>,
+    /// Any of these categories (exact).
     pub categories: Option<Vec<String>>,
     /// This priority or a more urgent one (untriaged incidents do not match).
     pub priority_at_least: Option<Priority>,
+    /// Any of these statuses.
     pub statuses: Option<Vec<IncidentStatus>>,
 }
 
@@ -38,22 +43,33 @@ pub struct AutomationConditionsInput {
 /// `{{priority}}`, `{{impact}}`, `{{urgency}}` and `{{rule}}` from the incident.
 #[derive(InputObject)]
 pub struct AutomationActionInput {
+    /// What the action does; it decides which other fields are needed.
     #[graphql(name = "type")]
     pub kind: AutomationActionType,
+    /// ASSIGN_ROLE: the person to give the role to (a user id).
     pub user_id: Option<ID>,
+    /// ASSIGN_ROLE: the incident role to give.
     pub role: Option<IncidentRoleKind>,
+    /// POST_UPDATE: the update's text; PAGE: the page's message (optional). `{{…}}`
+    /// placeholders are filled from the incident.
     pub template: Option<String>,
+    /// ADD_WATCHERS: the people to add as watchers (user ids).
     pub user_ids: Option<Vec<ID>>,
+    /// PAGE: whom to page, one line of text (an email, a number, a key); webhooks subscribed
+    /// to ESCALATION deliver the page.
     pub address: Option<String>,
 }
 
+/// A new automation rule: when it fires, on which incidents, and what it does.
 #[derive(InputObject)]
 pub struct CreateAutomationRuleInput {
     /// 1 to 100 characters, unique; the rule acts as `automation:<name>`.
     pub name: String,
     /// Default true.
     pub enabled: Option<bool>,
+    /// When the rule fires.
     pub trigger: AutomationTriggerInput,
+    /// Which incidents it acts on; absent: all.
     pub conditions: Option<AutomationConditionsInput>,
     /// 1 to 20, carried out in order.
     pub actions: Vec<AutomationActionInput>,
@@ -62,24 +78,33 @@ pub struct CreateAutomationRuleInput {
 /// Replaces a rule's settings with these (every field, as in `createAutomationRule`).
 #[derive(InputObject)]
 pub struct UpdateAutomationRuleInput {
+    /// The rule's id (`automationRules { id }`).
     pub id: ID,
     /// The `version` you read; a concurrent change answers `CONFLICT`.
     pub expected_version: Option<i32>,
+    /// 1 to 100 characters, unique; the rule acts as `automation:<name>`.
     pub name: String,
+    /// Default true.
     pub enabled: Option<bool>,
+    /// When the rule fires.
     pub trigger: AutomationTriggerInput,
+    /// Which incidents it acts on; absent: all.
     pub conditions: Option<AutomationConditionsInput>,
+    /// 1 to 20, carried out in order.
     pub actions: Vec<AutomationActionInput>,
 }
 
 /// Names the rule to enable, disable or delete.
 #[derive(InputObject)]
 pub struct AutomationRuleRefInput {
+    /// The rule's id (`automationRules { id }`).
     pub id: ID,
 }
 
+/// What `deleteAutomationRule` removed.
 #[derive(SimpleObject)]
 pub struct DeleteAutomationRulePayload {
+    /// The id of the deleted rule.
     pub deleted_automation_rule_id: ID,
 }
 

@@ -7,3 +7,5 @@ mod query;
 
 pub use mutation::AutomationMutation;
 pub use query::AutomationQuery;
+// Named in `graphql::descriptions`, which describes the connection types.
+pub use query::AutomationRunConnection;

@@ -7,6 +7,8 @@ use crate::graphql::context::{services, viewer};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::automation::AutomationRuleObject;
 
+/// Automation rules. Every mutation here is for ADMIN only (else FORBIDDEN). Invalid settings
+/// are BAD_USER_INPUT, an unknown id NOT_FOUND, a stale `expectedVersion` CONFLICT.
 #[derive(Default)]
 pub struct AutomationMutation;
 
@@ -17,6 +19,7 @@ impl AutomationMutation {
     async fn create_automation_rule(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The rule's name, trigger, conditions and actions.")]
         input: CreateAutomationRuleInput,
     ) -> Result<AutomationRuleObject> {
         let draft = draft(
@@ -33,11 +36,11 @@ impl AutomationMutation {
         Ok(AutomationRuleObject(rule))
     }
 
-    /// Replaces the rule's settings.
+    /// Replaces the rule's settings (every field).
     async fn update_automation_rule(
         &self,
         ctx: &Context<'_>,
-        input: UpdateAutomationRuleInput,
+        #[graphql(desc = "The rule and its new settings.")] input: UpdateAutomationRuleInput,
     ) -> Result<AutomationRuleObject> {
         let id = parse_rule_id("id", &input.id)?;
         let draft = draft(
@@ -54,10 +57,11 @@ impl AutomationMutation {
         Ok(AutomationRuleObject(rule))
     }
 
+    /// Switches a rule back on.
     async fn enable_automation_rule(
         &self,
         ctx: &Context<'_>,
-        input: AutomationRuleRefInput,
+        #[graphql(desc = "The rule to enable.")] input: AutomationRuleRefInput,
     ) -> Result<AutomationRuleObject> {
         set_enabled(ctx, &input.id, true).await
     }
@@ -66,7 +70,7 @@ impl AutomationMutation {
     async fn disable_automation_rule(
         &self,
         ctx: &Context<'_>,
-        input: AutomationRuleRefInput,
+        #[graphql(desc = "The rule to disable.")] input: AutomationRuleRefInput,
     ) -> Result<AutomationRuleObject> {
         set_enabled(ctx, &input.id, false).await
     }
@@ -75,7 +79,7 @@ impl AutomationMutation {
     async fn delete_automation_rule(
         &self,
         ctx: &Context<'_>,
-        input: AutomationRuleRefInput,
+        #[graphql(desc = "The rule to delete.")] input: AutomationRuleRefInput,
     ) -> Result<DeleteAutomationRulePayload> {
         let id = parse_rule_id("id", &input.id)?;
         services(ctx)?

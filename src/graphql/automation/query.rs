@@ -12,6 +12,7 @@ use crate::graphql::types::automation::{
     AutomationPreviewObject, AutomationRuleObject, AutomationRunObject,
 };
 
+/// Automation rules and their firings: for ADMIN and MANAGER (else FORBIDDEN).
 #[derive(Default)]
 pub struct AutomationQuery;
 
@@ -22,6 +23,7 @@ pub struct AutomationRunFields {
 
 #[Object]
 impl AutomationRunFields {
+    /// The rule's firings in all, across pages.
     async fn total_count(&self) -> u64 {
         self.total
     }
@@ -40,7 +42,12 @@ impl AutomationQuery {
         Ok(list.into_iter().map(AutomationRuleObject).collect())
     }
 
-    async fn automation_rule(&self, ctx: &Context<'_>, id: ID) -> Result<AutomationRuleObject> {
+    /// One automation rule. Errors: NOT_FOUND, BAD_USER_INPUT (not an id).
+    async fn automation_rule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The rule's id.")] id: ID,
+    ) -> Result<AutomationRuleObject> {
         let id = parse_rule_id("id", &id)?;
         let rule = services(ctx)?
             .automation_rule(viewer(ctx)?, id)
@@ -54,8 +61,13 @@ impl AutomationQuery {
     async fn automation_runs(
         &self,
         ctx: &Context<'_>,
-        rule_id: ID,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(desc = "The rule's id.")] rule_id: ID,
+        #[graphql(
+            default = 20,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The previous page's `pageInfo.endCursor`; absent: the first page.")]
         after: Option<String>,
     ) -> Result<AutomationRunConnection> {
         let rule = parse_rule_id("ruleId", &rule_id)?;
@@ -88,7 +100,7 @@ impl AutomationQuery {
     async fn preview_automation(
         &self,
         ctx: &Context<'_>,
-        incident_id: ID,
+        #[graphql(desc = "The incident's id or number (`INC-42`).")] incident_id: ID,
     ) -> Result<Vec<AutomationPreviewObject>> {
         let target = incident_arg(&incident_id)?;
         let list = services(ctx)?

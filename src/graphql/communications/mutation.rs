@@ -10,6 +10,7 @@ use crate::graphql::incidents::incident_arg;
 use crate::graphql::types::{IncidentObject, StatusUpdateObject};
 use crate::service::communications::NewStatusUpdate;
 
+/// Status updates and following incidents.
 #[derive(Default)]
 pub struct CommunicationsMutation;
 
@@ -20,7 +21,7 @@ impl CommunicationsMutation {
     async fn post_update(
         &self,
         ctx: &Context<'_>,
-        input: PostUpdateInput,
+        #[graphql(desc = "The incident, the audience and the update.")] input: PostUpdateInput,
     ) -> Result<StatusUpdateObject> {
         let new = NewStatusUpdate {
             audience: input.audience.into(),
@@ -38,7 +39,7 @@ impl CommunicationsMutation {
     async fn watch_incident(
         &self,
         ctx: &Context<'_>,
-        input: WatchIncidentInput,
+        #[graphql(desc = "The incident to follow.")] input: WatchIncidentInput,
     ) -> Result<IncidentObject> {
         let incident = services(ctx)?
             .set_watching(viewer(ctx)?, incident_arg(&input.incident_id)?, true)
@@ -47,10 +48,12 @@ impl CommunicationsMutation {
         Ok(IncidentObject(incident))
     }
 
+    /// Stop following an incident's updates (any signed-in user). Unwatching an incident one
+    /// does not watch changes nothing.
     async fn unwatch_incident(
         &self,
         ctx: &Context<'_>,
-        input: UnwatchIncidentInput,
+        #[graphql(desc = "The incident to stop following.")] input: UnwatchIncidentInput,
     ) -> Result<IncidentObject> {
         let incident = services(ctx)?
             .set_watching(viewer(ctx)?, incident_arg(&input.incident_id)?, false)

@@ -23,6 +23,7 @@ pub fn incident_arg(id: &ID) -> async_graphql::Result<IncidentRef> {
     incident_ref(id).map_err(|e| crate::graphql::error::field_error("incidentId", e))
 }
 
+/// A new incident. It starts NEW, untriaged (no priority) and with the caller as reporter.
 #[derive(InputObject)]
 pub struct ReportIncidentInput {
     /// What broke, in a line (1–200 characters).
@@ -32,7 +33,10 @@ pub struct ReportIncidentInput {
     pub description: String,
     /// The affected service.
     pub service: String,
+    /// The kind of failure (e.g. "database"); null: set at triage.
     pub category: Option<String>,
+    /// How it was noticed: MANUAL (the default) or MONITORING. IMPORTED and ALERT are set by
+    /// the importer and alert integrations and refused here (BAD_USER_INPUT).
     #[graphql(default_with = "IncidentSource::Manual")]
     pub source: IncidentSource,
 }
@@ -78,14 +82,18 @@ macro_rules! targeted {
     )*};
 }
 
+/// Triage: the category and the impact and urgency the priority is derived from.
 #[derive(InputObject)]
 pub struct TriageIncidentInput {
     /// The incident's id or number (`INC-42`).
     pub id: ID,
     /// Fails with CONFLICT unless the incident is still at this version.
     pub expected_version: Option<i32>,
+    /// The kind of failure (e.g. "database").
     pub category: String,
+    /// How widely the incident hurts (HIGH: many users or a whole service).
     pub impact: Level,
+    /// How soon it must be dealt with (HIGH: now).
     pub urgency: Level,
 }
 
@@ -99,18 +107,25 @@ impl TriageIncidentInput {
     }
 }
 
+/// Which incident starts being investigated.
 #[derive(InputObject)]
 pub struct StartInvestigationInput {
+    /// The incident's id or number (`INC-42`).
     pub id: ID,
+    /// Fails with CONFLICT unless the incident is still at this version; null: no check.
     pub expected_version: Option<i32>,
 }
 
+/// Which incident has been mitigated.
 #[derive(InputObject)]
 pub struct MitigateIncidentInput {
+    /// The incident's id or number (`INC-42`).
     pub id: ID,
+    /// Fails with CONFLICT unless the incident is still at this version; null: no check.
     pub expected_version: Option<i32>,
 }
 
+/// How an incident was resolved; it feeds the knowledge base and later suggestions.
 #[derive(InputObject)]
 pub struct ResolutionInput {
     /// What restored service (required).
@@ -121,10 +136,14 @@ pub struct ResolutionInput {
     pub fix: Option<String>,
 }
 
+/// Service is restored for good: the incident and how it was resolved.
 #[derive(InputObject)]
 pub struct ResolveIncidentInput {
+    /// The incident's id or number (`INC-42`).
     pub id: ID,
+    /// Fails with CONFLICT unless the incident is still at this version; null: no check.
     pub expected_version: Option<i32>,
+    /// What restored service, why it broke and what was done.
     pub resolution: ResolutionInput,
 }
 
@@ -141,23 +160,32 @@ impl ResolveIncidentInput {
     }
 }
 
+/// The resolved incident whose fix held.
 #[derive(InputObject)]
 pub struct CloseIncidentInput {
+    /// The incident's id or number (`INC-42`).
     pub id: ID,
+    /// Fails with CONFLICT unless the incident is still at this version; null: no check.
     pub expected_version: Option<i32>,
 }
 
+/// The resolved incident whose fix did not hold, and why.
 #[derive(InputObject)]
 pub struct ReopenIncidentInput {
+    /// The incident's id or number (`INC-42`).
     pub id: ID,
+    /// Fails with CONFLICT unless the incident is still at this version; null: no check.
     pub expected_version: Option<i32>,
     /// Why the fix did not hold.
     pub reason: String,
 }
 
+/// The incident that is not one (or duplicates another), and why.
 #[derive(InputObject)]
 pub struct CancelIncidentInput {
+    /// The incident's id or number (`INC-42`).
     pub id: ID,
+    /// Fails with CONFLICT unless the incident is still at this version; null: no check.
     pub expected_version: Option<i32>,
     /// Why this is not an incident, or which one it duplicates.
     pub reason: String,
@@ -185,14 +213,18 @@ targeted!(
     CancelIncidentInput
 );
 
+/// Which incidents to list; every field given must match (AND), absent fields match all.
 #[derive(InputObject, Default)]
 pub struct IncidentFilter {
     /// Any of these statuses; absent or empty: any status.
     pub status: Option<Vec<IncidentStatus>>,
     /// Any of these priorities; absent or empty: any priority (untriaged included).
     pub priority: Option<Vec<Priority>>,
+    /// Exactly this service name.
     pub service: Option<String>,
+    /// Exactly this category.
     pub category: Option<String>,
+
     /// The reporter's user id.
     pub reporter: Option<ID>,
     /// Any of these SLA states, for the incident as a whole: BREACHED if either clock is,

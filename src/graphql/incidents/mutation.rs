@@ -9,6 +9,9 @@ use crate::graphql::context::{services, viewer};
 use crate::graphql::error::{GqlResult, bad_input, field_error, field_refused};
 use crate::graphql::types::IncidentObject;
 
+/// The incident lifecycle mutations. Each returns the incident as changed. Lifecycle errors:
+/// BAD_USER_INPUT (invalid input or a transition the current status does not allow),
+/// NOT_FOUND, FORBIDDEN (roles), CONFLICT (`expectedVersion` is stale).
 #[derive(Default)]
 pub struct IncidentMutation;
 
@@ -41,11 +44,12 @@ async fn resolve_duplicate(ctx: &Context<'_>, raw: &ID) -> Result<IncidentId> {
 
 #[Object]
 impl IncidentMutation {
-    /// Identification and logging: a new incident, reported by the caller.
+    /// Identification and logging: a new incident, reported by the caller. Any organisation
+    /// role may report. Errors: BAD_USER_INPUT, FORBIDDEN (no known role).
     async fn report_incident(
         &self,
         ctx: &Context<'_>,
-        input: ReportIncidentInput,
+        #[graphql(desc = "The incident to report.")] input: ReportIncidentInput,
     ) -> Result<IncidentObject> {
         let new = input.parse().map_err(bad_input)?;
         let incident = services(ctx)?
@@ -56,65 +60,76 @@ impl IncidentMutation {
     }
 
     /// Categorize and prioritize: sets category, impact and urgency; priority is derived.
-    /// Allowed again while the incident is open, to re-prioritize.
+    /// Allowed again while the incident is open, to re-prioritize. Who: ADMIN, MANAGER,
+    /// SPECIALIST, or the incident's incident manager.
     async fn triage_incident(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The incident and its category, impact and urgency.")]
         input: TriageIncidentInput,
     ) -> Result<IncidentObject> {
         let command = input.command().map_err(bad_input)?;
         transition(ctx, &input, command).await
     }
 
+    /// TRIAGED → INVESTIGATING: responders are diagnosing. Who: ADMIN, MANAGER, SPECIALIST,
+    /// or the incident's incident manager or specialist.
     async fn start_investigation(
         &self,
         ctx: &Context<'_>,
-        input: StartInvestigationInput,
+        #[graphql(desc = "The incident to investigate.")] input: StartInvestigationInput,
     ) -> Result<IncidentObject> {
         transition(ctx, &input, Command::StartInvestigation).await
     }
 
-    /// Service is restored by a workaround; the investigation goes on.
+    /// Service is restored by a workaround; the investigation goes on. Who: ADMIN, MANAGER,
+    /// SPECIALIST, or the incident's incident manager or specialist.
     async fn mitigate_incident(
         &self,
         ctx: &Context<'_>,
-        input: MitigateIncidentInput,
+        #[graphql(desc = "The incident that is mitigated.")] input: MitigateIncidentInput,
     ) -> Result<IncidentObject> {
         transition(ctx, &input, Command::Mitigate).await
     }
 
+    /// Service is restored for good; the resolution is recorded and indexed for suggestions.
+    /// Who: ADMIN, MANAGER, SPECIALIST, or the incident's incident manager or specialist.
     async fn resolve_incident(
         &self,
         ctx: &Context<'_>,
-        input: ResolveIncidentInput,
+        #[graphql(desc = "The incident and how it was resolved.")] input: ResolveIncidentInput,
     ) -> Result<IncidentObject> {
         let command = input.command().map_err(bad_input)?;
         transition(ctx, &input, command).await
     }
 
-    /// The fix held: by a manager, an admin, or the incident's reporter.
+    /// The fix held: RESOLVED → CLOSED. Who: ADMIN, MANAGER, the incident's incident manager,
+    /// or its reporter.
     async fn close_incident(
         &self,
         ctx: &Context<'_>,
-        input: CloseIncidentInput,
+        #[graphql(desc = "The resolved incident to close.")] input: CloseIncidentInput,
     ) -> Result<IncidentObject> {
         transition(ctx, &input, Command::Close).await
     }
 
-    /// The fix did not hold: RESOLVED → INVESTIGATING.
+    /// The fix did not hold: RESOLVED → INVESTIGATING. Who: ADMIN, MANAGER, or the incident's
+    /// incident manager.
     async fn reopen_incident(
         &self,
         ctx: &Context<'_>,
-        input: ReopenIncidentInput,
+        #[graphql(desc = "The incident to reopen, and why.")] input: ReopenIncidentInput,
     ) -> Result<IncidentObject> {
         let reason = crate::domain::text::Reason::parse(&input.reason).map_err(bad_input)?;
         transition(ctx, &input, Command::Reopen { reason }).await
     }
 
-    /// Not an incident, or a duplicate of another.
+    /// Not an incident, or a duplicate of another: → CANCELLED. Who: ADMIN, MANAGER, or the
+    /// incident's incident manager.
     async fn cancel_incident(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The incident to cancel, why, and what it duplicates.")]
         input: CancelIncidentInput,
     ) -> Result<IncidentObject> {
         let duplicate_of = match &input.duplicate_of {

@@ -11,6 +11,7 @@ use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::types::IncidentObject;
 use crate::graphql::types::enums::IncidentOrder;
 
+/// Reading incidents. Any organisation role may read.
 #[derive(Default)]
 pub struct IncidentQuery;
 
@@ -37,7 +38,11 @@ impl IncidentQuery {
     /// One incident, by id or by number (`INC-42`).
     // `Option<Result<..>>` makes an error here null only this field, as the GraphQL spec
     // asks; async-graphql 7.2 drops the key of a failed `Result<Option<..>>` field instead.
-    async fn incident(&self, ctx: &Context<'_>, id: ID) -> Option<Result<IncidentObject>> {
+    async fn incident(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The incident's id, or its number (`INC-42`).")] id: ID,
+    ) -> Option<Result<IncidentObject>> {
         let load = async {
             let target = incident_ref(&id).map_err(bad_input)?;
             let incident = services(ctx)?
@@ -54,9 +59,14 @@ impl IncidentQuery {
     async fn incidents(
         &self,
         ctx: &Context<'_>,
-        filter: Option<IncidentFilter>,
-        order_by: Option<IncidentOrder>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(desc = "Which incidents; absent: all.")] filter: Option<IncidentFilter>,
+        #[graphql(desc = "The order; absent: NEWEST_FIRST.")] order_by: Option<IncidentOrder>,
+        #[graphql(
+            default = 20,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The previous page's `pageInfo.endCursor`; absent: the first page.")]
         after: Option<String>,
     ) -> Result<IncidentConnection> {
         let first = page_size_in(ctx, first)?;

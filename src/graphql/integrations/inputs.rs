@@ -19,23 +19,30 @@ use crate::service::integrations::IntegrationPatch;
 /// HIGH/HIGH, error HIGH/MEDIUM, warning MEDIUM/MEDIUM, info LOW/LOW).
 #[derive(InputObject)]
 pub struct SeverityMappingInput {
+    /// The alert severity this entry is for.
     pub severity: AlertSeverity,
+    /// The impact its incidents get.
     pub impact: Level,
+    /// The urgency its incidents get.
     pub urgency: Level,
 }
 
+/// A new alert integration: where alerts come from and how they become incidents.
 #[derive(InputObject)]
 pub struct CreateIntegrationInput {
     /// 1 to 64 letters, digits, `-`, `_`, `.`; unique. Its changes are recorded as
     /// `integration:<name>`.
     pub name: String,
+    /// The payload format the sender posts.
     pub format: AlertFormat,
     /// The service of its incidents, unless an alert's `service` label names one.
     pub service: String,
     /// With a category (here or in an alert's `category` label) an incident is triaged at once.
     pub category: Option<String>,
+    /// How alerts are grouped into incidents; ALERT (one incident per alert) by default.
     #[graphql(default_with = "AlertGrouping::Alert")]
     pub grouping: AlertGrouping,
+    /// Impact and urgency per alert severity; unlisted severities keep the defaults.
     #[graphql(default)]
     pub severity_map: Vec<SeverityMappingInput>,
     /// Mitigate an incident when all its alerts clear.
@@ -46,34 +53,46 @@ pub struct CreateIntegrationInput {
 /// Every field but `id` is optional: what is given replaces the setting.
 #[derive(InputObject)]
 pub struct UpdateIntegrationInput {
+    /// The integration's id.
     pub id: ID,
     /// The version last read; a different current version is a CONFLICT.
     pub expected_version: Option<i32>,
+    /// A new name (rules as in `createIntegration`).
     pub name: Option<String>,
+    /// A new payload format.
     pub format: Option<AlertFormat>,
+    /// A new default service.
     pub service: Option<String>,
     /// `null` clears it.
     pub category: MaybeUndefined<String>,
+    /// A new grouping.
     pub grouping: Option<AlertGrouping>,
     /// Replaces the whole map (unlisted severities get the defaults).
     pub severity_map: Option<Vec<SeverityMappingInput>>,
+    /// Whether to mitigate an incident when all its alerts clear.
     pub auto_resolve: Option<bool>,
 }
 
+/// Names one integration.
 #[derive(InputObject)]
 pub struct IntegrationIdInput {
+    /// The integration's id (`integrations { id }`).
     pub id: ID,
 }
 
+/// An integration with its new key.
 #[derive(SimpleObject)]
 pub struct IntegrationKeyPayload {
+    /// The integration.
     pub integration: IntegrationObject,
     /// The integration key. Shown only here: store it now.
     pub key: String,
 }
 
+/// What `deleteIntegration` removed.
 #[derive(SimpleObject)]
 pub struct DeleteIntegrationPayload {
+    /// The id of the deleted integration.
     pub deleted_integration_id: ID,
 }
 

@@ -8,6 +8,8 @@ use crate::graphql::context::{services, viewer};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::integration::IntegrationObject;
 
+/// Alert integrations. Every mutation here is for ADMIN only (else FORBIDDEN). Invalid
+/// settings are BAD_USER_INPUT, an unknown id NOT_FOUND, a stale `expectedVersion` CONFLICT.
 #[derive(Default)]
 pub struct IntegrationMutation;
 
@@ -18,7 +20,7 @@ impl IntegrationMutation {
     async fn create_integration(
         &self,
         ctx: &Context<'_>,
-        input: CreateIntegrationInput,
+        #[graphql(desc = "The integration's settings.")] input: CreateIntegrationInput,
     ) -> Result<IntegrationKeyPayload> {
         let draft = input.parse()?;
         let (integration, key) = services(ctx)?
@@ -31,9 +33,11 @@ impl IntegrationMutation {
         })
     }
 
+    /// Changes the settings given; the others stay.
     async fn update_integration(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The integration and the settings to change.")]
         input: UpdateIntegrationInput,
     ) -> Result<IntegrationObject> {
         let (id, expected, patch) = input.parse()?;
@@ -48,7 +52,7 @@ impl IntegrationMutation {
     async fn disable_integration(
         &self,
         ctx: &Context<'_>,
-        input: IntegrationIdInput,
+        #[graphql(desc = "The integration to disable.")] input: IntegrationIdInput,
     ) -> Result<IntegrationObject> {
         let id = parse_integration_id("id", &input.id)?;
         let integration = services(ctx)?
@@ -58,10 +62,11 @@ impl IntegrationMutation {
         Ok(IntegrationObject(integration))
     }
 
+    /// Its endpoint accepts alerts again.
     async fn enable_integration(
         &self,
         ctx: &Context<'_>,
-        input: IntegrationIdInput,
+        #[graphql(desc = "The integration to enable.")] input: IntegrationIdInput,
     ) -> Result<IntegrationObject> {
         let id = parse_integration_id("id", &input.id)?;
         let integration = services(ctx)?
@@ -76,7 +81,7 @@ impl IntegrationMutation {
     async fn rotate_integration_key(
         &self,
         ctx: &Context<'_>,
-        input: IntegrationIdInput,
+        #[graphql(desc = "The integration whose key to rotate.")] input: IntegrationIdInput,
     ) -> Result<IntegrationKeyPayload> {
         let id = parse_integration_id("id", &input.id)?;
         let (integration, key) = services(ctx)?
@@ -93,7 +98,7 @@ impl IntegrationMutation {
     async fn delete_integration(
         &self,
         ctx: &Context<'_>,
-        input: IntegrationIdInput,
+        #[graphql(desc = "The integration to delete.")] input: IntegrationIdInput,
     ) -> Result<DeleteIntegrationPayload> {
         let id = parse_integration_id("id", &input.id)?;
         services(ctx)?

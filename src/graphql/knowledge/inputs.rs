@@ -10,9 +10,13 @@ use crate::graphql::types::knowledge::KnowledgeKind;
 pub struct ResolutionSearchFilter {
     /// Only past incidents, or only known errors; both when absent.
     pub kind: Option<KnowledgeKind>,
+    /// Only this service (exact name).
     pub service: Option<String>,
+    /// Only this category (exact).
     pub category: Option<String>,
+    /// Only incidents of this priority.
     pub priority: Option<Priority>,
+
     /// Resolved at or after this time.
     pub resolved_after: Option<chrono::DateTime<chrono::Utc>>,
     /// Resolved before this time.

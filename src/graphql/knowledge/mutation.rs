@@ -11,6 +11,7 @@ use crate::graphql::incidents::incident_ref;
 use crate::graphql::types::IncidentObject;
 use crate::service::knowledge::RatedSuggestion;
 
+/// Rating suggestions: the knowledge base's feedback loop.
 #[derive(Default)]
 pub struct KnowledgeMutation;
 
@@ -19,9 +20,11 @@ impl KnowledgeMutation {
     /// Whether a suggested past incident or known error helped (specialists and above). Shown
     /// in the rated incident's timeline (and a suggested incident's); helpful ones rank higher
     /// for later, similar incidents, and count as help when the incident is resolved.
+    /// Who: ADMIN, MANAGER, SPECIALIST, or the incident's manager or specialist.
     async fn rate_suggestion(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The incident, the suggestion and whether it helped.")]
         input: RateSuggestionInput,
     ) -> Result<IncidentObject> {
         let incident =

@@ -9,6 +9,7 @@ use crate::graphql::context::{services, viewer};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::knowledge::KnowledgeStatsObject;
 
+/// The knowledge base: past resolutions and known errors. Any organisation role may read.
 #[derive(Default)]
 pub struct KnowledgeQuery;
 
@@ -20,9 +21,16 @@ impl KnowledgeQuery {
     async fn search_resolutions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The search text: words, \"quoted phrases\", -excluded words.")]
         query: String,
+        #[graphql(desc = "Narrows the matches; absent: all resolved incidents and known errors.")]
         filter: Option<ResolutionSearchFilter>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(
+            default = 20,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The previous page's `pageInfo.endCursor`; absent: the first page.")]
         after: Option<String>,
     ) -> Result<ResolutionSearchConnection> {
         super::search::search_resolutions(ctx, query, filter, first, after).await
@@ -33,7 +41,8 @@ impl KnowledgeQuery {
     async fn knowledge_stats(
         &self,
         ctx: &Context<'_>,
-        from: DateTime<Utc>,
+        #[graphql(desc = "Start of the period, included.")] from: DateTime<Utc>,
+        #[graphql(desc = "End of the period, excluded; must be after `from` (BAD_USER_INPUT).")]
         to: DateTime<Utc>,
     ) -> Result<KnowledgeStatsObject> {
         let stats = services(ctx)?

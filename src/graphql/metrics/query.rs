@@ -10,20 +10,27 @@ use crate::graphql::context::{services, viewer};
 use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::types::enums::Priority;
 
+/// The length of one period (bucket), in the requested time zone's calendar.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::metrics::Interval")]
 pub enum MetricsInterval {
+    /// Calendar days, midnight to midnight.
     Day,
     /// Weeks start on Monday.
     Week,
+    /// Calendar months, from the 1st.
     Month,
 }
 
+/// What to split the buckets by, besides the period.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::metrics::GroupBy")]
 pub enum MetricsGroupBy {
+    /// One group per service.
     Service,
+    /// One group per category.
     Category,
+    /// One group per priority (untriaged incidents form their own group).
     Priority,
 }
 
@@ -31,10 +38,15 @@ pub enum MetricsGroupBy {
 /// of one service, category or priority.
 #[derive(InputObject)]
 pub struct IncidentMetricsFilter {
+    /// Reported at or after this instant.
     pub from: DateTime<Utc>,
+    /// Reported before this instant; at most five years after `from`.
     pub to: DateTime<Utc>,
+    /// Only this service.
     pub service: Option<String>,
+    /// Only this category.
     pub category: Option<String>,
+    /// Only this priority.
     pub priority: Option<Priority>,
 }
 
@@ -43,7 +55,9 @@ pub struct IncidentMetricsFilter {
 pub struct DurationSummary {
     /// How many incidents have this duration (reached the stage).
     pub count: u64,
+    /// Arithmetic mean, in seconds.
     pub mean: Option<f64>,
+    /// Median, in seconds.
     pub median: Option<f64>,
     /// 90th percentile (linear interpolation between the closest ranks).
     pub p90: Option<f64>,
@@ -64,7 +78,9 @@ impl From<DurationStats> for DurationSummary {
 /// them: `resolved` is how many of them have been resolved so far.
 #[derive(SimpleObject)]
 pub struct IncidentMetricsBucket {
+    /// Start of the period, included.
     pub start: DateTime<Utc>,
+    /// End of the period, excluded.
     pub end: DateTime<Utc>,
     /// Set when grouped by service.
     pub service: Option<String>,
@@ -72,9 +88,13 @@ pub struct IncidentMetricsBucket {
     pub category: Option<String>,
     /// Set when grouped by priority; null there for incidents not yet triaged.
     pub priority: Option<Priority>,
+    /// How many incidents were reported in the period.
     pub reported: u64,
+    /// How many of them have been resolved so far.
     pub resolved: u64,
+    /// How many of them were reopened at some point.
     pub reopened: u64,
+    /// How many of them were cancelled.
     pub cancelled: u64,
     /// Report to first response (triage, an incident manager, mitigation or resolution).
     pub mtta: DurationSummary,
@@ -90,8 +110,9 @@ pub struct IncidentMetricsBucket {
     /// Share of the resolved incidents where a suggested past incident or known error was
     /// rated helpful before the resolution.
     pub with_helpful_suggestion: Option<f64>,
-    /// Mean seconds to resolve with a helpful suggestion, and without one.
+    /// Mean seconds to resolve with a helpful suggestion; null when there is none.
     pub mttr_with_helpful_suggestion: Option<f64>,
+    /// Mean seconds to resolve without a helpful suggestion; null when there is none.
     pub mttr_without_helpful_suggestion: Option<f64>,
 }
 
@@ -123,9 +144,12 @@ impl From<Bucket> for IncidentMetricsBucket {
     }
 }
 
+/// Incident metrics over a range, period by period (and group by group).
 #[derive(SimpleObject)]
 pub struct IncidentMetrics {
+    /// The period length used.
     pub interval: MetricsInterval,
+    /// The IANA time zone the periods follow, e.g. `Europe/Berlin`.
     pub time_zone: String,
     /// Every period of the range for every group that has incidents (one group when not
     /// grouped), oldest first; empty periods have zero counts and null durations.
@@ -144,9 +168,12 @@ impl MetricsQuery {
     async fn incident_metrics(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which incidents count: the report period and, optionally, more.")]
         filter: IncidentMetricsFilter,
+        #[graphql(desc = "Split the buckets by these; null or empty: no grouping.")]
         group_by: Option<Vec<MetricsGroupBy>>,
-        interval: Option<MetricsInterval>,
+        #[graphql(desc = "Period length; null: WEEK.")] interval: Option<MetricsInterval>,
+        #[graphql(desc = "IANA time zone the periods follow, e.g. `Europe/Berlin`; null: UTC.")]
         time_zone: Option<String>,
     ) -> Result<IncidentMetrics> {
         let interval = interval.unwrap_or(MetricsInterval::Week);

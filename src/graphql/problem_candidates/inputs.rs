@@ -14,6 +14,7 @@ pub struct ProblemCandidateFilter {
     pub service: Option<String>,
 }
 
+/// A problem to report for a candidate's incidents.
 #[derive(InputObject)]
 pub struct CreateProblemFromCandidateInput {
     /// The candidate's incidents (ids or numbers), 2 to 100: each resolved or closed and

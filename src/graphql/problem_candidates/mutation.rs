@@ -21,6 +21,7 @@ impl ProblemCandidateMutation {
     async fn create_problem_from_candidate(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The incidents and the problem's title.")]
         input: CreateProblemFromCandidateInput,
     ) -> Result<ProblemObject> {
         let refs = input

@@ -20,8 +20,10 @@ impl ProblemCandidateQuery {
     async fn problem_candidates(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The period and, optionally, the service.")]
         filter: ProblemCandidateFilter,
-        #[graphql(default = 3)] min_incidents: Option<i32>,
+        #[graphql(default = 3, desc = "The fewest incidents a candidate has: 2 to 50.")]
+        min_incidents: Option<i32>,
     ) -> Result<ProblemCandidatesObject> {
         let min = min_incidents.unwrap_or(3).try_into().unwrap_or(usize::MAX);
         let found = services(ctx)?

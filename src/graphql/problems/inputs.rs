@@ -18,15 +18,21 @@ pub fn problem_ref(field: &'static str, id: &ID) -> Result<ProblemRef, DomainErr
     })
 }
 
+/// A new problem: the unknown cause behind one or more incidents.
 #[derive(InputObject)]
 pub struct ReportProblemInput {
     /// 1 to 200 characters.
     pub title: String,
+    /// Up to 20,000 characters; empty by default.
     #[graphql(default)]
     pub description: String,
+    /// The affected service.
     pub service: String,
+    /// The kind of failure; optional.
     pub category: Option<String>,
+    /// How widely it hurts; with `urgency`, gives the priority.
     pub impact: Level,
+    /// How soon it must be dealt with.
     pub urgency: Level,
 }
 
@@ -46,13 +52,18 @@ impl ReportProblemInput {
 /// Names the problem (`id` or `PRB-n`) and the version read.
 #[derive(InputObject)]
 pub struct ProblemChangeInput {
+    /// The problem's id or number (`PRB-7`).
     pub id: ID,
+    /// Fails with CONFLICT unless the problem is still at this version; null: no check.
     pub expected_version: Option<i32>,
 }
 
+/// The problem, its root cause and its workaround.
 #[derive(InputObject)]
 pub struct RecordKnownErrorInput {
+    /// The problem's id or number (`PRB-7`).
     pub id: ID,
+    /// Fails with CONFLICT unless the problem is still at this version; null: no check.
     pub expected_version: Option<i32>,
     /// Why incidents happen (required for a known error).
     pub root_cause: String,
@@ -70,9 +81,12 @@ impl RecordKnownErrorInput {
     }
 }
 
+/// The problem and its permanent fix.
 #[derive(InputObject)]
 pub struct ResolveProblemInput {
+    /// The problem's id or number (`PRB-7`).
     pub id: ID,
+    /// Fails with CONFLICT unless the problem is still at this version; null: no check.
     pub expected_version: Option<i32>,
     /// The permanent fix (required).
     pub fix: String,
@@ -93,10 +107,14 @@ impl ResolveProblemInput {
     }
 }
 
+/// The problem that is not one after all, and why.
 #[derive(InputObject)]
 pub struct CancelProblemInput {
+    /// The problem's id or number (`PRB-7`).
     pub id: ID,
+    /// Fails with CONFLICT unless the problem is still at this version; null: no check.
     pub expected_version: Option<i32>,
+    /// Why it is not a problem.
     pub reason: String,
 }
 
@@ -108,6 +126,7 @@ impl CancelProblemInput {
     }
 }
 
+/// The incident and the problem it is a symptom of.
 #[derive(InputObject)]
 pub struct LinkIncidentToProblemInput {
     /// The incident's id or number (`INC-42`).
@@ -116,7 +135,9 @@ pub struct LinkIncidentToProblemInput {
     pub problem_id: ID,
 }
 
+/// The incident to unlink from its problem.
 #[derive(InputObject)]
 pub struct UnlinkIncidentFromProblemInput {
+    /// The incident's id or number (`INC-42`).
     pub incident_id: ID,
 }

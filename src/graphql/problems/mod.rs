@@ -9,3 +9,5 @@ mod query;
 pub use inputs::problem_ref;
 pub use mutation::ProblemMutation;
 pub use query::ProblemQuery;
+// Named in `graphql::descriptions`, which describes the connection types.
+pub use query::ProblemListFields;

@@ -10,6 +10,8 @@ use crate::graphql::incidents::incident_arg;
 use crate::graphql::types::IncidentObject;
 use crate::graphql::types::problem::ProblemObject;
 
+/// The problem lifecycle. Errors: BAD_USER_INPUT (invalid input, or a transition the status
+/// does not allow), NOT_FOUND, FORBIDDEN, CONFLICT (stale `expectedVersion`).
 #[derive(Default)]
 pub struct ProblemMutation;
 
@@ -33,7 +35,7 @@ impl ProblemMutation {
     async fn report_problem(
         &self,
         ctx: &Context<'_>,
-        input: ReportProblemInput,
+        #[graphql(desc = "The problem to report.")] input: ReportProblemInput,
     ) -> Result<ProblemObject> {
         let new = input.parse().map_err(bad_input)?;
         let problem = services(ctx)?
@@ -43,11 +45,11 @@ impl ProblemMutation {
         Ok(ProblemObject(problem))
     }
 
-    /// NEW → UNDER_INVESTIGATION.
+    /// NEW → UNDER_INVESTIGATION (managers and admins).
     async fn start_problem_investigation(
         &self,
         ctx: &Context<'_>,
-        input: ProblemChangeInput,
+        #[graphql(desc = "The problem to investigate.")] input: ProblemChangeInput,
     ) -> Result<ProblemObject> {
         change(
             ctx,
@@ -63,27 +65,29 @@ impl ProblemMutation {
     async fn record_known_error(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The problem, its root cause and workaround.")]
         input: RecordKnownErrorInput,
     ) -> Result<ProblemObject> {
         let command = input.command().map_err(bad_input)?;
         change(ctx, &input.id, input.expected_version, command).await
     }
 
-    /// → RESOLVED, with the permanent fix. Open linked incidents are told.
+    /// → RESOLVED, with the permanent fix (managers and admins). Open linked incidents are
+    /// told.
     async fn resolve_problem(
         &self,
         ctx: &Context<'_>,
-        input: ResolveProblemInput,
+        #[graphql(desc = "The problem and its permanent fix.")] input: ResolveProblemInput,
     ) -> Result<ProblemObject> {
         let command = input.command().map_err(bad_input)?;
         change(ctx, &input.id, input.expected_version, command).await
     }
 
-    /// RESOLVED → CLOSED.
+    /// RESOLVED → CLOSED (managers and admins).
     async fn close_problem(
         &self,
         ctx: &Context<'_>,
-        input: ProblemChangeInput,
+        #[graphql(desc = "The resolved problem to close.")] input: ProblemChangeInput,
     ) -> Result<ProblemObject> {
         change(
             ctx,
@@ -94,21 +98,21 @@ impl ProblemMutation {
         .await
     }
 
-    /// Not a problem after all (from any state before RESOLVED).
+    /// Not a problem after all (from any state before RESOLVED; managers and admins).
     async fn cancel_problem(
         &self,
         ctx: &Context<'_>,
-        input: CancelProblemInput,
+        #[graphql(desc = "The problem to cancel, and why.")] input: CancelProblemInput,
     ) -> Result<ProblemObject> {
         let command = input.command().map_err(bad_input)?;
         change(ctx, &input.id, input.expected_version, command).await
     }
 
-    /// Links an incident to a problem; an incident has at most one.
+    /// Links an incident to a problem; an incident has at most one (managers and admins).
     async fn link_incident_to_problem(
         &self,
         ctx: &Context<'_>,
-        input: LinkIncidentToProblemInput,
+        #[graphql(desc = "The incident and the problem.")] input: LinkIncidentToProblemInput,
     ) -> Result<IncidentObject> {
         let incident = incident_arg(&input.incident_id)?;
         let problem = problem_ref("problemId", &input.problem_id).map_err(bad_input)?;
@@ -119,10 +123,11 @@ impl ProblemMutation {
         Ok(IncidentObject(linked))
     }
 
+    /// Removes an incident's link to its problem (managers and admins).
     async fn unlink_incident_from_problem(
         &self,
         ctx: &Context<'_>,
-        input: UnlinkIncidentFromProblemInput,
+        #[graphql(desc = "The incident to unlink.")] input: UnlinkIncidentFromProblemInput,
     ) -> Result<IncidentObject> {
         let incident = incident_arg(&input.incident_id)?;
         let unlinked = services(ctx)?

@@ -11,20 +11,24 @@ use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::types::enums::Priority;
 use crate::graphql::types::problem::{ProblemObject, ProblemStatus};
 
+/// Which problems to list; every field given must match.
 #[derive(InputObject, Default)]
 pub struct ProblemFilter {
     /// Any of these statuses; absent or empty: any.
     pub status: Option<Vec<ProblemStatus>>,
+    /// Exactly this service.
     pub service: Option<String>,
     /// Any of these priorities; absent or empty: any.
     pub priority: Option<Vec<Priority>>,
 }
 
+/// The order of a problem list.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
 pub enum ProblemOrder {
     /// Highest number first.
     #[default]
     NewestFirst,
+    /// Lowest number first.
     OldestFirst,
 }
 
@@ -49,7 +53,11 @@ pub struct ProblemQuery;
 #[Object]
 impl ProblemQuery {
     /// One problem, by id or by number (`PRB-7`).
-    async fn problem(&self, ctx: &Context<'_>, id: ID) -> Result<ProblemObject> {
+    async fn problem(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The problem's id, or its number (`PRB-7`).")] id: ID,
+    ) -> Result<ProblemObject> {
         let target = problem_ref("id", &id).map_err(bad_input)?;
         let problem = services(ctx)?
             .problem(viewer(ctx)?, target)
@@ -63,9 +71,15 @@ impl ProblemQuery {
     async fn problems(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProblemFilter>,
-        order_by: Option<ProblemOrder>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(desc = "Which problems; absent: all.")] filter: Option<ProblemFilter>,
+        #[graphql(desc = "The order; absent: NEWEST_FIRST.")] order_by: Option<ProblemOrder>,
+
+        #[graphql(
+            default = 20,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The previous page's `pageInfo.endCursor`; absent: the first page.")]
         after: Option<String>,
     ) -> Result<Connection<String, ProblemObject, ProblemListFields>> {
         let first = page_size_in(ctx, first)?;

@@ -8,3 +8,5 @@ mod query;
 
 pub use mutation::ReviewMutation;
 pub use query::ReviewQuery;
+// Named in `graphql::descriptions`, which describes the connection types.
+pub use query::ActionItemListFields;

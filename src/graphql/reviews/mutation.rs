@@ -10,6 +10,8 @@ use crate::graphql::incidents::incident_arg;
 use crate::graphql::types::review::{ActionItemObject, ReviewObject};
 use crate::service::action_items::today;
 
+/// Post-incident reviews. Errors: BAD_USER_INPUT (invalid input or a transition the status
+/// does not allow), NOT_FOUND, FORBIDDEN, CONFLICT (stale `expectedVersion`).
 #[derive(Default)]
 pub struct ReviewMutation;
 
@@ -34,7 +36,7 @@ impl ReviewMutation {
     async fn start_review(
         &self,
         ctx: &Context<'_>,
-        input: StartReviewInput,
+        #[graphql(desc = "The incident and the review's owner.")] input: StartReviewInput,
     ) -> Result<ReviewObject> {
         let incident = incident_arg(&input.incident_id)?;
         let (owner, participants) = input.people().map_err(bad_input)?;
@@ -50,7 +52,7 @@ impl ReviewMutation {
     async fn update_review(
         &self,
         ctx: &Context<'_>,
-        input: UpdateReviewInput,
+        #[graphql(desc = "The review and the sections to change.")] input: UpdateReviewInput,
     ) -> Result<ReviewObject> {
         let id = review_id("id", &input.id).map_err(bad_input)?;
         let edit = input.edit().map_err(bad_input)?;
@@ -70,7 +72,7 @@ impl ReviewMutation {
     async fn submit_review(
         &self,
         ctx: &Context<'_>,
-        input: ReviewChangeInput,
+        #[graphql(desc = "The review to submit.")] input: ReviewChangeInput,
     ) -> Result<ReviewObject> {
         change(ctx, &input, ReviewCommand::Submit).await
     }
@@ -79,7 +81,7 @@ impl ReviewMutation {
     async fn return_review_to_draft(
         &self,
         ctx: &Context<'_>,
-        input: ReviewChangeInput,
+        #[graphql(desc = "The review to return.")] input: ReviewChangeInput,
     ) -> Result<ReviewObject> {
         change(ctx, &input, ReviewCommand::ReturnToDraft).await
     }
@@ -89,7 +91,7 @@ impl ReviewMutation {
     async fn publish_review(
         &self,
         ctx: &Context<'_>,
-        input: ReviewChangeInput,
+        #[graphql(desc = "The review to publish.")] input: ReviewChangeInput,
     ) -> Result<ReviewObject> {
         change(ctx, &input, ReviewCommand::Publish).await
     }
@@ -99,7 +101,7 @@ impl ReviewMutation {
     async fn add_action_item(
         &self,
         ctx: &Context<'_>,
-        input: AddActionItemInput,
+        #[graphql(desc = "The review and the new item.")] input: AddActionItemInput,
     ) -> Result<ActionItemObject> {
         let review = review_id("reviewId", &input.review_id).map_err(bad_input)?;
         let (new, problem) = input.parse(today()).map_err(bad_input)?;
@@ -116,7 +118,7 @@ impl ReviewMutation {
     async fn update_action_item(
         &self,
         ctx: &Context<'_>,
-        input: UpdateActionItemInput,
+        #[graphql(desc = "The item and what to change.")] input: UpdateActionItemInput,
     ) -> Result<ActionItemObject> {
         let id = action_item_id(&input.id).map_err(|e| field_error("id", e))?;
         let (change, problem) = input.parse(today()).map_err(bad_input)?;

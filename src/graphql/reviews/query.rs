@@ -39,13 +39,18 @@ impl ActionItemListFields {
     }
 }
 
+/// Post-incident reviews and their action items: readable by every organisation role.
 #[derive(Default)]
 pub struct ReviewQuery;
 
 #[Object]
 impl ReviewQuery {
     /// One review, by its id (`Incident.review` finds an incident's).
-    async fn review(&self, ctx: &Context<'_>, id: ID) -> Result<ReviewObject> {
+    async fn review(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The review's id.")] id: ID,
+    ) -> Result<ReviewObject> {
         let id = review_id("id", &id).map_err(bad_input)?;
         let review = services(ctx)?.review(viewer(ctx)?, id).await.gql(ctx)?;
         Ok(ReviewObject(review))
@@ -56,8 +61,13 @@ impl ReviewQuery {
     async fn action_items(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ActionItemFilter>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(desc = "Which items; absent: all.")] filter: Option<ActionItemFilter>,
+        #[graphql(
+            default = 20,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The previous page's `pageInfo.endCursor`; absent: the first page.")]
         after: Option<String>,
     ) -> Result<Connection<String, ActionItemObject, ActionItemListFields>> {
         let first = page_size_in(ctx, first)?;

@@ -16,8 +16,11 @@ use crate::graphql::types::sla::Weekday;
 /// to `365d`; null or left out: no target for that clock.
 #[derive(InputObject)]
 pub struct SlaTargetInput {
+    /// The priority these targets are for; each priority at most once.
     pub priority: Priority,
+    /// Report to first response (triage, or an incident manager assigned), e.g. `15m`.
     pub response: Option<String>,
+    /// Report to mitigated or resolved, e.g. `4h`.
     pub resolution: Option<String>,
 }
 
@@ -25,8 +28,11 @@ pub struct SlaTargetInput {
 /// calendar's wall clock (`00:00` or `24:00` as a close is midnight at the end of the day).
 #[derive(InputObject)]
 pub struct SlaOpeningHoursInput {
+    /// The weekday.
     pub day: Weekday,
+    /// Opening time, `HH:MM` (e.g. `09:00`).
     pub open: String,
+    /// Closing time, `HH:MM`, excluded (e.g. `17:30`); `24:00` or `00:00`: midnight.
     pub close: String,
 }
 
@@ -35,12 +41,14 @@ pub struct SlaOpeningHoursInput {
 pub struct SlaCalendarInput {
     /// e.g. `Europe/Berlin`.
     pub time_zone: String,
+    /// The open hours of each open weekday; a day not listed is closed.
     pub hours: Vec<SlaOpeningHoursInput>,
     /// Local dates, `YYYY-MM-DD` (at most 1,000).
     #[graphql(default)]
     pub holidays: Vec<String>,
 }
 
+/// A new SLA policy: its name, the services it covers, when its clocks count, its targets.
 #[derive(InputObject)]
 pub struct CreateSlaPolicyInput {
     /// 1 to 100 characters, unique.
@@ -60,24 +68,34 @@ pub struct CreateSlaPolicyInput {
 /// Replaces a policy's settings with these (every field, as in `createSlaPolicy`).
 #[derive(InputObject)]
 pub struct UpdateSlaPolicyInput {
+    /// The policy's id (`slaPolicies { id }`).
     pub id: ID,
     /// The `version` you read; a concurrent change answers `CONFLICT`.
     pub expected_version: Option<i32>,
+    /// 1 to 100 characters, unique.
     pub name: String,
+    /// The services it covers (each in one policy at most); empty: the default policy.
     #[graphql(default)]
     pub services: Vec<String>,
+    /// Business hours; null: around the clock.
     pub calendar: Option<SlaCalendarInput>,
+    /// When to record an `SLA_WARNING`, as a share of the target: 1 to 99 (default 75).
     pub warn_at_percent: Option<i32>,
+    /// One entry per priority that has targets; priorities left out have none.
     pub targets: Vec<SlaTargetInput>,
 }
 
+/// The SLA policy to delete.
 #[derive(InputObject)]
 pub struct DeleteSlaPolicyInput {
+    /// The policy's id; the default policy cannot be deleted.
     pub id: ID,
 }
 
+/// What `deleteSlaPolicy` removed.
 #[derive(SimpleObject)]
 pub struct DeleteSlaPolicyPayload {
+    /// The id of the deleted policy.
     pub deleted_sla_policy_id: ID,
 }
 

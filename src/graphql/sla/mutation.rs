@@ -7,6 +7,9 @@ use crate::graphql::context::{services, viewer};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::sla::SlaPolicyObject;
 
+/// SLA policies. Every mutation here is for ADMIN only (else FORBIDDEN). Invalid settings, a
+/// taken name or service, or a second default are BAD_USER_INPUT; an unknown id NOT_FOUND; a
+/// stale `expectedVersion` CONFLICT.
 #[derive(Default)]
 pub struct SlaMutation;
 
@@ -17,7 +20,7 @@ impl SlaMutation {
     async fn create_sla_policy(
         &self,
         ctx: &Context<'_>,
-        input: CreateSlaPolicyInput,
+        #[graphql(desc = "The policy's settings.")] input: CreateSlaPolicyInput,
     ) -> Result<SlaPolicyObject> {
         let draft = draft(
             &input.name,
@@ -38,7 +41,7 @@ impl SlaMutation {
     async fn update_sla_policy(
         &self,
         ctx: &Context<'_>,
-        input: UpdateSlaPolicyInput,
+        #[graphql(desc = "The policy and its new settings.")] input: UpdateSlaPolicyInput,
     ) -> Result<SlaPolicyObject> {
         let id = parse_sla_policy_id("id", &input.id)?;
         let draft = draft(
@@ -59,7 +62,7 @@ impl SlaMutation {
     async fn delete_sla_policy(
         &self,
         ctx: &Context<'_>,
-        input: DeleteSlaPolicyInput,
+        #[graphql(desc = "The policy to delete.")] input: DeleteSlaPolicyInput,
     ) -> Result<DeleteSlaPolicyPayload> {
         let id = parse_sla_policy_id("id", &input.id)?;
         services(ctx)?

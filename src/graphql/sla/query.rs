@@ -14,12 +14,17 @@ use crate::graphql::types::sla::{SlaBreachObject, SlaPolicyObject};
 /// service and priority.
 #[derive(InputObject, Default)]
 pub struct SlaBreachFilter {
+    /// Fell due at or after this instant.
     pub from: Option<DateTime<Utc>>,
+    /// Fell due before this instant.
     pub to: Option<DateTime<Utc>>,
+    /// Only incidents of this service.
     pub service: Option<String>,
+    /// Only breaches of this priority's targets.
     pub priority: Option<Priority>,
 }
 
+/// SLA policies and breaches: for ADMIN and MANAGER (else FORBIDDEN).
 #[derive(Default)]
 pub struct SlaQuery;
 
@@ -31,7 +36,12 @@ impl SlaQuery {
         Ok(list.into_iter().map(SlaPolicyObject).collect())
     }
 
-    async fn sla_policy(&self, ctx: &Context<'_>, id: ID) -> Result<SlaPolicyObject> {
+    /// One SLA policy (admins and managers). Errors: NOT_FOUND, BAD_USER_INPUT (not an id).
+    async fn sla_policy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The policy's id.")] id: ID,
+    ) -> Result<SlaPolicyObject> {
         let id = parse_sla_policy_id("id", &id)?;
         let policy = services(ctx)?.sla_policy(viewer(ctx)?, id).await.gql(ctx)?;
         Ok(SlaPolicyObject(policy))
@@ -42,8 +52,13 @@ impl SlaQuery {
     async fn sla_breaches(
         &self,
         ctx: &Context<'_>,
-        filter: Option<SlaBreachFilter>,
-        #[graphql(default = 50)] first: Option<i32>,
+        #[graphql(desc = "Which breaches; absent: all.")] filter: Option<SlaBreachFilter>,
+
+        #[graphql(
+            default = 50,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
     ) -> Result<Vec<SlaBreachObject>> {
         let limit = page_size_in(ctx, first)?;
         let filter = filter.unwrap_or_default();

@@ -11,6 +11,7 @@ use crate::graphql::incidents::incident_arg;
 use crate::graphql::types::{IncidentObject, TimelineEventObject};
 use crate::service::team::RoleChange;
 
+/// Roles on an incident and the responders' working log.
 #[derive(Default)]
 pub struct TeamMutation;
 
@@ -55,29 +56,32 @@ fn user_id(id: &ID) -> Result<UserId> {
 #[Object]
 impl TeamMutation {
     /// Gives someone a role on an incident (managers, admins, or the incident's manager). A
-    /// new incident manager, communicator or scribe relieves the previous one.
+    /// new incident manager, communicator or scribe relieves the previous one. Errors:
+    /// BAD_USER_INPUT, NOT_FOUND, FORBIDDEN, CONFLICT (`expectedVersion`).
     async fn assign_role(
         &self,
         ctx: &Context<'_>,
-        input: AssignRoleInput,
+        #[graphql(desc = "The incident, the person and the role.")] input: AssignRoleInput,
     ) -> Result<IncidentObject> {
         change_role(ctx, input.into(), RoleAction::Assign).await
     }
 
-    /// Ends someone's role on an incident. Anyone may step down from their own role.
+    /// Ends someone's role on an incident (managers, admins, or the incident's manager).
+    /// Anyone may step down from their own role.
     async fn relieve_role(
         &self,
         ctx: &Context<'_>,
-        input: RelieveRoleInput,
+        #[graphql(desc = "The incident, the person and the role to end.")] input: RelieveRoleInput,
     ) -> Result<IncidentObject> {
         change_role(ctx, input.into(), RoleAction::Relieve).await
     }
 
     /// A working note in the responders' log (the timeline, visible to responders only).
+    /// Who: ADMIN, MANAGER, SPECIALIST, or the incident's manager, specialist or scribe.
     async fn add_note(
         &self,
         ctx: &Context<'_>,
-        input: AddNoteInput,
+        #[graphql(desc = "The incident and the note.")] input: AddNoteInput,
     ) -> Result<TimelineEventObject> {
         let body = NoteBody::parse(&input.body).map_err(bad_input)?;
         let event = services(ctx)?
@@ -92,6 +96,7 @@ impl TeamMutation {
     async fn annotate_timeline_event(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The incident, the event and the remark.")]
         input: AnnotateTimelineEventInput,
     ) -> Result<TimelineEventObject> {
         let incident = incident_arg(&input.incident_id)?;

@@ -66,8 +66,10 @@ pub enum AutomationRunOutcome {
     ChainStopped,
 }
 
+/// When a rule fires.
 #[derive(SimpleObject)]
 pub struct AutomationTrigger {
+    /// The event that fires the rule.
     #[graphql(name = "type")]
     pub kind: AutomationTriggerType,
     /// For UNASSIGNED_FOR: how long, e.g. `15m`.
@@ -94,21 +96,31 @@ impl From<Trigger> for AutomationTrigger {
 /// Which incidents a rule acts on; an empty list matches any.
 #[derive(SimpleObject)]
 pub struct AutomationConditions {
+    /// Any of these services.
     pub services: Vec<String>,
+    /// Any of these categories.
     pub categories: Vec<String>,
     /// This priority or a more urgent one (untriaged incidents do not match).
     pub priority_at_least: Option<Priority>,
+    /// Any of these statuses.
     pub statuses: Vec<IncidentStatus>,
 }
 
+/// One action of a rule; `type` says which of the other fields are set.
 #[derive(SimpleObject)]
 pub struct AutomationAction {
+    /// What the action does.
     #[graphql(name = "type")]
     pub kind: AutomationActionType,
+    /// ASSIGN_ROLE: the person given the role; null otherwise.
     pub user_id: Option<ID>,
+    /// ASSIGN_ROLE: the incident role given; null otherwise.
     pub role: Option<IncidentRoleKind>,
+    /// POST_UPDATE: the update's text; PAGE: the page's message, if any; null otherwise.
     pub template: Option<String>,
+    /// ADD_WATCHERS: the people added as watchers; empty otherwise.
     pub user_ids: Vec<ID>,
+    /// PAGE: where to page; null otherwise.
     pub address: Option<String>,
 }
 
@@ -153,10 +165,12 @@ pub struct AutomationRuleObject(pub Rule);
 /// When a trigger, if conditions, then actions; acts as `automation:<name>` in timelines.
 #[Object(name = "AutomationRule")]
 impl AutomationRuleObject {
+    /// The rule's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// Its unique name.
     async fn name(&self) -> &str {
         self.0.draft.name.as_str()
     }
@@ -166,14 +180,17 @@ impl AutomationRuleObject {
         ID(self.0.draft.actor().as_str().to_owned())
     }
 
+    /// A disabled rule does nothing.
     async fn enabled(&self) -> bool {
         self.0.draft.enabled
     }
 
+    /// When it fires.
     async fn trigger(&self) -> AutomationTrigger {
         self.0.draft.trigger.into()
     }
 
+    /// Which incidents it acts on.
     async fn conditions(&self) -> AutomationConditions {
         let c = &self.0.draft.conditions;
         AutomationConditions {
@@ -184,18 +201,22 @@ impl AutomationRuleObject {
         }
     }
 
+    /// What it does, in order.
     async fn actions(&self) -> Vec<AutomationAction> {
         self.0.draft.actions.iter().map(Into::into).collect()
     }
 
+    /// Increases with every change; pass it as `expectedVersion` to `updateAutomationRule`.
     async fn version(&self) -> i32 {
         self.0.version
     }
 
+    /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -218,14 +239,17 @@ pub struct AutomationRunObject(pub Run);
 /// One firing of a rule on an incident: once per rule, incident and trigger.
 #[Object(name = "AutomationRun")]
 impl AutomationRunObject {
+    /// The firing's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// The rule that fired.
     async fn rule_id(&self) -> ID {
         ID(self.0.rule_id.to_string())
     }
 
+    /// The incident it acted on.
     async fn incident(&self, ctx: &Context<'_>) -> Result<IncidentObject> {
         let id = self.0.incident_id;
         Loaders::of(ctx)?
@@ -249,14 +273,17 @@ impl AutomationRunObject {
         i32::from(self.0.depth)
     }
 
+    /// When it started.
     async fn started_at(&self) -> DateTime<Utc> {
         self.0.started_at
     }
 
+    /// How it ended.
     async fn outcome(&self) -> AutomationRunOutcome {
         self.0.outcome.into()
     }
 
+    /// Each action's result, in order.
     async fn actions(&self) -> Vec<AutomationActionResult> {
         self.0
             .results
@@ -273,6 +300,7 @@ impl AutomationRunObject {
 /// One action a rule would take now.
 #[derive(SimpleObject)]
 pub struct AutomationPlannedAction {
+    /// The action's type: ASSIGN_ROLE, RAISE_URGENCY, ...
     #[graphql(name = "type")]
     pub kind: String,
     /// What it would do, templates filled in.
@@ -296,6 +324,7 @@ pub struct AutomationPreviewObject(pub Preview);
 /// What one enabled rule would do to the incident now. Nothing is changed by asking.
 #[Object(name = "AutomationPreview")]
 impl AutomationPreviewObject {
+    /// The rule.
     async fn rule(&self) -> AutomationRuleObject {
         AutomationRuleObject(self.0.rule.clone())
     }
@@ -311,10 +340,12 @@ impl AutomationPreviewObject {
         self.0.fires_now
     }
 
+    /// Why it would or would not act, in words.
     async fn reason(&self) -> &str {
         &self.0.reason
     }
 
+    /// The actions it would take, templates filled in.
     async fn actions(&self) -> Vec<AutomationPlannedAction> {
         self.0.actions.iter().cloned().map(Into::into).collect()
     }

@@ -6,16 +6,24 @@ use async_graphql::Enum;
 
 use crate::domain::priority::Priority as DomainPriority;
 
+/// Where an incident is in its lifecycle (`Incident.allowedActions` says what may follow).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "IncidentStatus")]
 #[graphql(remote = "crate::domain::lifecycle::Status")]
 pub enum IncidentStatus {
+    /// Reported, not yet triaged (no priority).
     New,
+    /// Categorized and prioritized; nobody is investigating yet.
     Triaged,
+    /// Responders are diagnosing it.
     Investigating,
+    /// A workaround restored service; the investigation goes on.
     Mitigated,
+    /// Service is restored for good; waiting for the reporter to confirm (close or reopen).
     Resolved,
+    /// The fix held. Final.
     Closed,
+    /// Not an incident, or a duplicate of another. Final.
     Cancelled,
 }
 
@@ -23,18 +31,26 @@ pub enum IncidentStatus {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::priority::Level")]
 pub enum Level {
+    /// Impact: many users or a whole service. Urgency: must be dealt with now.
     High,
+    /// Impact: some users or a part of a service. Urgency: soon, not this minute.
     Medium,
+    /// Impact: few users, a workaround exists. Urgency: can wait.
     Low,
 }
 
 /// Derived from impact × urgency: P1 is the most urgent.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum Priority {
+    /// Critical: HIGH impact and HIGH urgency.
     P1,
+    /// High.
     P2,
+    /// Moderate.
     P3,
+    /// Low.
     P4,
+    /// Planning: LOW impact and LOW urgency.
     P5,
 }
 
@@ -63,6 +79,7 @@ impl Priority {
     }
 }
 
+/// How an incident was noticed.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::incident::Source")]
 pub enum IncidentSource {
@@ -80,31 +97,53 @@ pub enum IncidentSource {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::lifecycle::Action")]
 pub enum LifecycleAction {
+    /// `triageIncident`.
     Triage,
+    /// `startInvestigation`.
     StartInvestigation,
+    /// `mitigateIncident`.
     Mitigate,
+    /// `resolveIncident`.
     Resolve,
+    /// `closeIncident`.
     Close,
+    /// `reopenIncident`.
     Reopen,
+    /// `cancelIncident`.
     Cancel,
 }
 
+/// What a timeline event records. `before` and `after` of the event hold the details.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::event::EventKind")]
 pub enum TimelineEventKind {
+    /// The incident was reported.
     Reported,
+    /// It was triaged, or triaged again (`after`: `category`, `impact`, `urgency`, `priority`).
     Triaged,
+    /// The investigation started.
     InvestigationStarted,
+    /// A workaround restored service.
     Mitigated,
+    /// It was resolved (`after.resolution`).
     Resolved,
+    /// It was closed.
     Closed,
+    /// It was reopened (`after.reason`; `before` holds the dropped resolution).
     Reopened,
+    /// It was cancelled (`after`: `reason`, `duplicateOf`).
     Cancelled,
+    /// A suggestion was rated helpful or not (`rateSuggestion`).
     SuggestionRated,
+    /// It was imported from another tracker (`hindsight import`).
     Imported,
+    /// Someone was given an incident role.
     RoleAssigned,
+    /// Someone was relieved of an incident role.
     RoleRelieved,
+    /// A responder added a working note (INTERNAL).
     NoteAdded,
+    /// A status update was posted (`after.audience`).
     UpdatePosted,
     /// An SLA clock reached its policy's warning share (`after` says which clock and when it
     /// is due).
@@ -163,29 +202,45 @@ pub enum Audience {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::team::UpdateStatus")]
 pub enum UpdateStatus {
+    /// The cause is being looked for.
     Investigating,
+    /// The cause is known and a fix is under way.
     Identified,
+    /// A fix is in place and being watched.
     Monitoring,
+    /// The incident is over.
     Resolved,
 }
 
+/// An organisation role, from the caller's token. It decides what the caller may do in
+/// general; incident roles add rights on one incident.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::auth::OrgRole")]
 pub enum Role {
+    /// Everything, including webhooks, SLA policies, automation and integrations.
     Admin,
+    /// Leads responses: every incident operation, problems, reviews; reads SLA, automation
+    /// and integrations.
     Manager,
+    /// A responder: triages, investigates, mitigates, resolves, adds notes, rates
+    /// suggestions, records known errors.
     Specialist,
+    /// Posts status updates; sees INTERNAL information.
     Communicator,
+    /// Reads, reports and watches incidents.
     Viewer,
 }
 
+/// The order of an incident list.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
 #[graphql(remote = "crate::domain::listing::ListOrder")]
 pub enum IncidentOrder {
     /// Highest number first.
     #[default]
     NewestFirst,
+    /// Lowest number first.
     OldestFirst,
+
     /// P1 first, untriaged last; newest first within a priority.
     Priority,
     /// The SLA clock due soonest first (breached ones, which fell due earliest, lead);

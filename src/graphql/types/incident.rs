@@ -28,16 +28,20 @@ pub struct IncidentObject(pub Incident);
 /// What restored service.
 pub struct Resolution(StoredResolution);
 
+/// How an incident was resolved (set by `resolveIncident`).
 #[Object]
 impl Resolution {
+    /// What restored service.
     async fn summary(&self) -> &str {
         &self.0.summary
     }
 
+    /// Why it broke; null if not recorded.
     async fn root_cause(&self) -> Option<&str> {
         self.0.root_cause.as_deref()
     }
 
+    /// What was done to fix it; null if not recorded.
     async fn fix(&self) -> Option<&str> {
         self.0.fix.as_deref()
     }
@@ -77,7 +81,9 @@ impl Resolution {
 /// Narrows suggestions to one service or category (by default they are only ranked up).
 #[derive(InputObject, Default)]
 pub struct SuggestionFilter {
+    /// Only past incidents of exactly this service.
     pub service: Option<String>,
+    /// Only past incidents of exactly this category.
     pub category: Option<String>,
 }
 
@@ -100,6 +106,7 @@ pub type TimelineConnection = Connection<String, TimelineEventObject, TimelineFi
 /// CLOSED, with reopen and cancel.
 #[Object(name = "Incident")]
 impl IncidentObject {
+    /// Stable opaque id (a UUID); `number` is the human handle.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -109,22 +116,27 @@ impl IncidentObject {
         self.0.number.to_string()
     }
 
+    /// What broke, in a line.
     async fn title(&self) -> &str {
         &self.0.title
     }
 
+    /// Free text from the reporter; empty if none was given.
     async fn description(&self) -> &str {
         &self.0.description
     }
 
+    /// The affected service.
     async fn service(&self) -> &str {
         &self.0.service
     }
 
+    /// The kind of failure; null until given at report or triage.
     async fn category(&self) -> Option<&str> {
         self.0.category.as_deref()
     }
 
+    /// How the incident was noticed.
     async fn source(&self) -> IncidentSource {
         self.0.source.into()
     }
@@ -134,14 +146,17 @@ impl IncidentObject {
         self.0.external_id.as_deref()
     }
 
+    /// Where the incident is in its lifecycle.
     async fn status(&self) -> IncidentStatus {
         self.0.status.into()
     }
 
+    /// How widely it hurts; null until triaged.
     async fn impact(&self) -> Option<Level> {
         self.0.impact.map(Level::from)
     }
 
+    /// How soon it must be dealt with; null until triaged.
     async fn urgency(&self) -> Option<Level> {
         self.0.urgency.map(Level::from)
     }
@@ -151,6 +166,7 @@ impl IncidentObject {
         self.0.priority.map(Priority::from)
     }
 
+    /// How it was resolved; null until resolved, and again after a reopen.
     async fn resolution(&self) -> Option<Resolution> {
         self.0.resolution.clone().map(Resolution)
     }
@@ -163,7 +179,8 @@ impl IncidentObject {
     async fn suggestions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 5)] first: i32,
+        #[graphql(default = 5, desc = "How many suggestions: 0 to 20.")] first: i32,
+        #[graphql(desc = "Keep only suggestions of one service or category; absent: all.")]
         filter: Option<SuggestionFilter>,
     ) -> Result<Vec<SuggestionObject>> {
         if !(0..=MAX_SUGGESTIONS).contains(&first) {
@@ -186,6 +203,7 @@ impl IncidentObject {
         Ok(found.into_iter().map(SuggestionObject).collect())
     }
 
+    /// Why it was cancelled; null unless CANCELLED.
     async fn cancel_reason(&self) -> Option<&str> {
         self.0.cancel_reason.as_deref()
     }
@@ -198,6 +216,7 @@ impl IncidentObject {
         }
     }
 
+    /// Who reported it.
     async fn reporter(&self, ctx: &Context<'_>) -> Result<UserObject> {
         Loaders::of(ctx)?.user(ctx, &self.0.reporter_id).await
     }
@@ -216,10 +235,12 @@ impl IncidentObject {
             .collect()
     }
 
+    /// When it was reported.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When anything about it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -229,22 +250,27 @@ impl IncidentObject {
         self.0.triaged_at
     }
 
+    /// When the investigation started; null before it has.
     async fn investigating_at(&self) -> Option<DateTime<Utc>> {
         self.0.investigating_at
     }
 
+    /// When it was mitigated; null if it never was.
     async fn mitigated_at(&self) -> Option<DateTime<Utc>> {
         self.0.mitigated_at
     }
 
+    /// When it was resolved: the end MTTR measures; null until resolved.
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
         self.0.resolved_at
     }
 
+    /// When it was closed; null until closed.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at
     }
 
+    /// When it was cancelled; null unless CANCELLED.
     async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
         self.0.cancelled_at
     }
@@ -254,7 +280,12 @@ impl IncidentObject {
     async fn timeline(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(
+            default = 20,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The previous page's `pageInfo.endCursor`; absent: the first page.")]
         after: Option<String>,
     ) -> Result<TimelineConnection> {
         let limit = page_size_in(ctx, first)?;
@@ -291,7 +322,8 @@ impl IncidentObject {
     async fn roles(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = false)] include_relieved: bool,
+        #[graphql(default = false, desc = "Also list relieved (past) assignments.")]
+        include_relieved: bool,
     ) -> Result<Vec<RoleAssignmentObject>> {
         let all = Loaders::of(ctx)?.assignments(ctx, self.0.id).await?;
         Ok(all
@@ -320,7 +352,9 @@ impl IncidentObject {
     async fn watchers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(default = 20, desc = "How many watchers to return: 0 to 100.")] first: Option<
+            i32,
+        >,
     ) -> Result<Vec<UserObject>> {
         let limit = page_size(first, crate::service::team::MAX_WATCHERS as usize)?;
         let loaders = Loaders::of(ctx)?;
@@ -366,7 +400,12 @@ impl IncidentObject {
     async fn alerts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(
+            default = 20,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The previous page's `pageInfo.endCursor`; absent: the first page.")]
         after: Option<String>,
     ) -> Result<super::integration::IncidentAlerts> {
         let first = page_size_in(ctx, first)? as usize;
@@ -391,8 +430,16 @@ impl IncidentObject {
     async fn updates(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only updates for this audience; absent: every audience the caller may see."
+        )]
         audience: Option<Audience>,
-        #[graphql(default = 20)] first: Option<i32>,
+
+        #[graphql(
+            default = 20,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
     ) -> Result<Vec<StatusUpdateObject>> {
         let key = UpdatesKey {
             incident: self.0.id,

@@ -36,29 +36,40 @@ pub enum AlertGrouping {
     Group,
 }
 
+/// An alert's severity, as its sender says (mapped from each format's own words).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::alert::Severity")]
 pub enum AlertSeverity {
+    /// Critical: by default HIGH impact, HIGH urgency.
     Critical,
+    /// Error: by default HIGH impact, MEDIUM urgency.
     Error,
+    /// Warning: by default MEDIUM impact, MEDIUM urgency.
     Warning,
+    /// Informational: by default LOW impact, LOW urgency.
     Info,
 }
 
+/// Where an alert stands, by its sender's latest word.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::alert::AlertStatus")]
 pub enum AlertState {
+    /// The condition holds.
     Firing,
     /// Its sender says someone acknowledged it.
     Acknowledged,
+    /// The condition cleared at its source.
     Resolved,
 }
 
 /// One row of a severity map: an alert of this severity gets this impact and urgency.
 #[derive(SimpleObject)]
 pub struct SeverityMapping {
+    /// The alert severity.
     pub severity: AlertSeverity,
+    /// The impact its incidents get.
     pub impact: Level,
+    /// The urgency its incidents get.
     pub urgency: Level,
 }
 
@@ -68,14 +79,17 @@ pub struct IntegrationObject(pub Integration);
 /// mitigate incidents as the actor `integration:<name>`.
 #[Object(name = "Integration")]
 impl IntegrationObject {
+    /// The integration's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// Its unique name; its changes are recorded as `integration:<name>`.
     async fn name(&self) -> &str {
         self.0.draft.name.as_str()
     }
 
+    /// The payload format its sender posts.
     async fn format(&self) -> AlertFormat {
         self.0.draft.format.into()
     }
@@ -96,6 +110,7 @@ impl IntegrationObject {
         self.0.draft.category.as_ref().map(|c| c.as_str())
     }
 
+    /// How alerts are grouped into incidents.
     async fn grouping(&self) -> AlertGrouping {
         self.0.draft.grouping.into()
     }
@@ -126,14 +141,17 @@ impl IntegrationObject {
         self.0.enabled
     }
 
+    /// Increases with every change; pass it as `expectedVersion` to `updateIntegration`.
     async fn version(&self) -> i32 {
         self.0.version
     }
 
+    /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When its settings last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -154,31 +172,40 @@ pub struct IncidentAlertObject(pub IncidentAlert);
 /// A link the sender attached (the rule, a dashboard, a panel).
 #[derive(SimpleObject)]
 pub struct AlertLink {
+    /// The URL.
     pub href: String,
+    /// Its caption; null if the sender gave none.
     pub text: Option<String>,
 }
 
+/// A name and value pair: one of an alert's labels or annotations.
 #[derive(SimpleObject)]
 pub struct AlertLabel {
+    /// The label's name, e.g. `service`.
     pub name: String,
+    /// Its value.
     pub value: String,
 }
 
 /// One alert (an integration's dedup key) on an incident.
 #[Object(name = "IncidentAlert")]
 impl IncidentAlertObject {
+    /// The integration it came through.
     async fn integration_name(&self) -> &str {
         &self.0.integration_name
     }
 
+    /// The key that identifies the alert across sends (fingerprint, group key or `dedupKey`).
     async fn dedup_key(&self) -> &str {
         &self.0.dedup_key
     }
 
+    /// Firing, acknowledged or resolved, by the latest send.
     async fn state(&self) -> AlertState {
         self.0.state.into()
     }
 
+    /// Its severity; null if the sender gave none.
     async fn severity(&self) -> Option<AlertSeverity> {
         self.0.severity.map(Into::into)
     }
@@ -188,22 +215,27 @@ impl IncidentAlertObject {
         self.0.count
     }
 
+    /// When this incident first received it.
     async fn first_seen_at(&self) -> DateTime<Utc> {
         self.0.first_seen_at
     }
 
+    /// When it was last sent.
     async fn last_seen_at(&self) -> DateTime<Utc> {
         self.0.last_seen_at
     }
 
+    /// Its labels, e.g. `alertname`, `service`.
     async fn labels(&self) -> Vec<AlertLabel> {
         pairs(&self.0.labels)
     }
 
+    /// Its annotations, e.g. `summary`, `description`, `runbook_url`.
     async fn annotations(&self) -> Vec<AlertLabel> {
         pairs(&self.0.annotations)
     }
 
+    /// Links the sender attached.
     async fn links(&self) -> Vec<AlertLink> {
         self.0
             .links

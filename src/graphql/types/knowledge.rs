@@ -46,10 +46,15 @@ impl KnowledgeKind {
 pub enum HighlightField {
     /// A known error's workaround.
     Workaround,
+    /// The incident's or problem's title.
     Title,
+    /// The incident's or problem's description.
     Description,
+    /// A past incident's fix, or a known error's permanent fix.
     Fix,
+    /// A past incident's resolution summary.
     ResolutionSummary,
+    /// The recorded root cause.
     RootCause,
     /// A past incident's published post-incident review (lessons, root cause, contributing
     /// factors, what went well and badly, summary).
@@ -75,7 +80,9 @@ impl From<hindsight_index::Field> for HighlightField {
 /// text is HTML-escaped, so the fragment is safe to render as HTML.
 #[derive(SimpleObject, Clone)]
 pub struct Highlight {
+    /// The field the fragment is taken from.
     pub field: HighlightField,
+    /// HTML: escaped text with the matching words in `<mark>…</mark>`.
     pub fragment: String,
 }
 
@@ -212,6 +219,7 @@ impl SuggestionObject {
         &self.0.hit.matched_terms
     }
 
+    /// Fragments of the past incident or known error with the shared words marked.
     async fn highlights(&self) -> Vec<Highlight> {
         highlights(&self.0.hit.highlights)
     }
@@ -277,13 +285,18 @@ impl SuggestionObject {
 /// One value of a facet and how many results have it.
 #[derive(SimpleObject, Clone)]
 pub struct FacetCount {
+    /// The value (a service name, a category, or a kind).
     pub value: String,
+    /// How many matches have it.
     pub count: u64,
 }
 
+/// Match counts per value, across all matches of a search (not only this page).
 #[derive(SimpleObject, Clone)]
 pub struct SearchFacets {
+    /// By service.
     pub service: Vec<FacetCount>,
+    /// By category.
     pub category: Vec<FacetCount>,
     /// By kind: `INCIDENT` or `KNOWN_ERROR`.
     pub kind: Vec<FacetCount>,
@@ -333,7 +346,9 @@ pub struct SearchFields {
 /// Extra fields of a search result edge.
 #[derive(SimpleObject)]
 pub struct SearchEdgeFields {
+    /// Relevance; comparable only within one search.
     pub score: f64,
+    /// Fragments of the result with the query's words marked.
     pub highlights: Vec<Highlight>,
     /// Whether the result is a past incident (`node`) or a known error (`problem`).
     pub kind: KnowledgeKind,
@@ -372,10 +387,12 @@ pub struct KnowledgeStatsObject {
 /// Whether the knowledge base pays off, over `[from, to)`.
 #[Object(name = "KnowledgeStats")]
 impl KnowledgeStatsObject {
+    /// Start of the period, included.
     async fn from(&self) -> DateTime<Utc> {
         self.from
     }
 
+    /// End of the period, excluded.
     async fn to(&self) -> DateTime<Utc> {
         self.to
     }
@@ -396,6 +413,7 @@ impl KnowledgeStatsObject {
         self.stats.feedback.rated_helpful
     }
 
+    /// Pairs rated in the period that someone found unhelpful.
     async fn rated_unhelpful(&self) -> u64 {
         self.stats.feedback.rated_unhelpful
     }
@@ -413,8 +431,10 @@ impl KnowledgeStatsObject {
 
 pub struct ResolutionTimesObject(pub ResolutionTimes);
 
+/// How many incidents were resolved, and how fast.
 #[Object(name = "ResolutionTimes")]
 impl ResolutionTimesObject {
+    /// How many incidents.
     async fn count(&self) -> u64 {
         self.0.count
     }

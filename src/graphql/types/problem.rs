@@ -16,16 +16,21 @@ use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::loaders::Loaders;
 use crate::service::subscriptions::ProblemChanged;
 
+/// Where a problem is in its lifecycle.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::problem::lifecycle::ProblemStatus")]
 pub enum ProblemStatus {
+    /// Reported; nobody is investigating yet.
     New,
+    /// Its root cause is being looked for.
     UnderInvestigation,
     /// Root cause and workaround known; the permanent fix not in yet.
     KnownError,
     /// The permanent fix is in.
     Resolved,
+    /// The fix is confirmed. Final.
     Closed,
+    /// Not a problem after all. Final.
     Cancelled,
 }
 
@@ -57,6 +62,7 @@ pub struct ProblemObject(pub Problem);
 /// The cause behind one or more incidents (ITIL problem management), `PRB-n`.
 #[Object(name = "Problem")]
 impl ProblemObject {
+    /// Stable opaque id; `number` is the human handle.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -66,26 +72,32 @@ impl ProblemObject {
         self.0.number.to_string()
     }
 
+    /// What the problem is, in a line.
     async fn title(&self) -> &str {
         &self.0.title
     }
 
+    /// Free text; empty if none was given.
     async fn description(&self) -> &str {
         &self.0.description
     }
 
+    /// The affected service.
     async fn service(&self) -> &str {
         &self.0.service
     }
 
+    /// The kind of failure; null if not given.
     async fn category(&self) -> Option<&str> {
         self.0.category.as_deref()
     }
 
+    /// How widely it hurts.
     async fn impact(&self) -> Level {
         self.0.impact.into()
     }
 
+    /// How soon it must be dealt with.
     async fn urgency(&self) -> Level {
         self.0.urgency.into()
     }
@@ -95,10 +107,12 @@ impl ProblemObject {
         self.0.priority.into()
     }
 
+    /// Where it is in its lifecycle.
     async fn status(&self) -> ProblemStatus {
         self.0.status.into()
     }
 
+    /// Why the incidents happen; null until recorded (`recordKnownError`).
     async fn root_cause(&self) -> Option<&str> {
         self.0.root_cause.as_deref()
     }
@@ -118,10 +132,12 @@ impl ProblemObject {
         self.0.change_reference.as_deref()
     }
 
+    /// Why it was cancelled; null unless CANCELLED.
     async fn cancel_reason(&self) -> Option<&str> {
         self.0.cancel_reason.as_deref()
     }
 
+    /// Who reported it.
     async fn reporter(&self, ctx: &Context<'_>) -> Result<UserObject> {
         Loaders::of(ctx)?.user(ctx, &self.0.reporter_id).await
     }
@@ -131,18 +147,22 @@ impl ProblemObject {
         self.0.version
     }
 
+    /// When it was reported.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When anything about it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
+    /// When it became a known error; null before.
     async fn known_error_at(&self) -> Option<DateTime<Utc>> {
         self.0.known_error_at
     }
 
+    /// When it was resolved; null before.
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
         self.0.resolved_at
     }
@@ -152,7 +172,12 @@ impl ProblemObject {
     async fn incidents(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(
+            default = 20,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The previous page's `pageInfo.endCursor`; absent: the first page.")]
         after: Option<String>,
     ) -> Result<LinkedIncidents> {
         let first = page_size_in(ctx, first)?;
@@ -182,7 +207,11 @@ impl ProblemObject {
     async fn timeline(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] first: Option<i32>,
+        #[graphql(
+            default = 50,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
     ) -> Result<Vec<ProblemEventObject>> {
         let limit = page_size_in(ctx, first)?;
         let events = services(ctx)?
@@ -225,6 +254,7 @@ pub struct LinkedFields {
 
 #[Object]
 impl LinkedFields {
+    /// Incidents linked to the problem, across all pages.
     async fn total_count(&self) -> u64 {
         self.total
     }
@@ -235,26 +265,32 @@ pub struct ProblemEventObject(pub ProblemEvent);
 /// One change to a problem.
 #[Object(name = "ProblemEvent")]
 impl ProblemEventObject {
+    /// The event's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// What happened.
     async fn kind(&self) -> ProblemEventKind {
         self.0.kind.into()
     }
 
+    /// When it happened.
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
 
+    /// Who did it.
     async fn actor(&self, ctx: &Context<'_>) -> Result<UserObject> {
         Loaders::of(ctx)?.user(ctx, &self.0.actor_id).await
     }
 
+    /// The changed fields before the change; null when there was nothing before.
     async fn before(&self) -> Option<async_graphql::Json<Value>> {
         self.0.before.clone().map(async_graphql::Json)
     }
 
+    /// The changed fields after the change.
     async fn after(&self) -> async_graphql::Json<Value> {
         async_graphql::Json(self.0.after.clone())
     }

@@ -14,6 +14,7 @@ use crate::graphql::error::{code, with_code};
 use crate::graphql::loaders::Loaders;
 use crate::service::sla::IncidentSla;
 
+/// Where an SLA clock stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::sla::clock::ClockState")]
 pub enum SlaState {
@@ -27,6 +28,7 @@ pub enum SlaState {
     NotApplicable,
 }
 
+/// Which of an incident's two SLA clocks.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::sla::policy::ClockKind")]
 pub enum SlaClockKind {
@@ -36,14 +38,22 @@ pub enum SlaClockKind {
     Resolution,
 }
 
+/// A day of the week, for business hours.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum Weekday {
+    /// Monday.
     Monday,
+    /// Tuesday.
     Tuesday,
+    /// Wednesday.
     Wednesday,
+    /// Thursday.
     Thursday,
+    /// Friday.
     Friday,
+    /// Saturday.
     Saturday,
+    /// Sunday.
     Sunday,
 }
 
@@ -78,6 +88,7 @@ impl From<Weekday> for ChronoWeekday {
 /// The targets of one priority; null: no target for that clock.
 #[derive(SimpleObject)]
 pub struct SlaTarget {
+    /// The priority these targets are for.
     pub priority: Priority,
     /// Report to first response, e.g. `15m`.
     pub response: Option<String>,
@@ -89,8 +100,11 @@ pub struct SlaTarget {
 /// `close` (`HH:MM`; a close of `00:00` is midnight at the end of the day).
 #[derive(SimpleObject)]
 pub struct SlaOpeningHours {
+    /// The weekday.
     pub day: Weekday,
+    /// Opening time, `HH:MM`.
     pub open: String,
+    /// Closing time, `HH:MM`, excluded.
     pub close: String,
 }
 
@@ -99,6 +113,7 @@ pub struct SlaOpeningHours {
 pub struct SlaCalendar {
     /// IANA name, e.g. `Europe/Berlin`.
     pub time_zone: String,
+    /// The open hours of each open weekday; days not listed are closed.
     pub hours: Vec<SlaOpeningHours>,
     /// Local dates (`YYYY-MM-DD`) on which nothing counts.
     pub holidays: Vec<String>,
@@ -110,10 +125,12 @@ pub struct SlaPolicyObject(pub SlaPolicy);
 /// hours. A policy that lists services covers those; the default covers every other one.
 #[Object(name = "SlaPolicy")]
 impl SlaPolicyObject {
+    /// The policy's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// Its unique name.
     async fn name(&self) -> &str {
         self.0.draft.name.as_str()
     }
@@ -173,10 +190,12 @@ impl SlaPolicyObject {
         self.0.version
     }
 
+    /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -212,6 +231,7 @@ impl SlaClockObject {
         self.0.elapsed_percent()
     }
 
+    /// Running, met, breached or not applicable.
     async fn state(&self) -> SlaState {
         self.0.state.into()
     }
@@ -228,6 +248,7 @@ impl IncidentSlaObject {
         self.0.policy.as_ref().map(|(id, _)| ID(id.to_string()))
     }
 
+    /// The applied policy's name; null if none covers the service.
     async fn policy_name(&self) -> Option<&str> {
         self.0.policy.as_ref().map(|(_, name)| name.as_str())
     }
@@ -262,6 +283,7 @@ pub struct SlaBreachObject(pub Notice);
 /// A target missed: recorded once per incident, clock and priority.
 #[Object(name = "SlaBreach")]
 impl SlaBreachObject {
+    /// The incident that missed the target.
     async fn incident(&self, ctx: &Context<'_>) -> Result<IncidentObject> {
         let id = self.0.incident_id;
         Loaders::of(ctx)?
@@ -270,6 +292,7 @@ impl SlaBreachObject {
             .ok_or_else(|| with_code(format!("no incident {id}"), code::NOT_FOUND))
     }
 
+    /// Which clock: response or resolution.
     async fn clock(&self) -> SlaClockKind {
         self.0.clock.into()
     }
@@ -289,10 +312,12 @@ impl SlaBreachObject {
         self.0.due_at
     }
 
+    /// The policy whose target was missed, by its name at the time.
     async fn policy_name(&self) -> &str {
         &self.0.policy_name
     }
 
+    /// The incident's service.
     async fn service(&self) -> &str {
         &self.0.service
     }

@@ -14,18 +14,22 @@ pub struct RoleAssignmentObject(pub Assignment);
 /// Someone holding a role on an incident, from `assumedAt` until `relievedAt`.
 #[Object(name = "RoleAssignment")]
 impl RoleAssignmentObject {
+    /// Who holds (or held) the role.
     async fn user(&self, ctx: &Context<'_>) -> Result<UserObject> {
         Loaders::of(ctx)?.user(ctx, &self.0.user_id).await
     }
 
+    /// The role on the incident.
     async fn role(&self) -> IncidentRoleKind {
         self.0.role.into()
     }
 
+    /// When they were given it.
     async fn assumed_at(&self) -> DateTime<Utc> {
         self.0.assumed_at
     }
 
+    /// Who gave it (`assignRole`).
     async fn assigned_by(&self, ctx: &Context<'_>) -> Result<UserObject> {
         Loaders::of(ctx)?.user(ctx, &self.0.assigned_by).await
     }
@@ -35,6 +39,7 @@ impl RoleAssignmentObject {
         self.0.relieved_at
     }
 
+    /// Who ended it; null while the role is held.
     async fn relieved_by(&self, ctx: &Context<'_>) -> Result<Option<UserObject>> {
         match &self.0.relieved_by {
             Some(id) => Ok(Some(Loaders::of(ctx)?.user(ctx, id).await?)),
@@ -42,6 +47,7 @@ impl RoleAssignmentObject {
         }
     }
 
+    /// Whether the role is held now (`relievedAt` is null).
     async fn active(&self) -> bool {
         self.0.is_active()
     }
@@ -55,6 +61,7 @@ pub struct OverdueUpdateObject {
 /// An open incident whose next stakeholder update is overdue.
 #[Object(name = "OverdueUpdate")]
 impl OverdueUpdateObject {
+    /// The incident that owes an update.
     async fn incident(&self) -> IncidentObject {
         IncidentObject(self.incident.clone())
     }

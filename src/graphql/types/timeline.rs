@@ -14,14 +14,17 @@ pub struct TimelineEventObject(pub Event);
 /// One immutable entry of an incident's timeline: who changed what, when.
 #[Object(name = "TimelineEvent")]
 impl TimelineEventObject {
+    /// The event's id: what `annotateTimelineEvent` takes as `eventId`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// When it happened.
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
 
+    /// What happened; `before` and `after` hold the details.
     async fn kind(&self) -> TimelineEventKind {
         self.0.kind.into()
     }
@@ -31,6 +34,7 @@ impl TimelineEventObject {
         Loaders::of(ctx)?.incident(ctx, self.0.incident_id).await
     }
 
+    /// Who did it (a worker such as the SLA monitor appears as its own user).
     async fn actor(&self, ctx: &Context<'_>) -> Result<UserObject> {
         Loaders::of(ctx)?.user(ctx, &self.0.actor_id).await
     }
@@ -59,14 +63,17 @@ pub struct AnnotationObject(pub Annotation);
 /// A remark beside a timeline event; the event itself never changes.
 #[Object(name = "Annotation")]
 impl AnnotationObject {
+    /// The remark (1–2,000 characters).
     async fn body(&self) -> &str {
         &self.0.body
     }
 
+    /// When the remark was last written.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
+    /// Who wrote the current remark.
     async fn updated_by(&self, ctx: &Context<'_>) -> Result<UserObject> {
         Loaders::of(ctx)?.user(ctx, &self.0.updated_by).await
     }

@@ -16,10 +16,12 @@ impl UserObject {
         ID(self.0.id.to_string())
     }
 
+    /// Display name, from the identity provider's token.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// Email address; null if the token carried none.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
@@ -30,14 +32,17 @@ pub struct ViewerObject(pub Viewer);
 /// The caller, with the organisation roles their token grants.
 #[Object(name = "Viewer")]
 impl ViewerObject {
+    /// The token's subject; what other operations take as `userId`.
     async fn id(&self) -> ID {
         ID(self.0.user_id.to_string())
     }
 
+    /// Display name, from the token.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// Email address; null if the token carried none.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }

@@ -7,6 +7,7 @@ use super::enums::TimelineEventKind;
 use super::problem::ProblemEventKind;
 use crate::domain::webhook::{Delivery, DeliveryKind, DeliveryState, Webhook};
 
+/// The shape of a webhook's request body.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::webhook::WebhookFormat")]
 pub enum WebhookFormat {
@@ -17,6 +18,7 @@ pub enum WebhookFormat {
     Slack,
 }
 
+/// Where a delivery stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::domain::webhook::DeliveryState")]
 pub enum WebhookDeliveryState {
@@ -34,10 +36,12 @@ pub struct WebhookObject(pub Webhook);
 /// shown once, by `createWebhook`.
 #[Object(name = "Webhook")]
 impl WebhookObject {
+    /// The webhook's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// Where deliveries are POSTed.
     async fn url(&self) -> &str {
         &self.0.url
     }
@@ -58,6 +62,7 @@ impl WebhookObject {
             .collect()
     }
 
+    /// The body's shape.
     async fn format(&self) -> WebhookFormat {
         self.0.format.into()
     }
@@ -67,6 +72,7 @@ impl WebhookObject {
         self.0.enabled
     }
 
+    /// When it was registered.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -119,10 +125,12 @@ impl WebhookDeliveryObject {
         }
     }
 
+    /// Pending, delivered, or given up.
     async fn state(&self) -> WebhookDeliveryState {
         self.0.state.into()
     }
 
+    /// How many times it was sent so far.
     async fn attempts(&self) -> i32 {
         self.0.attempts
     }
@@ -137,10 +145,12 @@ impl WebhookDeliveryObject {
         self.0.last_error.as_deref()
     }
 
+    /// When the event was queued for this webhook.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When it was last sent; null before the first attempt.
     async fn last_attempt_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_attempt_at
     }
@@ -150,6 +160,7 @@ impl WebhookDeliveryObject {
         (self.0.state == DeliveryState::Pending).then_some(self.0.next_attempt_at)
     }
 
+    /// When the receiver answered 2xx; null until then.
     async fn delivered_at(&self) -> Option<DateTime<Utc>> {
         self.0.delivered_at
     }

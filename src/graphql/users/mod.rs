@@ -3,3 +3,5 @@
 mod query;
 
 pub use query::UserQuery;
+// Named in `graphql::descriptions`, which describes the connection types.
+pub use query::UserConnection;

@@ -8,6 +8,7 @@ use crate::graphql::cursor;
 use crate::graphql::error::{GqlResult, bad_input, code, with_code};
 use crate::graphql::types::{UserObject, ViewerObject};
 
+/// Who is calling, and whom roles can be given to.
 #[derive(Default)]
 pub struct UserQuery;
 
@@ -26,8 +27,15 @@ impl UserQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Part of a name, email or id, at most 200 characters; absent: everyone.")]
         search: Option<String>,
-        #[graphql(default = 20)] first: Option<i32>,
+
+        #[graphql(
+            default = 20,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The previous page's `pageInfo.endCursor`; absent: the first page.")]
         after: Option<String>,
     ) -> Result<UserConnection> {
         let first = page_size_in(ctx, first)?;

@@ -9,6 +9,7 @@ use crate::graphql::types::enums::TimelineEventKind;
 use crate::graphql::types::problem::ProblemEventKind;
 use crate::graphql::types::webhook::{WebhookFormat, WebhookObject};
 
+/// An endpoint to receive signed event deliveries, and which events it wants.
 #[derive(InputObject)]
 pub struct CreateWebhookInput {
     /// http or https. Must resolve to public addresses only, unless the operator allowed the
@@ -25,34 +26,45 @@ pub struct CreateWebhookInput {
     /// Signs every delivery (16–256 characters). Omitted: a strong one is generated. Either
     /// way it is returned once, in the payload, and never again.
     pub secret: Option<String>,
+    /// The body's shape; JSON by default.
     #[graphql(default_with = "WebhookFormat::Json")]
     pub format: WebhookFormat,
 }
 
+/// The webhook to pause.
 #[derive(InputObject)]
 pub struct DisableWebhookInput {
+    /// The webhook's id (`webhooks { id }`).
     pub id: ID,
 }
 
+/// The webhook to resume.
 #[derive(InputObject)]
 pub struct EnableWebhookInput {
+    /// The webhook's id (`webhooks { id }`).
     pub id: ID,
 }
 
+/// The webhook to delete.
 #[derive(InputObject)]
 pub struct DeleteWebhookInput {
+    /// The webhook's id (`webhooks { id }`).
     pub id: ID,
 }
 
+/// The registered webhook and its signing secret.
 #[derive(SimpleObject)]
 pub struct CreateWebhookPayload {
+    /// The webhook as registered.
     pub webhook: WebhookObject,
     /// The signing secret. Shown only here: store it now.
     pub secret: String,
 }
 
+/// What `deleteWebhook` removed.
 #[derive(SimpleObject)]
 pub struct DeleteWebhookPayload {
+    /// The id of the deleted webhook.
     pub deleted_webhook_id: ID,
 }
 

@@ -8,6 +8,8 @@ use crate::graphql::error::GqlResult;
 use crate::graphql::types::webhook::WebhookObject;
 use crate::service::webhooks::NewWebhook;
 
+/// Outbound webhooks. Every mutation here is for ADMIN only (else FORBIDDEN); an unknown id
+/// is NOT_FOUND, a malformed one BAD_USER_INPUT.
 #[derive(Default)]
 pub struct WebhookMutation;
 
@@ -18,6 +20,7 @@ impl WebhookMutation {
     async fn create_webhook(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The endpoint, the events, the secret and the format.")]
         input: CreateWebhookInput,
     ) -> Result<CreateWebhookPayload> {
         let new = NewWebhook {
@@ -42,11 +45,11 @@ impl WebhookMutation {
         })
     }
 
-    /// Stops new deliveries; pending ones wait until the webhook is enabled again.
+    /// Stops new deliveries; pending ones wait until the webhook is enabled again (ADMIN).
     async fn disable_webhook(
         &self,
         ctx: &Context<'_>,
-        input: DisableWebhookInput,
+        #[graphql(desc = "The webhook to pause.")] input: DisableWebhookInput,
     ) -> Result<WebhookObject> {
         let id = parse_webhook_id("id", &input.id)?;
         let webhook = services(ctx)?
@@ -56,10 +59,11 @@ impl WebhookMutation {
         Ok(WebhookObject(webhook))
     }
 
+    /// Resumes deliveries, the pending ones included (ADMIN).
     async fn enable_webhook(
         &self,
         ctx: &Context<'_>,
-        input: EnableWebhookInput,
+        #[graphql(desc = "The webhook to resume.")] input: EnableWebhookInput,
     ) -> Result<WebhookObject> {
         let id = parse_webhook_id("id", &input.id)?;
         let webhook = services(ctx)?
@@ -69,11 +73,11 @@ impl WebhookMutation {
         Ok(WebhookObject(webhook))
     }
 
-    /// Deletes the webhook and its delivery history; pending deliveries are dropped.
+    /// Deletes the webhook and its delivery history; pending deliveries are dropped (ADMIN).
     async fn delete_webhook(
         &self,
         ctx: &Context<'_>,
-        input: DeleteWebhookInput,
+        #[graphql(desc = "The webhook to delete.")] input: DeleteWebhookInput,
     ) -> Result<DeleteWebhookPayload> {
         let id = parse_webhook_id("id", &input.id)?;
         services(ctx)?

@@ -25,8 +25,14 @@ impl WebhookQuery {
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,
-        webhook_id: ID,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(desc = "The webhook's id; unknown: NOT_FOUND.")] webhook_id: ID,
+
+        #[graphql(
+            default = 20,
+            desc = "How many to return: 0 to 100 (the server's page limit)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The previous page's `pageInfo.endCursor`; absent: the first page.")]
         after: Option<String>,
     ) -> Result<Connection<String, WebhookDeliveryObject>> {
         let limit = page_size_in(ctx, first)?;
