@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use tokio_util::sync::CancellationToken;
 
 use crate::auth::TokenIssuer;
 use crate::auth::keys::{KeyError, keys};
@@ -13,6 +14,7 @@ use crate::config::Settings;
 use crate::domain::cadence::Cadence;
 use crate::domain::webhook::AddressRules;
 use crate::graphql::{self, AppSchema};
+use crate::http::shutdown::Shutdown;
 use crate::http::{self, AppState};
 use crate::service::alert_throttle::AlertThrottle;
 use crate::service::bus::Bus;
@@ -44,8 +46,12 @@ pub struct App {
     /// `/metrics` alone, for `metrics.listen`; `None` when it is served by `router` (or off).
     pub metrics_router: Option<Router>,
     pub services: Services,
-    /// Applies the change log to this node's index until aborted.
+    /// Applies the change log to this node's index until `index_stop` is cancelled; then it
+    /// applies what is pending, commits and ends.
     pub index_worker: tokio::task::JoinHandle<()>,
+    pub index_stop: CancellationToken,
+    /// The stop as websocket connections see it (Close 1001).
+    pub shutdown: Shutdown,
     /// Delivers webhooks from the outbox until aborted.
     pub webhook_worker: tokio::task::JoinHandle<()>,
     /// Records SLA warnings and breaches as they fall due, until aborted.
@@ -115,9 +121,11 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         db: services.db.for_workers(&settings.database_url()).await?,
         ..services.clone()
     };
+    let index_stop = CancellationToken::new();
     let index_worker = index_worker::spawn(
         workers.clone(),
         Duration::from_millis(settings.knowledge.poll_interval_ms),
+        index_stop.clone(),
     );
     let webhook_worker = webhook_worker::spawn(&workers, (&settings.webhooks).into())?;
     services.ensure_default_sla_policy().await?;
@@ -135,6 +143,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         Backend::Sqlite => None,
     };
     let schema = graphql::build_schema(Some(services.clone()), settings);
+    let shutdown = Shutdown::default();
     let state = AppState {
         schema: schema.clone(),
         services: services.clone(),
@@ -147,6 +156,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
                 settings.metrics.listen.is_some(),
             ))
         }),
+        shutdown: shutdown.clone(),
     };
     let metrics_router = match (settings.metrics.enabled, settings.metrics.listen) {
         (true, Some(_)) => Some(http::metrics::router(state.clone())),
@@ -157,6 +167,8 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         metrics_router,
         services,
         index_worker,
+        index_stop,
+        shutdown,
         webhook_worker,
         sla_worker,
         automation_worker,

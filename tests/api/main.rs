@@ -37,6 +37,7 @@ mod problem_events;
 mod problems;
 mod reviews;
 mod schema_file;
+mod shutdown;
 mod sla;
 mod sla_listing;
 mod stalled_clients;
