@@ -1,7 +1,6 @@
 //! Assembling a running server from settings: data folder, signing keys, database, schema,
 //! router. Used by `hindsight serve` and by the integration tests.
 
-use std::fs;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ use crate::service::bus::Bus;
 use crate::service::integrations::AlertTimes;
 use crate::service::knowledge::Knowledge;
 use crate::service::{Services, automation, fanout, index_worker, sla_worker, webhook_worker};
-use crate::store::{Backend, Db};
+use crate::store::{Backend, Db, sqlite_files};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -66,10 +65,7 @@ pub struct App {
 
 /// Connects, migrates and assembles the router.
 pub async fn build(settings: &Settings) -> Result<App, StartError> {
-    fs::create_dir_all(&settings.data_dir).map_err(|source| StartError::DataDir {
-        path: settings.data_dir.display().to_string(),
-        source,
-    })?;
+    prepare_data_dir(settings)?;
     let keys = keys(settings)?;
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
@@ -176,6 +172,20 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         schema,
         issuer: keys.issuer,
     })
+}
+
+/// Creates the data folder (0700) and the SQLite database file (0600) if they are missing,
+/// so neither is ever readable by other accounts, not even for a moment.
+pub fn prepare_data_dir(settings: &Settings) -> Result<(), StartError> {
+    let failed = |path: &std::path::Path| {
+        let path = path.display().to_string();
+        move |source| StartError::DataDir { path, source }
+    };
+    sqlite_files::create_private_dir(&settings.data_dir).map_err(failed(&settings.data_dir))?;
+    if let Some(database) = settings.sqlite_path() {
+        sqlite_files::create_private_database(&database).map_err(failed(&database))?;
+    }
+    Ok(())
 }
 
 /// Rebuilds the index at start, logging progress about every tenth of the way.

@@ -99,6 +99,8 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             ttl,
         } => cli::token::run(&settings, &sub, &name, email.as_deref(), &roles, ttl),
         Command::Reindex => cli::reindex::run(&settings).await,
+        Command::Backup { file } => cli::backup::run(&settings, &file),
+        Command::Restore { file } => cli::restore::run(&settings, &file),
         Command::Import {
             format,
             map,

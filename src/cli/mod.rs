@@ -2,9 +2,11 @@
 //! dispatches.
 
 pub mod backtest;
+pub mod backup;
 pub mod import;
 pub mod reader;
 pub mod reindex;
+pub mod restore;
 pub mod serve;
 pub mod token;
 
@@ -77,6 +79,18 @@ pub enum Command {
     Schema,
     /// Rebuild the knowledge-base index from the database (stop the server first).
     Reindex,
+    /// Copy the SQLite database to FILE, consistently, while the server runs (PostgreSQL:
+    /// use pg_dump).
+    Backup {
+        /// Where to write the copy; never overwritten.
+        file: PathBuf,
+    },
+    /// Put a backup in place as the database of a data folder that has none (stop the
+    /// server first); the index is rebuilt at the next start.
+    Restore {
+        /// A file written by `hindsight backup`.
+        file: PathBuf,
+    },
     /// Import past tickets from another tracker's CSV export; resolved and closed ones enter
     /// the knowledge base. Re-running the same import does not duplicate.
     Import {
@@ -141,7 +155,7 @@ impl Command {
 /// The database the settings name, created and migrated if need be, for the commands that
 /// work on it without serving (`migrate`, `import`, `reindex`).
 pub async fn open_database(settings: &Settings) -> Result<Db, String> {
-    std::fs::create_dir_all(&settings.data_dir).map_err(|e| format!("data folder: {e}"))?;
+    crate::app::prepare_data_dir(settings).map_err(|e| e.to_string())?;
     let db = Db::connect(&settings.database_url())
         .await
         .map_err(|e| format!("database: {e}"))?;

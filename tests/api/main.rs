@@ -10,6 +10,7 @@ mod alerts;
 mod auth;
 mod automation;
 mod backtest;
+mod backup;
 mod bad_input;
 mod cli;
 mod communications;
