@@ -25,11 +25,12 @@ pub fn run(settings: &Settings, target: &Path) -> Result<(), String> {
     // Written beside the target and linked into place only when complete: an interrupted
     // backup never leaves a file that looks like a good one.
     let partial = partial_path(target);
-    sqlite_files::create_private_file(&partial).map_err(|e| {
-        format!(
-            "cannot create {}: {e} (a backup interrupted earlier leaves it behind: remove it)",
+    sqlite_files::create_private_file(&partial).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => format!(
+            "{} exists: another backup to this name is running, or one was interrupted (then remove it)",
             partial.display()
-        )
+        ),
+        _ => format!("cannot create {}: {e}", partial.display()),
     })?;
     let copied = sqlite_files::copy_online(&database, &partial)
         .map_err(|e| format!("copying {}: {e}", database.display()))
