@@ -1,11 +1,11 @@
 //! Assembling a running server from settings: data folder, signing keys, database, schema,
 //! router. Used by `hindsight serve` and by the integration tests.
 
-use std::fs;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use tokio_util::sync::CancellationToken;
 
 use crate::auth::TokenIssuer;
 use crate::auth::keys::{KeyError, keys};
@@ -13,13 +13,14 @@ use crate::config::Settings;
 use crate::domain::cadence::Cadence;
 use crate::domain::webhook::AddressRules;
 use crate::graphql::{self, AppSchema};
+use crate::http::shutdown::Shutdown;
 use crate::http::{self, AppState};
 use crate::service::alert_throttle::AlertThrottle;
 use crate::service::bus::Bus;
 use crate::service::integrations::AlertTimes;
 use crate::service::knowledge::Knowledge;
 use crate::service::{Services, automation, fanout, index_worker, sla_worker, webhook_worker};
-use crate::store::{Backend, Db};
+use crate::store::{Backend, Db, sqlite_files};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -44,8 +45,12 @@ pub struct App {
     /// `/metrics` alone, for `metrics.listen`; `None` when it is served by `router` (or off).
     pub metrics_router: Option<Router>,
     pub services: Services,
-    /// Applies the change log to this node's index until aborted.
+    /// Applies the change log to this node's index until `index_stop` is cancelled; then it
+    /// applies what is pending, commits and ends.
     pub index_worker: tokio::task::JoinHandle<()>,
+    pub index_stop: CancellationToken,
+    /// The stop as websocket connections see it (Close 1001).
+    pub shutdown: Shutdown,
     /// Delivers webhooks from the outbox until aborted.
     pub webhook_worker: tokio::task::JoinHandle<()>,
     /// Records SLA warnings and breaches as they fall due, until aborted.
@@ -60,10 +65,7 @@ pub struct App {
 
 /// Connects, migrates and assembles the router.
 pub async fn build(settings: &Settings) -> Result<App, StartError> {
-    fs::create_dir_all(&settings.data_dir).map_err(|source| StartError::DataDir {
-        path: settings.data_dir.display().to_string(),
-        source,
-    })?;
+    prepare_data_dir(settings)?;
     let keys = keys(settings)?;
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
@@ -115,9 +117,11 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         db: services.db.for_workers(&settings.database_url()).await?,
         ..services.clone()
     };
+    let index_stop = CancellationToken::new();
     let index_worker = index_worker::spawn(
         workers.clone(),
         Duration::from_millis(settings.knowledge.poll_interval_ms),
+        index_stop.clone(),
     );
     let webhook_worker = webhook_worker::spawn(&workers, (&settings.webhooks).into())?;
     services.ensure_default_sla_policy().await?;
@@ -135,6 +139,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         Backend::Sqlite => None,
     };
     let schema = graphql::build_schema(Some(services.clone()), settings);
+    let shutdown = Shutdown::default();
     let state = AppState {
         schema: schema.clone(),
         services: services.clone(),
@@ -147,6 +152,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
                 settings.metrics.listen.is_some(),
             ))
         }),
+        shutdown: shutdown.clone(),
     };
     let metrics_router = match (settings.metrics.enabled, settings.metrics.listen) {
         (true, Some(_)) => Some(http::metrics::router(state.clone())),
@@ -157,6 +163,8 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         metrics_router,
         services,
         index_worker,
+        index_stop,
+        shutdown,
         webhook_worker,
         sla_worker,
         automation_worker,
@@ -164,6 +172,20 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         schema,
         issuer: keys.issuer,
     })
+}
+
+/// Creates the data folder (0700) and the SQLite database file (0600) if they are missing,
+/// so neither is ever readable by other accounts, not even for a moment.
+pub fn prepare_data_dir(settings: &Settings) -> Result<(), StartError> {
+    let failed = |path: &std::path::Path| {
+        let path = path.display().to_string();
+        move |source| StartError::DataDir { path, source }
+    };
+    sqlite_files::create_private_dir(&settings.data_dir).map_err(failed(&settings.data_dir))?;
+    if let Some(database) = settings.sqlite_path() {
+        sqlite_files::create_private_database(&database).map_err(failed(&database))?;
+    }
+    Ok(())
 }
 
 /// Rebuilds the index at start, logging progress about every tenth of the way.

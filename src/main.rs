@@ -15,7 +15,7 @@ use hindsight::{graphql, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.command.is_offline() {
+    if cli.command.is_offline() && cli.common.given().is_empty() {
         return finish(match &cli.command {
             Command::Schema => {
                 print!("{}", graphql::sdl());
@@ -37,18 +37,25 @@ fn main() -> ExitCode {
             _ => Ok(()),
         });
     }
+    let flags = match cli.settings_flags() {
+        Ok(flags) => flags,
+        Err(e) => {
+            eprintln!("hindsight: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let listen = match &cli.command {
-        Command::Serve { listen } => listen.clone(),
+        Command::Serve { listen, .. } => listen.clone(),
         _ => None,
     };
     let overrides = Overrides {
         listen,
-        data_dir: cli.common.data_dir.clone(),
-        database_url: cli.common.database_url.clone(),
-        log_format: cli.common.log_format.clone(),
+        data_dir: flags.settings.data_dir,
+        database_url: flags.database_url,
+        log_format: flags.settings.log_format,
     };
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let settings = match Settings::load(cli.common.config.as_deref(), &env, &overrides) {
+    let settings = match Settings::load(flags.settings.config.as_deref(), &env, &overrides) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("hindsight: {e}");
@@ -86,7 +93,7 @@ fn finish(result: Result<(), String>) -> ExitCode {
 async fn run(command: Command, settings: Settings) -> Result<(), String> {
     match command {
         Command::Serve { .. } => cli::serve::run(settings).await,
-        Command::Migrate => {
+        Command::Migrate { .. } => {
             cli::open_database(&settings).await?;
             tracing::info!("migrations applied");
             Ok(())
@@ -97,14 +104,18 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             email,
             roles,
             ttl,
+            ..
         } => cli::token::run(&settings, &sub, &name, email.as_deref(), &roles, ttl),
-        Command::Reindex => cli::reindex::run(&settings).await,
+        Command::Reindex { .. } => cli::reindex::run(&settings).await,
+        Command::Backup { file, .. } => cli::backup::run(&settings, &file),
+        Command::Restore { file, .. } => cli::restore::run(&settings, &file),
         Command::Import {
             format,
             map,
             service,
             time_zone,
             file,
+            ..
         } => {
             cli::import::run(
                 &settings,

@@ -2,19 +2,23 @@
 //! dispatches.
 
 pub mod backtest;
+pub mod backup;
+pub mod flags;
 pub mod import;
 pub mod reader;
 pub mod reindex;
+pub mod restore;
 pub mod serve;
 pub mod token;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::store::Db;
+pub use flags::{DatabaseFlags, SettingsFlags};
 
 #[derive(Parser)]
 #[command(
@@ -23,27 +27,11 @@ use crate::store::Db;
     about = "Incident management over GraphQL, with a knowledge base that learns"
 )]
 pub struct Cli {
+    /// Settings flags given before the command; each command's `--help` lists those it uses.
     #[command(flatten)]
-    pub common: Common,
+    pub common: DatabaseFlags,
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Settings every command resolves the same way: defaults < file < env < these flags.
-#[derive(Args)]
-pub struct Common {
-    /// TOML configuration file.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Where the SQLite database, index and generated secret live [default: ./data].
-    #[arg(long, global = true, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// `postgres://...` selects PostgreSQL [default: SQLite in the data folder].
-    #[arg(long, global = true, value_name = "URL")]
-    pub database_url: Option<String>,
-    /// `human` or `json`.
-    #[arg(long, global = true, value_name = "FORMAT")]
-    pub log_format: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -53,9 +41,14 @@ pub enum Command {
         /// Address to listen on [default: 127.0.0.1:8080].
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
+        #[command(flatten)]
+        flags: DatabaseFlags,
     },
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate {
+        #[command(flatten)]
+        flags: DatabaseFlags,
+    },
     /// Print a signed development token (HS256, with the server's secret).
     Token {
         /// The user id (`sub` claim); `viewer { id }` returns it.
@@ -72,11 +65,32 @@ pub enum Command {
         /// Lifetime, e.g. 30m, 8h, 7d.
         #[arg(long, default_value = "8h", value_parser = humantime::parse_duration)]
         ttl: Duration,
+        #[command(flatten)]
+        flags: SettingsFlags,
     },
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Rebuild the knowledge-base index from the database (stop the server first).
-    Reindex,
+    Reindex {
+        #[command(flatten)]
+        flags: DatabaseFlags,
+    },
+    /// Copy the SQLite database to FILE, consistently, while the server runs (PostgreSQL:
+    /// use pg_dump).
+    Backup {
+        /// Where to write the copy; never overwritten.
+        file: PathBuf,
+        #[command(flatten)]
+        flags: DatabaseFlags,
+    },
+    /// Put a backup in place as the database of a data folder that has none (stop the
+    /// server first); the index is rebuilt at the next start.
+    Restore {
+        /// A file written by `hindsight backup`.
+        file: PathBuf,
+        #[command(flatten)]
+        flags: DatabaseFlags,
+    },
     /// Import past tickets from another tracker's CSV export; resolved and closed ones enter
     /// the knowledge base. Re-running the same import does not duplicate.
     Import {
@@ -99,6 +113,8 @@ pub enum Command {
         time_zone: chrono_tz::Tz,
         /// The CSV file (UTF-8, RFC 4180; fields may span lines).
         file: PathBuf,
+        #[command(flatten)]
+        flags: DatabaseFlags,
     },
     /// Measure suggestion quality on past duplicate reports: Recall@k and MRR of hindsight's
     /// ranking and of a plain BM25 baseline.
@@ -136,12 +152,57 @@ impl Command {
     pub fn is_offline(&self) -> bool {
         matches!(self, Self::Schema | Self::Backtest { .. })
     }
+
+    /// The settings flags this command was given after its name, and whether it takes
+    /// `--database-url` (`None`: it reads no settings at all).
+    fn own_flags(&self) -> Option<(DatabaseFlags, bool)> {
+        match self {
+            Self::Serve { flags, .. }
+            | Self::Migrate { flags }
+            | Self::Reindex { flags }
+            | Self::Backup { flags, .. }
+            | Self::Restore { flags, .. }
+            | Self::Import { flags, .. } => Some((flags.clone(), true)),
+            Self::Token { flags, .. } => Some((
+                DatabaseFlags {
+                    settings: flags.clone(),
+                    database_url: None,
+                },
+                false,
+            )),
+            Self::Schema | Self::Backtest { .. } => None,
+        }
+    }
+}
+
+impl Cli {
+    /// The settings flags in force: those after the command's name win over those before
+    /// it. A flag before it that the command does not use is refused, naming it.
+    pub fn settings_flags(&self) -> Result<DatabaseFlags, String> {
+        let before = self.common.given();
+        let (own, takes_database) = match self.command.own_flags() {
+            Some(own) => own,
+            None if before.is_empty() => return Ok(DatabaseFlags::default()),
+            None => {
+                return Err(format!(
+                    "this command reads no settings: {} is not used",
+                    before.join(", ")
+                ));
+            }
+        };
+        if !takes_database && self.common.database_url.is_some() {
+            return Err(
+                "this command does not open the database: --database-url is not used".into(),
+            );
+        }
+        Ok(self.common.clone().overridden_by(&own))
+    }
 }
 
 /// The database the settings name, created and migrated if need be, for the commands that
 /// work on it without serving (`migrate`, `import`, `reindex`).
 pub async fn open_database(settings: &Settings) -> Result<Db, String> {
-    std::fs::create_dir_all(&settings.data_dir).map_err(|e| format!("data folder: {e}"))?;
+    crate::app::prepare_data_dir(settings).map_err(|e| e.to_string())?;
     let db = Db::connect(&settings.database_url())
         .await
         .map_err(|e| format!("database: {e}"))?;

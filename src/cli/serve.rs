@@ -1,4 +1,8 @@
-//! `hindsight serve`: the server, until SIGINT or SIGTERM.
+//! `hindsight serve`: the server, until SIGINT or SIGTERM. A stop closes the listener,
+//! finishes the requests in flight within the grace period (`limits.request_timeout`), closes
+//! websockets with 1001 "going away", commits pending changes to the index and exits 0.
+
+use std::time::Duration;
 
 use crate::app;
 use crate::config::Settings;
@@ -49,17 +53,34 @@ pub async fn run(settings: Settings) -> Result<(), String> {
     tracing::info!(
         "hindsight is ready: GraphiQL at http://{addr}/graphql; get a token with `hindsight token --sub you --name \"Your Name\" --role admin` and send it as `Authorization: Bearer <token>`"
     );
-    serve::serve(
-        listener,
-        app.router,
-        ConnectionLimits::from(&settings.limits),
-        shutdown_signal(),
-    )
-    .await;
+    let limits = ConnectionLimits::from(&settings.limits);
+    let shutdown = app.shutdown.clone();
+    let signal = async move {
+        shutdown_signal().await;
+        // Websockets hear it at the moment the listener closes, not after the requests.
+        shutdown.begin();
+    };
+    serve::serve(listener, app.router, limits, signal).await;
+    // Each websocket has sent its Close 1001 by now or is sending it; the client's answer
+    // (or a short wait for it) ends the connection.
+    if !app.shutdown.websockets_closed(WEBSOCKET_GRACE).await {
+        tracing::warn!("websocket connections still open after the close frame were cut off");
+    }
     if let Some(metrics_server) = metrics_server {
         metrics_server.abort();
     }
-    app.index_worker.abort();
+    // What the requests just finished wrote is committed to the index before the exit.
+    app.index_stop.cancel();
+    let mut index_worker = app.index_worker;
+    if tokio::time::timeout(limits.shutdown_grace, &mut index_worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "the index worker did not flush within the grace period; the next start catches up"
+        );
+        index_worker.abort();
+    }
     // Deliveries in flight lose their lease and are sent again after the next start.
     app.webhook_worker.abort();
     // A check cut short is repeated by the next start: the claims are in the database.
@@ -73,6 +94,10 @@ pub async fn run(settings: Settings) -> Result<(), String> {
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long the stop waits for websocket clients to answer the close frame: a little longer
+/// than each connection waits for that answer itself.
+const WEBSOCKET_GRACE: Duration = Duration::from_secs(3);
 
 /// The metrics listener serves a scraper or two: a small connection cap is plenty, and keeps
 /// it from taking descriptors the main listener needs.

@@ -75,6 +75,19 @@ impl Settings {
         }
     }
 
+    /// The SQLite database file, or `None` on PostgreSQL.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.database_url();
+        let rest = url.strip_prefix("sqlite:")?;
+        let path = rest.strip_prefix("//").unwrap_or(rest);
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        // An in-memory database has no file.
+        if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
+            return None;
+        }
+        Some(PathBuf::from(path))
+    }
+
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
     }

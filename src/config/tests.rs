@@ -257,3 +257,20 @@ fn reviews_are_required_for_p1_and_p2_by_default_and_checked() {
         .to_string();
     assert!(err.contains("reviews.required_for[1]"), "{err}");
 }
+
+#[test]
+fn the_sqlite_file_is_found_in_the_database_url() {
+    let mut s = Settings::load(None, &[], &Overrides::default()).expect("defaults are valid");
+    assert_eq!(
+        s.sqlite_path(),
+        Some(std::path::PathBuf::from("data/hindsight.db"))
+    );
+    s.database_url = Some(crate::domain::secret::Secret::new(
+        "sqlite:///srv/h.db?mode=rwc",
+    ));
+    assert_eq!(s.sqlite_path(), Some(std::path::PathBuf::from("/srv/h.db")));
+    s.database_url = Some(crate::domain::secret::Secret::new("sqlite::memory:"));
+    assert_eq!(s.sqlite_path(), None);
+    s.database_url = Some(crate::domain::secret::Secret::new("postgres://u@h/db"));
+    assert_eq!(s.sqlite_path(), None);
+}

@@ -12,6 +12,7 @@ pub mod negotiate;
 pub mod response;
 pub mod reviews;
 pub mod serve;
+pub mod shutdown;
 pub mod status;
 pub mod ws;
 
@@ -43,6 +44,8 @@ pub struct AppState {
     pub status_page: Arc<status::StatusCache>,
     /// Present when `metrics.enabled`: requests are counted and `/metrics` served.
     pub metrics: Option<Arc<metrics::Metrics>>,
+    /// The server's stop, which websocket connections answer with Close 1001.
+    pub shutdown: shutdown::Shutdown,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -11,6 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hindsight_index::{Change, KnowledgeBase, Opened};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::knowledge::{incident_documents, known_error_documents};
 use super::{ServiceError, Services};
@@ -156,9 +158,12 @@ pub async fn catch_up(services: &Services) -> Result<u64, ServiceError> {
     }
 }
 
-/// Runs until the process ends: catch up whenever a local change rings the bell, and every
-/// `poll` for changes that other nodes sharing the database wrote.
-pub fn spawn(services: Services, poll: Duration) -> tokio::task::JoinHandle<()> {
+/// Runs until `stop`: catch up whenever a local change rings the bell, and every `poll` for
+/// changes that other nodes sharing the database wrote. On `stop` it catches up once more, so
+/// what was written before the stop is committed to the index before the process exits
+/// (catching up at the next start would repair it too, but a stop should leave nothing to
+/// repair).
+pub fn spawn(services: Services, poll: Duration, stop: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             if let Err(e) = catch_up(&services).await {
@@ -168,6 +173,13 @@ pub fn spawn(services: Services, poll: Duration) -> tokio::task::JoinHandle<()> 
             tokio::select! {
                 () = services.knowledge.changed.notified() => {}
                 () = tokio::time::sleep(poll) => {}
+                () = stop.cancelled() => break,
+            }
+        }
+        match catch_up(&services).await {
+            Ok(applied) => tracing::info!(changes = applied, "the knowledge base is flushed"),
+            Err(e) => {
+                tracing::warn!(error = %e, "the index worker could not flush at the stop; the next start catches up")
             }
         }
     })

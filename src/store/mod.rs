@@ -19,6 +19,7 @@ pub mod problem_ratings;
 pub mod problems;
 pub mod reviews;
 pub mod sla;
+pub mod sqlite_files;
 pub mod sqlite_reads;
 pub mod status_page;
 pub mod suggestions;

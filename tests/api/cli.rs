@@ -318,4 +318,104 @@ async fn nodes_migrating_one_database_at_once_all_succeed() {
             );
         }
     }
+
+/// The help text of `args`, split into its "Options:" and "Global options:" sections.
+fn help_sections(args: &[&str]) -> (String, String) {
+    let out = hindsight().args(args).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let help = String::from_utf8(out.stdout).expect("utf-8");
+    let own = help
+        .split("\nOptions:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("an Options section: {help}"));
+    let (own, global) = own.split_once("\nGlobal options:\n").unwrap_or((own, ""));
+    (own.to_owned(), global.to_owned())
+}
+
+#[test]
+fn help_groups_global_options_and_lists_only_those_a_command_uses() {
+    let (own, global) = help_sections(&["serve", "--help"]);
+    assert!(own.contains("--listen"), "{own}");
+    assert!(!own.contains("--data-dir"), "{own}");
+    for flag in ["--config", "--data-dir", "--database-url", "--log-format"] {
+        assert!(global.contains(flag), "serve takes {flag}: {global}");
+    }
+    assert!(!global.contains("--listen"), "{global}");
+
+    // `schema` reads no settings and `token` opens no database: neither lists what it
+    // would ignore.
+    let (own, global) = help_sections(&["schema", "--help"]);
+    assert!(global.is_empty(), "{global}");
+    assert!(
+        !own.contains("--data-dir") && !own.contains("--database-url"),
+        "{own}"
+    );
+    let (own, global) = help_sections(&["token", "--help"]);
+    assert!(
+        own.contains("--sub") && global.contains("--data-dir"),
+        "{global}"
+    );
+    assert!(!global.contains("--database-url") && !own.contains("--database-url"));
+
+    let (_, global) = help_sections(&["--help"]);
+    assert!(global.contains("--database-url"), "{global}");
+}
+
+#[test]
+fn settings_flags_go_before_or_after_the_command_and_unused_ones_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let after = dir.path().join("after");
+    let out = hindsight()
+        .arg("migrate")
+        .arg("--data-dir")
+        .arg(&after)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(after.join("hindsight.db").exists());
+
+    // Given twice, the one after the command wins.
+    let ignored = dir.path().join("ignored");
+    let winner = dir.path().join("winner");
+    let out = hindsight()
+        .arg("--data-dir")
+        .arg(&ignored)
+        .arg("migrate")
+        .arg("--data-dir")
+        .arg(&winner)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(winner.join("hindsight.db").exists() && !ignored.exists());
+
+    let out = hindsight()
+        .arg("--data-dir")
+        .arg(&ignored)
+        .arg("schema")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no schema printed");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--data-dir is not used"));
+
+    let out = hindsight()
+        .args(["--database-url", "postgres://nobody@127.0.0.1:1/none"])
+        .args(["token", "--sub", "ops", "--name", "Ops"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--database-url is not used"));
+    assert!(!ignored.exists(), "nothing created");
 }

@@ -36,7 +36,15 @@ fn request(
     app: &TestApp,
     protocol: &str,
 ) -> tokio_tungstenite::tungstenite::handshake::client::Request {
-    let url = format!("{}/graphql/ws", app.url.replacen("http", "ws", 1));
+    request_to(&app.url, protocol)
+}
+
+/// The upgrade request for the server at `base` (`http://host:port`).
+fn request_to(
+    base: &str,
+    protocol: &str,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let url = format!("{}/graphql/ws", base.replacen("http", "ws", 1));
     let mut req = url.into_client_request().expect("request");
     req.headers_mut()
         .insert("Sec-WebSocket-Protocol", protocol.parse().expect("header"));
@@ -49,6 +57,17 @@ impl WsClient {
             .await
             .expect("websocket upgrade");
         Self { socket, protocol }
+    }
+
+    /// A connection the server at `base` (`http://host:port`, e.g. a `hindsight serve`
+    /// child process) acknowledged for `token`.
+    pub async fn open_at(base: &str, protocol: &'static str, token: &str) -> Self {
+        let (socket, _) = tokio_tungstenite::connect_async(request_to(base, protocol))
+            .await
+            .expect("websocket upgrade");
+        let mut client = Self { socket, protocol };
+        client.init(token).await;
+        client
     }
 
     /// A client whose socket has a tiny receive buffer, so that not reading quickly backs

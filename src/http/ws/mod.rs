@@ -26,6 +26,7 @@ use futures::{SinkExt, StreamExt, future};
 use tokio::time::Instant;
 
 use super::AppState;
+use super::shutdown::GOING_AWAY;
 use crate::graphql::slots::SubscriptionSlots;
 use executor::ConnectionExecutor;
 use handshake::{Refusal, close_reason};
@@ -58,11 +59,12 @@ pub async fn handler(
         .unwrap_or("-")
         .to_owned();
     let max = state.limits.body_bytes;
+    let shutdown = state.shutdown.clone();
     upgrade
         .protocols([protocol.sec_websocket_protocol()])
         .max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |socket| serve(socket, state, protocol, request_id))
+        .on_upgrade(move |socket| shutdown.track(serve(socket, state, protocol, request_id)))
 }
 
 /// Milliseconds since the connection started, for "when did the client last send anything".
@@ -108,12 +110,19 @@ async fn serve(
     protocol: WebSocketProtocols,
     request_id: String,
 ) {
-    let (viewer, valid_until, first) =
-        match handshake::accept(&mut socket, &state, &request_id).await {
-            Ok(accepted) => accepted,
-            Err(Some(refusal)) => return refuse(socket, protocol, refusal).await,
-            Err(None) => return,
-        };
+    let handshake = tokio::select! {
+        accepted = handshake::accept(&mut socket, &state, &request_id) => accepted,
+        // A stop during the handshake: no need to wait for the client's connection_init.
+        () = state.shutdown.begun() => Err(Some(Refusal {
+            code: GOING_AWAY.0,
+            reason: GOING_AWAY.1.to_owned(),
+        })),
+    };
+    let (viewer, valid_until, first) = match handshake {
+        Ok(accepted) => accepted,
+        Err(Some(refusal)) => return refuse(socket, protocol, refusal).await,
+        Err(None) => return,
+    };
     tracing::info!(request.id = %request_id, user.id = %viewer.user_id, "websocket connection accepted");
     let keepalive = state.limits.websocket_keepalive();
     let executor = ConnectionExecutor {
@@ -168,12 +177,18 @@ async fn serve(
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let write_limit = keepalive * 2;
     let mut closed_by_us = false;
+    let stopping = state.shutdown.begun();
+    tokio::pin!(stopping);
     loop {
         let outgoing = tokio::select! {
             message = messages.next() => match message {
                 Some(message) => message,
                 None => break,
             },
+            () = &mut stopping => {
+                let (code, reason) = GOING_AWAY;
+                Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+            }
             _ = &mut expiry => {
                 tracing::info!(request.id = %request_id, "closing a websocket connection whose token expired");
                 Message::Close(Some(CloseFrame { code: 4401, reason: "the token has expired; reconnect with a fresh one".into() }))
