@@ -318,6 +318,7 @@ async fn nodes_migrating_one_database_at_once_all_succeed() {
             );
         }
     }
+}
 
 /// The help text of `args`, split into its "Options:" and "Global options:" sections.
 fn help_sections(args: &[&str]) -> (String, String) {
