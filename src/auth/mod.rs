@@ -3,6 +3,7 @@
 
 pub mod keys;
 pub mod policy;
+pub mod role_claims;
 pub mod roles;
 pub mod token;
 pub mod viewer;

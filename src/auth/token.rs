@@ -9,7 +9,8 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value};
 
-use super::{OrgRole, Secret, Viewer};
+use super::role_claims::RoleClaims;
+use super::{Secret, Viewer};
 use crate::domain::ids::UserId;
 
 /// Why a token was refused. The message is safe to show to the client.
@@ -37,7 +38,7 @@ pub struct TokenVerifier {
     keys: Vec<VerifyKey>,
     issuer: Option<String>,
     audience: Option<String>,
-    roles_claim: String,
+    roles: RoleClaims,
     leeway: Duration,
 }
 
@@ -59,14 +60,14 @@ impl TokenVerifier {
         keys: Vec<VerifyKey>,
         issuer: Option<String>,
         audience: Option<String>,
-        roles_claim: String,
+        roles: RoleClaims,
         leeway: Duration,
     ) -> Self {
         Self {
             keys,
             issuer,
             audience,
-            roles_claim,
+            roles,
             leeway,
         }
     }
@@ -189,21 +190,7 @@ impl TokenVerifier {
         if email.as_ref().is_some_and(|e| e.len() > 320) {
             return Err(AuthError::Invalid("`email` must be at most 320 bytes"));
         }
-        let mut roles: Vec<OrgRole> = match claims.get(&self.roles_claim) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .filter_map(OrgRole::from_claim)
-                .collect(),
-            // Some providers send a single role, or a space-separated list, as a string.
-            Some(Value::String(s)) => s
-                .split([' ', ','])
-                .filter_map(OrgRole::from_claim)
-                .collect(),
-            _ => Vec::new(),
-        };
-        roles.sort();
-        roles.dedup();
+        let roles = self.roles.roles(&claims);
         Ok(Viewer {
             user_id: UserId::new(sub),
             name: name.chars().take(200).collect(),
@@ -277,6 +264,7 @@ impl TokenIssuer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::OrgRole;
 
     /// The caller alone, as the tests compare it.
     impl TokenVerifier {
@@ -298,7 +286,7 @@ mod tests {
             }],
             None,
             None,
-            "roles".into(),
+            RoleClaims::new("roles", Default::default()),
             Duration::from_secs(30),
         )
     }

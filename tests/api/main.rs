@@ -20,6 +20,7 @@ mod error_snapshots;
 mod fanout;
 mod hostile;
 mod http_contract;
+mod identity;
 mod import;
 mod import_jira;
 mod impressions;

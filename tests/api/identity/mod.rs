@@ -1,0 +1,5 @@
+//! Identity from a real provider: roles from where each provider puts them (`roles`), keys
+//! from a key set fetched over HTTPS and kept fresh (`jwks`), found through OIDC discovery
+//! (`discovery`); `provider` is the test's own HTTPS identity provider.
+
+mod roles;
