@@ -65,6 +65,10 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         source,
     })?;
     let keys = keys(settings)?;
+    if let Some(remote) = keys.verifier.remote_keys() {
+        // Bounded by the fetch timeout; a provider that is down is retried in the background.
+        remote.start().await;
+    }
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
     db.limit_read_time(settings.limits.request_timeout());
