@@ -77,8 +77,8 @@ impl RoleClaims {
             .or_else(|| OrgRole::from_claim(value));
         if role.is_none() {
             tracing::debug!(
-                claim = %self.claim,
-                value,
+                auth.roles_claim = %self.claim,
+                auth.claim_value = value,
                 "a roles claim value names no hindsight role and is not in auth.role_map; ignored"
             );
         }

@@ -29,8 +29,8 @@ pub fn parse(body: &[u8]) -> Result<Vec<VerifyKey>, String> {
             Ok(Some(key)) => keys.push(key),
             Ok(None) => {}
             Err(why) => tracing::warn!(
-                key.index = i,
-                key.kid = kid.as_deref().unwrap_or(""),
+                jwks.key_index = i,
+                jwks.kid = kid.as_deref().unwrap_or(""),
                 "a key in the identity provider's key set is not used: {why}"
             ),
         }

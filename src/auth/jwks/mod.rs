@@ -176,9 +176,9 @@ impl RemoteKeys {
         let after = kids(&keys);
         if before != after {
             tracing::info!(
-                keys = keys.len(),
-                kids = %after.join(","),
-                lifetime_seconds = lifetime.as_secs(),
+                jwks.keys = keys.len(),
+                jwks.kids = %after.join(","),
+                jwks.lifetime_seconds = lifetime.as_secs(),
                 "fetched the identity provider's keys"
             );
         } else {
@@ -220,8 +220,8 @@ async fn keep_fresh(keys: Weak<RemoteKeys>, mut wait: Duration) {
                 let held = remote.current().len();
                 tracing::warn!(
                     error = %e,
-                    keys_held = held,
-                    retry_seconds = backoff.as_secs(),
+                    jwks.keys = held,
+                    jwks.retry_seconds = backoff.as_secs(),
                     "could not refresh the identity provider's keys; the keys fetched before stay in use"
                 );
                 let this = backoff;
