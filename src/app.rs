@@ -67,6 +67,10 @@ pub struct App {
 pub async fn build(settings: &Settings) -> Result<App, StartError> {
     prepare_data_dir(settings)?;
     let keys = keys(settings)?;
+    if let Some(remote) = keys.verifier.remote_keys() {
+        // Bounded by the fetch timeout; a provider that is down is retried in the background.
+        remote.start().await;
+    }
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
     db.limit_read_time(settings.limits.request_timeout());

@@ -1,5 +1,5 @@
 //! The keys tokens are checked with, as the settings describe them: identity providers'
-//! public keys, and the HS256 secret (configured, or generated once into the data folder).
+//! public keys (configured, or published as a key set: `jwks`), and the HS256 secret (configured, or generated once into the data folder).
 
 use std::fs;
 use std::io::Write;
@@ -10,6 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
 
+use super::jwks::RemoteKeys;
+use super::role_claims::RoleClaims;
 use super::token::VerifyKey;
 use super::{Secret, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
@@ -86,7 +88,7 @@ pub fn keys_with(settings: &Settings, generated: GeneratedSecret) -> Result<Keys
             ));
         }
         Some(secret) => Some(secret.clone()),
-        None if auth.public_keys.is_empty() => {
+        None if auth.public_keys.is_empty() && !auth.fetches_keys() => {
             let path = settings.secret_path();
             if generated == GeneratedSecret::MustExist && !path.exists() {
                 return Err(KeyError::Config(format!(
@@ -109,13 +111,20 @@ pub fn keys_with(settings: &Settings, generated: GeneratedSecret) -> Result<Keys
         });
         TokenIssuer::hs256(&secret, auth.issuer.clone(), auth.audience.clone())
     });
+    let role_map = auth
+        .role_map()
+        .map_err(|e| KeyError::Config(e.to_string()))?;
     let verifier = TokenVerifier::new(
         verify,
         auth.issuer.clone(),
         auth.audience.clone(),
-        auth.roles_claim.clone(),
+        RoleClaims::new(auth.roles_claim.trim(), role_map),
         Duration::from_secs(auth.leeway_seconds),
     );
+    let verifier = match RemoteKeys::from_settings(auth).map_err(KeyError::Config)? {
+        Some(remote) => verifier.with_remote_keys(remote),
+        None => verifier,
+    };
     Ok(Keys { verifier, issuer })
 }
 

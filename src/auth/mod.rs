@@ -1,8 +1,10 @@
 //! Who is calling, and what they may do: JWT verification into a `Viewer`, and the one
 //! permission policy every use case asks.
 
+pub mod jwks;
 pub mod keys;
 pub mod policy;
+pub mod role_claims;
 pub mod roles;
 pub mod token;
 pub mod viewer;

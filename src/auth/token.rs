@@ -2,14 +2,18 @@
 //!
 //! Each configured key pins its algorithm: a token is checked only against keys of the
 //! algorithm its header names, so `alg: none` and algorithm confusion (an HS256 token signed
-//! with an RSA public key as the secret) cannot pass.
+//! with an RSA public key as the secret) cannot pass. Keys come from the settings and, when
+//! one is configured, from the identity provider's published key set (`super::jwks`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value};
 
-use super::{OrgRole, Secret, Viewer};
+use super::jwks::RemoteKeys;
+use super::role_claims::RoleClaims;
+use super::{Secret, Viewer};
 use crate::domain::ids::UserId;
 
 /// Why a token was refused. The message is safe to show to the client.
@@ -35,9 +39,10 @@ pub struct VerifyKey {
 #[derive(Clone)]
 pub struct TokenVerifier {
     keys: Vec<VerifyKey>,
+    remote: Option<Arc<RemoteKeys>>,
     issuer: Option<String>,
     audience: Option<String>,
-    roles_claim: String,
+    roles: RoleClaims,
     leeway: Duration,
 }
 
@@ -59,21 +64,33 @@ impl TokenVerifier {
         keys: Vec<VerifyKey>,
         issuer: Option<String>,
         audience: Option<String>,
-        roles_claim: String,
+        roles: RoleClaims,
         leeway: Duration,
     ) -> Self {
         Self {
             keys,
+            remote: None,
             issuer,
             audience,
-            roles_claim,
+            roles,
             leeway,
         }
     }
 
+    /// Also accepts the keys an identity provider publishes.
+    pub fn with_remote_keys(mut self, remote: Arc<RemoteKeys>) -> Self {
+        self.remote = Some(remote);
+        self
+    }
+
+    /// The provider's published keys, to start fetching them.
+    pub fn remote_keys(&self) -> Option<&Arc<RemoteKeys>> {
+        self.remote.as_ref()
+    }
+
     /// Verifies an `Authorization` header value, and says until when the token is valid
     /// (its `exp` plus the allowed clock leeway): a long-lived connection ends there.
-    pub fn verify_header_until(
+    pub async fn verify_header_until(
         &self,
         header: Option<&str>,
     ) -> Result<(Viewer, std::time::SystemTime), AuthError> {
@@ -84,21 +101,65 @@ impl TokenVerifier {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(AuthError::Malformed)?;
-        self.verify_until(token)
+        self.verify_until(token).await
     }
 
-    fn verify_until(&self, token: &str) -> Result<(Viewer, std::time::SystemTime), AuthError> {
+    async fn verify_until(
+        &self,
+        token: &str,
+    ) -> Result<(Viewer, std::time::SystemTime), AuthError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AuthError::Invalid("it is not a signed JWT this server accepts"))?;
-        let candidates = self.keys.iter().filter(|k| {
+        let mut remote = self
+            .remote
+            .as_ref()
+            .map(|r| r.current())
+            .unwrap_or_default();
+        let knows = |remote: &[VerifyKey], kid: &str| {
+            self.keys
+                .iter()
+                .chain(remote)
+                .any(|k| k.kid.as_deref() == Some(kid))
+        };
+        // A `kid` we do not hold is how a provider's key rotation first shows: fetch its keys
+        // again (at most once a minute, see `RemoteKeys`).
+        if let (Some(provider), Some(kid)) = (&self.remote, &header.kid)
+            && !knows(&remote, kid)
+            && provider.refresh_for_unknown_kid(kid).await
+        {
+            remote = provider.current();
+        }
+        let kid_unknown = header
+            .kid
+            .as_deref()
+            .is_some_and(|kid| !knows(&remote, kid));
+        self.check(
+            token,
+            &header,
+            self.keys.iter().chain(remote.iter()),
+            kid_unknown,
+        )
+    }
+
+    fn check<'a>(
+        &self,
+        token: &str,
+        header: &Header,
+        keys: impl Iterator<Item = &'a VerifyKey>,
+        kid_unknown: bool,
+    ) -> Result<(Viewer, std::time::SystemTime), AuthError> {
+        let candidates = keys.filter(|k| {
             k.algorithm == header.alg
                 && match (&k.kid, &header.kid) {
                     (Some(ours), Some(theirs)) => ours == theirs,
                     _ => true,
                 }
         });
-        let mut last =
-            AuthError::Invalid("it is signed with an algorithm this server does not accept");
+        let mut last = if kid_unknown {
+            AuthError::Invalid("it is signed with a key this server does not know (`kid`)")
+        } else {
+            AuthError::Invalid("it is signed with an algorithm this server does not accept")
+        };
         for key in candidates {
             match jsonwebtoken::decode::<Map<String, Value>>(
                 token,
@@ -189,21 +250,7 @@ impl TokenVerifier {
         if email.as_ref().is_some_and(|e| e.len() > 320) {
             return Err(AuthError::Invalid("`email` must be at most 320 bytes"));
         }
-        let mut roles: Vec<OrgRole> = match claims.get(&self.roles_claim) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .filter_map(OrgRole::from_claim)
-                .collect(),
-            // Some providers send a single role, or a space-separated list, as a string.
-            Some(Value::String(s)) => s
-                .split([' ', ','])
-                .filter_map(OrgRole::from_claim)
-                .collect(),
-            _ => Vec::new(),
-        };
-        roles.sort();
-        roles.dedup();
+        let roles = self.roles.roles(&claims);
         Ok(Viewer {
             user_id: UserId::new(sub),
             name: name.chars().take(200).collect(),
@@ -277,15 +324,18 @@ impl TokenIssuer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::OrgRole;
 
     /// The caller alone, as the tests compare it.
     impl TokenVerifier {
-        fn verify_header(&self, header: Option<&str>) -> Result<Viewer, AuthError> {
-            self.verify_header_until(header).map(|(viewer, _)| viewer)
+        async fn verify_header(&self, header: Option<&str>) -> Result<Viewer, AuthError> {
+            self.verify_header_until(header)
+                .await
+                .map(|(viewer, _)| viewer)
         }
 
-        fn verify(&self, token: &str) -> Result<Viewer, AuthError> {
-            self.verify_until(token).map(|(viewer, _)| viewer)
+        async fn verify(&self, token: &str) -> Result<Viewer, AuthError> {
+            self.verify_until(token).await.map(|(viewer, _)| viewer)
         }
     }
 
@@ -298,13 +348,13 @@ mod tests {
             }],
             None,
             None,
-            "roles".into(),
+            RoleClaims::new("roles", Default::default()),
             Duration::from_secs(30),
         )
     }
 
-    #[test]
-    fn round_trip_keeps_known_roles_only() {
+    #[tokio::test]
+    async fn round_trip_keeps_known_roles_only() {
         let issuer = TokenIssuer::hs256(&Secret::new("s3cret"), None, None);
         let token = issuer
             .issue(
@@ -315,36 +365,39 @@ mod tests {
                 Duration::from_secs(60),
             )
             .expect("sign");
-        let viewer = hs_verifier("s3cret").verify(&token).expect("valid");
+        let viewer = hs_verifier("s3cret").verify(&token).await.expect("valid");
         assert_eq!(viewer.user_id, "u1");
         assert_eq!(viewer.roles, vec![OrgRole::Specialist]);
     }
 
-    #[test]
-    fn rejects_alg_none_and_other_keys() {
+    #[tokio::test]
+    async fn rejects_alg_none_and_other_keys() {
         let unsigned =
             "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ1MSIsImV4cCI6OTk5OTk5OTk5OX0.";
         assert!(matches!(
-            hs_verifier("k").verify(unsigned),
+            hs_verifier("k").verify(unsigned).await,
             Err(AuthError::Invalid(_))
         ));
         let token = TokenIssuer::hs256(&Secret::new("other"), None, None)
             .issue("u1", "Ada", None, &[], Duration::from_secs(60))
             .expect("sign");
         assert_eq!(
-            hs_verifier("k").verify(&token),
+            hs_verifier("k").verify(&token).await,
             Err(AuthError::Invalid("the signature does not match"))
         );
     }
 
-    #[test]
-    fn header_must_be_bearer() {
+    #[tokio::test]
+    async fn header_must_be_bearer() {
         let v = hs_verifier("k");
-        assert_eq!(v.verify_header(None), Err(AuthError::Missing));
+        assert_eq!(v.verify_header(None).await, Err(AuthError::Missing));
         assert_eq!(
-            v.verify_header(Some("Basic abc")),
+            v.verify_header(Some("Basic abc")).await,
             Err(AuthError::Malformed)
         );
-        assert_eq!(v.verify_header(Some("Bearer ")), Err(AuthError::Malformed));
+        assert_eq!(
+            v.verify_header(Some("Bearer ")).await,
+            Err(AuthError::Malformed)
+        );
     }
 }

@@ -22,7 +22,7 @@ pub fn run(
     let keys =
         keys::keys_with(settings, keys::GeneratedSecret::MustExist).map_err(|e| e.to_string())?;
     let issuer = keys.issuer.ok_or(
-        "no HS256 secret: this server verifies tokens from your identity provider (auth.public_keys); get a token there",
+        "no HS256 secret: this server verifies tokens from your identity provider (auth.public_keys, auth.jwks_url or auth.discovery); get a token there",
     )?;
     let token = issuer
         .issue(sub, name, email, roles, ttl)

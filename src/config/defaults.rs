@@ -15,9 +15,13 @@ impl Default for Settings {
             auth: AuthSettings {
                 hs256_secret: None,
                 public_keys: Vec::new(),
+                jwks_url: None,
+                discovery: false,
+                ca_file: None,
                 issuer: None,
                 audience: None,
                 roles_claim: "roles".into(),
+                role_map: Default::default(),
                 leeway_seconds: 30,
             },
             graphql: GraphqlSettings {

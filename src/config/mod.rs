@@ -4,6 +4,7 @@
 //! The shape (`Settings` and its sections) is here and in `sections`; `defaults` gives the
 //! values that need no configuration, `load` layers the sources, `validate` checks the result.
 
+mod auth;
 mod defaults;
 mod load;
 mod sections;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::secret::Secret;
+pub use auth::provider_url;
 pub use load::ignored_env;
 pub use sections::*;
 

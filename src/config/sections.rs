@@ -223,15 +223,29 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
-    /// Shared secret for HS256 tokens. Unset and no public keys: one is generated into
-    /// `<data_dir>/jwt-secret` on first start.
+    /// Shared secret for HS256 tokens. Unset and no identity provider (public keys, a JWKS
+    /// or discovery): one is generated into `<data_dir>/jwt-secret` on first start.
     pub hs256_secret: Option<Secret>,
     /// Public keys of an identity provider (RS256, ES256 or EdDSA, PEM).
     pub public_keys: Vec<PublicKey>,
+    /// The identity provider's key set (JWKS), fetched over HTTPS and kept fresh. Plain
+    /// `http://` is accepted for a loopback address only (a sidecar on the same machine).
+    pub jwks_url: Option<String>,
+    /// Find the key set through OIDC discovery: `<issuer>/.well-known/openid-configuration`
+    /// names it (`jwks_uri`). Needs `issuer`; off by default so that setting an issuer alone
+    /// never starts fetching.
+    pub discovery: bool,
+    /// Extra root certificates (PEM) trusted for the provider's HTTPS, beside the usual
+    /// public ones: for a provider behind an internal certificate authority.
+    pub ca_file: Option<std::path::PathBuf>,
     pub issuer: Option<String>,
     pub audience: Option<String>,
-    /// The claim that carries organisation roles.
+    /// The claim that carries organisation roles: a name (`roles`, `groups`,
+    /// `https://example.com/roles`) or a dotted path (`realm_access.roles`).
     pub roles_claim: String,
+    /// Provider groups to hindsight roles (`"sre-leads" = "manager"`). Values that are
+    /// hindsight role names count without a mapping.
+    pub role_map: std::collections::BTreeMap<String, String>,
     /// Clock skew tolerated on `exp`/`nbf`, at most 30 s.
     pub leeway_seconds: u64,
 }

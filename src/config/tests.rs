@@ -274,3 +274,84 @@ fn the_sqlite_file_is_found_in_the_database_url() {
     s.database_url = Some(crate::domain::secret::Secret::new("postgres://u@h/db"));
     assert_eq!(s.sqlite_path(), None);
 }
+
+fn load_err(pairs: &[(&str, &str)]) -> String {
+    Settings::load(None, &env(pairs), &Overrides::default())
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn role_maps_come_from_the_file_and_the_environment_and_name_bad_roles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("hindsight.toml");
+    std::fs::write(
+        &file,
+        "[auth]\nroles_claim = \"realm_access.roles\"\n[auth.role_map]\n\"sre-leads\" = \"manager\"\n\"On Call\" = \"Specialist\"\n",
+    )
+    .expect("write");
+    let s = Settings::load(Some(&file), &[], &Overrides::default()).expect("valid");
+    assert_eq!(s.auth.roles_claim, "realm_access.roles");
+    let map = s.auth.role_map().expect("parsed");
+    assert_eq!(map.get("sre-leads"), Some(&crate::auth::OrgRole::Manager));
+    assert_eq!(map.get("On Call"), Some(&crate::auth::OrgRole::Specialist));
+    // The whole table as one variable; group names keep their case.
+    let e = env(&[("HINDSIGHT_AUTH__ROLE_MAP", "{SRE-Leads=\"admin\"}")]);
+    let s = Settings::load(None, &e, &Overrides::default()).expect("valid");
+    assert_eq!(
+        s.auth.role_map().expect("parsed").get("SRE-Leads"),
+        Some(&crate::auth::OrgRole::Admin)
+    );
+    let err = load_err(&[("HINDSIGHT_AUTH__ROLE_MAP", "{sre-leads=\"boss\"}")]);
+    assert!(err.contains("auth.role_map.\"sre-leads\""), "{err}");
+    assert!(
+        err.contains("\"boss\""),
+        "the refused value is echoed: {err}"
+    );
+    assert!(err.contains("manager"), "the roles are listed: {err}");
+}
+
+#[test]
+fn key_set_addresses_are_https_or_loopback() {
+    let ok = |pairs: &[(&str, &str)]| {
+        Settings::load(None, &env(pairs), &Overrides::default()).expect("valid")
+    };
+    let s = ok(&[("HINDSIGHT_AUTH__JWKS_URL", "https://idp.example.com/certs")]);
+    assert!(s.auth.fetches_keys());
+    ok(&[("HINDSIGHT_AUTH__JWKS_URL", "http://127.0.0.1:8081/jwks")]);
+    ok(&[("HINDSIGHT_AUTH__JWKS_URL", "http://localhost/jwks")]);
+    for url in [
+        "http://idp.example.com/certs",
+        "http://10.0.0.1/jwks",
+        "ftp://idp.example.com/x",
+        "not a url",
+    ] {
+        let err = load_err(&[("HINDSIGHT_AUTH__JWKS_URL", url)]);
+        assert!(err.contains("auth.jwks_url"), "{url}: {err}");
+        assert!(err.contains(url), "{url}: the value is echoed: {err}");
+    }
+    let err = load_err(&[("HINDSIGHT_AUTH__DISCOVERY", "true")]);
+    assert!(err.contains("auth.issuer"), "{err}");
+    let err = load_err(&[
+        ("HINDSIGHT_AUTH__DISCOVERY", "true"),
+        ("HINDSIGHT_AUTH__ISSUER", "http://idp.example.com"),
+    ]);
+    assert!(err.contains("auth.issuer"), "{err}");
+    let s = ok(&[
+        ("HINDSIGHT_AUTH__DISCOVERY", "true"),
+        (
+            "HINDSIGHT_AUTH__ISSUER",
+            "https://idp.example.com/realms/ops",
+        ),
+        ("HINDSIGHT_AUTH__CA_FILE", "/etc/hindsight/idp-ca.pem"),
+    ]);
+    assert!(s.auth.discovery);
+    let err = load_err(&[
+        ("HINDSIGHT_AUTH__DISCOVERY", "true"),
+        ("HINDSIGHT_AUTH__ISSUER", "https://idp.example.com"),
+        ("HINDSIGHT_AUTH__JWKS_URL", "https://idp.example.com/certs"),
+    ]);
+    assert!(err.contains("set one of them"), "{err}");
+    let err = load_err(&[("HINDSIGHT_AUTH__CA_FILE", "/x.pem")]);
+    assert!(err.contains("auth.ca_file"), "{err}");
+}

@@ -5,15 +5,7 @@ use super::{ConfigError, Settings};
 impl Settings {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         let bad = |msg: String| Err(ConfigError::Invalid(msg));
-        if self.auth.leeway_seconds > 30 {
-            return bad(format!(
-                "auth.leeway_seconds is {}; at most 30 is allowed",
-                self.auth.leeway_seconds
-            ));
-        }
-        if self.auth.roles_claim.trim().is_empty() {
-            return bad("auth.roles_claim must not be empty".into());
-        }
+        self.auth.validate()?;
         if let Some(url) = &self.database_url {
             let url = url.expose();
             if !(url.starts_with("postgres://")

@@ -28,6 +28,7 @@ pub async fn identify(
     let (viewer, valid_until) = state
         .verifier
         .verify_header_until(authorization)
+        .await
         .map_err(Unidentified::Unauthenticated)?;
     if let Err(e) = state.services.users.remember(&viewer).await {
         tracing::error!(request.id = %request_id, error = %e, "could not record the user");

@@ -24,6 +24,7 @@ mod graphiql;
 mod graphiql_browser;
 mod hostile;
 mod http_contract;
+mod identity;
 mod import;
 mod import_jira;
 mod impressions;
