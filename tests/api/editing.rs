@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::on_both_databases;
 use crate::status_page::{get, post_update};
 use crate::support::{Backend, TestApp};
+use crate::ws_client::{TRANSPORT_WS, WsClient};
 
 on_both_databases!(
     each_field_is_edited_and_the_timeline_holds_only_what_changed,
@@ -18,6 +19,8 @@ on_both_databases!(
     related_links_go_both_ways_and_both_timelines_record_them,
     the_status_page_shows_the_public_title_and_not_the_internal_one,
     metrics_measure_mitigation_and_resolution_from_the_impact_start,
+    edits_and_links_reach_subscribers,
+    an_edit_is_delivered_to_webhooks_with_before_and_after,
 );
 
 const FIELDS: &str =
@@ -525,4 +528,77 @@ async fn metrics_measure_mitigation_and_resolution_from_the_impact_start(backend
         (7_200.0..7_260.0).contains(&mttr),
         "mttr from the impact start: {mttr}"
     );
+}
+
+async fn edits_and_links_reach_subscribers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin();
+    let a = app.report(&admin, "a").await;
+    let b = app.report(&admin, "b").await;
+    let mut ws = WsClient::open(&app, TRANSPORT_WS, &admin).await;
+    ws.subscribe(
+        "all",
+        "subscription { incidentEvents { kind after incident { id title version } } }",
+        json!({}),
+    )
+    .await;
+    app.wait_for_subscribers(1).await;
+    app.ok(
+        &admin,
+        &update_mutation(),
+        json!({ "input": { "id": a, "title": "a, renamed" } }),
+    )
+    .await;
+    let payload = ws.next_for("all").await;
+    let event = &payload["data"]["incidentEvents"];
+    assert_eq!(event["kind"], "INCIDENT_EDITED", "{payload}");
+    assert_eq!(event["after"], json!({ "title": "a, renamed" }));
+    assert_eq!(event["incident"]["title"], "a, renamed");
+    app.ok(
+        &admin,
+        LINK,
+        json!({ "input": { "id": a, "relatedId": b } }),
+    )
+    .await;
+    let mut linked = Vec::new();
+    for _ in 0..2 {
+        let payload = ws.next_for("all").await;
+        let event = &payload["data"]["incidentEvents"];
+        assert_eq!(event["kind"], "RELATED_INCIDENT_LINKED", "{payload}");
+        linked.push(event["incident"]["id"].as_str().expect("id").to_owned());
+    }
+    linked.sort();
+    let mut expected = vec![a, b];
+    expected.sort();
+    assert_eq!(linked, expected, "both incidents' events are published");
+    ws.close().await;
+}
+
+async fn an_edit_is_delivered_to_webhooks_with_before_and_after(backend: Backend) {
+    use crate::webhooks::{Receiver, fast, ok};
+    let app = TestApp::spawn_with(backend, fast).await;
+    let receiver = Receiver::start(ok).await;
+    let admin = app.admin();
+    app.ok(
+        &admin,
+        "mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret } }",
+        json!({ "input": { "url": receiver.url("/edits"), "events": ["INCIDENT_EDITED"] } }),
+    )
+    .await;
+    let id = app.report(&admin, "internal wording").await;
+    app.ok(
+        &admin,
+        &update_mutation(),
+        json!({ "input": { "id": id, "publicTitle": "Checkout is slow" } }),
+    )
+    .await;
+    let got = receiver
+        .wait_for("/edits", 1, std::time::Duration::from_secs(10))
+        .await;
+    assert_eq!(got.len(), 1, "only the subscribed kind is delivered");
+    assert_eq!(got[0].kind(), "INCIDENT_EDITED");
+    let body = got[0].json();
+    let text = body.to_string();
+    assert!(text.contains("Checkout is slow"), "{text}");
+    assert!(text.contains("publicTitle"), "{text}");
 }
