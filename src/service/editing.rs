@@ -158,20 +158,21 @@ impl Services {
             }
         }
         let now = now();
-        if link {
-            links::link(&*txn, a.id, b.id, now, &viewer.user_id).await?;
-        } else {
-            links::unlink(&*txn, a.id, b.id).await?;
-        }
         let (next_a, next_b) = (a.touched(now), b.touched(now));
-        // Rows in id order, so two opposite links at once wait for each other instead of
-        // deadlocking.
+        // Both incidents first, in id order: two links of the same pair at once wait for
+        // each other here (instead of deadlocking), and the later one finds a new version
+        // (CONFLICT) rather than a duplicate link row.
         let mut both = [(&next_a, &a), (&next_b, &b)];
         both.sort_by_key(|(next, _)| next.id.0);
         for (next, current) in both {
             if !rows::update_if_version(&*txn, next, current.version).await? {
                 return Err(changed_concurrently(current));
             }
+        }
+        if link {
+            links::link(&*txn, a.id, b.id, now, &viewer.user_id).await?;
+        } else {
+            links::unlink(&*txn, a.id, b.id).await?;
         }
         let kind = if link {
             EventKind::RelatedIncidentLinked

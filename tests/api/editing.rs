@@ -21,6 +21,7 @@ on_both_databases!(
     metrics_measure_mitigation_and_resolution_from_the_impact_start,
     edits_and_links_reach_subscribers,
     an_edit_is_delivered_to_webhooks_with_before_and_after,
+    the_same_link_at_once_is_made_once,
 );
 
 const FIELDS: &str =
@@ -135,7 +136,7 @@ async fn each_field_is_edited_and_the_timeline_holds_only_what_changed(backend: 
         );
         assert_eq!(
             event["after"][field],
-            edited[field].clone().then_labels(field)
+            edited[field].clone().normalised_for(field)
         );
         if field != "impactStartedAt" {
             assert_eq!(event["before"][field], before[field], "{field}");
@@ -175,14 +176,14 @@ async fn each_field_is_edited_and_the_timeline_holds_only_what_changed(backend: 
     assert_eq!(event["before"]["labels"], json!(["customer-facing", "db"]));
 }
 
-trait ThenLabels {
-    fn then_labels(self, field: &str) -> Value;
+trait NormaliseInstant {
+    fn normalised_for(self, field: &str) -> Value;
 }
 
-impl ThenLabels for Value {
+impl NormaliseInstant for Value {
     /// The event holds timestamps as RFC 3339 with `+00:00`; the API answers them as it
     /// formats DateTime. Normalise both to an instant for comparison.
-    fn then_labels(self, field: &str) -> Value {
+    fn normalised_for(self, field: &str) -> Value {
         if field == "impactStartedAt" {
             json!(at(&self).to_rfc3339())
         } else {
@@ -601,4 +602,38 @@ async fn an_edit_is_delivered_to_webhooks_with_before_and_after(backend: Backend
     let text = body.to_string();
     assert!(text.contains("Checkout is slow"), "{text}");
     assert!(text.contains("publicTitle"), "{text}");
+}
+
+async fn the_same_link_at_once_is_made_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin();
+    for _ in 0..5 {
+        let a = app.report(&admin, "a").await;
+        let b = app.report(&admin, "b").await;
+        let events = app.timeline_len(&admin, &a).await;
+        let one = app.gql(
+            &admin,
+            LINK,
+            json!({ "input": { "id": a, "relatedId": b } }),
+        );
+        let other = app.gql(
+            &admin,
+            LINK,
+            json!({ "input": { "id": b, "relatedId": a } }),
+        );
+        let (one, other) = tokio::join!(one, other);
+        for (_, body) in [one, other] {
+            if let Some(code) = body["errors"][0]["extensions"]["code"].as_str() {
+                assert_eq!(code, "CONFLICT", "{body}");
+            }
+        }
+        assert_eq!(
+            app.timeline_len(&admin, &a).await,
+            events + 1,
+            "linked once"
+        );
+        let related = incident(&app, &b).await["related"].clone();
+        assert_eq!(related.as_array().map(Vec::len), Some(1), "{related}");
+        assert_eq!(related[0]["id"], json!(a));
+    }
 }
