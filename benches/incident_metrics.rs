@@ -117,6 +117,8 @@ fn incident(n: i64, count: i64, rng: &mut StdRng) -> (Incident, bool, bool) {
         acknowledged_at: None,
         manager_assigned_at: managed.then(|| created_at + chrono::Duration::minutes(5)),
         reopen_count: u32::from(reopened),
+        impact_started_at: None,
+        public_title: None,
     };
     (incident, managed, reopened)
 }

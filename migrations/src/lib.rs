@@ -24,6 +24,7 @@ mod m20261208_000018_create_reviews;
 mod m20261209_000019_add_knowledge_document_kinds;
 mod m20261209_000020_add_incident_response_stamps;
 mod m20261210_000022_add_problem_event_versions;
+mod m20261211_000023_add_incident_editing;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000019_add_knowledge_document_kinds::Migration),
             Box::new(m20261209_000020_add_incident_response_stamps::Migration),
             Box::new(m20261210_000022_add_problem_event_versions::Migration),
+            Box::new(m20261211_000023_add_incident_editing::Migration),
         ]
     }
 }

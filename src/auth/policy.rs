@@ -61,6 +61,10 @@ pub enum Operation {
     AddActionItem,
     /// Change an action item (its status, reason, owner, due date, problem).
     UpdateActionItem,
+    /// Edit an incident's title, description, service, impact start, labels, public title.
+    EditIncident,
+    /// Link an incident to a related one, or remove the link.
+    LinkIncidents,
 }
 
 /// How the caller stands to a review and an action item: rights the organisation and incident
@@ -150,6 +154,16 @@ pub fn authorize(
         Operation::RecordKnownError => viewer.has_any(RESPONDERS),
         // Candidates lead to problems: those who open problems see them.
         Operation::ReadProblemCandidates => viewer.has_any(LEADS),
+        // Responders correct what they work on; the reporter corrects their own report.
+        Operation::EditIncident => {
+            viewer.has_any(RESPONDERS)
+                || holds(&[IncidentManager, IncSpecialist])
+                || subject
+                    .is_some_and(|s| *s.reporter_id == viewer.user_id && viewer.has_any(EVERYONE))
+        }
+        Operation::LinkIncidents => {
+            viewer.has_any(RESPONDERS) || holds(&[IncidentManager, IncSpecialist])
+        }
         Operation::StartReview
         | Operation::EditReview
         | Operation::AddActionItem
@@ -265,6 +279,8 @@ mod tests {
             (EditReview, [true, true, false, false, false, false]),
             (AddActionItem, [true, true, false, false, false, false]),
             (UpdateActionItem, [true, true, false, false, false, false]),
+            (EditIncident, [true, true, true, false, false, false]),
+            (LinkIncidents, [true, true, true, false, false, false]),
         ];
         let someone_elses = Subject {
             reporter_id: &UserId::from("u-2"),
@@ -314,6 +330,8 @@ mod tests {
             (EditReview, [true, false, false, false]),
             (AddActionItem, [true, false, false, false]),
             (UpdateActionItem, [true, false, false, false]),
+            (EditIncident, [true, true, false, false]),
+            (LinkIncidents, [true, true, false, false]),
         ];
         let stakeholder = viewer(&[OrgRole::Viewer]);
         for (op, expected) in table {
@@ -358,6 +376,8 @@ mod tests {
             EditReview,
             AddActionItem,
             UpdateActionItem,
+            EditIncident,
+            LinkIncidents,
         ];
         fn bare<'a>(roles: &'a [IncidentRole], reporter_id: &'a UserId) -> Subject<'a> {
             Subject { reporter_id, roles }
@@ -391,6 +411,27 @@ mod tests {
         }
         // ...but a token without any known role grants nothing, not even that.
         assert!(authorize(&viewer(&[]), Operation::CloseIncident, Some(own)).is_err());
+    }
+
+    #[test]
+    fn the_reporter_may_edit_their_own_report_but_not_link_it() {
+        let own = Subject {
+            reporter_id: &UserId::from("u-1"),
+            roles: &[],
+        };
+        for role in OrgRole::ALL {
+            let v = viewer(&[role]);
+            assert!(
+                authorize(&v, Operation::EditIncident, Some(own)).is_ok(),
+                "{role:?}"
+            );
+            assert_eq!(
+                authorize(&v, Operation::LinkIncidents, Some(own)).is_ok(),
+                RESPONDERS.contains(&role),
+                "{role:?}"
+            );
+        }
+        assert!(authorize(&viewer(&[]), Operation::EditIncident, Some(own)).is_err());
     }
 
     /// Review operation × the caller's place on the review, for an organisation `viewer`

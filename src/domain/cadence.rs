@@ -88,6 +88,7 @@ mod tests {
             service: Service::parse("db").unwrap(),
             category: None,
             source: Source::Manual,
+            labels: Default::default(),
         };
         let (incident, _) =
             Incident::report(new, IncidentId::new(), IncidentNumber(1), "u".into(), at);

@@ -50,10 +50,16 @@ pub enum EventKind {
     ReviewStarted,
     /// The incident's post-incident review was published.
     ReviewPublished,
+    /// Fields of the incident were edited (`updateIncident`).
+    IncidentEdited,
+    /// The incident was linked to a related incident.
+    RelatedIncidentLinked,
+    /// The incident's link to a related incident was removed.
+    RelatedIncidentUnlinked,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 25] = [
+    pub const ALL: [EventKind; 28] = [
         Self::Reported,
         Self::Triaged,
         Self::InvestigationStarted,
@@ -79,6 +85,9 @@ impl EventKind {
         Self::ProblemUpdated,
         Self::ReviewStarted,
         Self::ReviewPublished,
+        Self::IncidentEdited,
+        Self::RelatedIncidentLinked,
+        Self::RelatedIncidentUnlinked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +117,9 @@ impl EventKind {
             Self::ProblemUpdated => "PROBLEM_UPDATED",
             Self::ReviewStarted => "REVIEW_STARTED",
             Self::ReviewPublished => "REVIEW_PUBLISHED",
+            Self::IncidentEdited => "INCIDENT_EDITED",
+            Self::RelatedIncidentLinked => "RELATED_INCIDENT_LINKED",
+            Self::RelatedIncidentUnlinked => "RELATED_INCIDENT_UNLINKED",
         }
     }
 

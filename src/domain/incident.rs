@@ -9,7 +9,7 @@ use super::ids::{IncidentId, IncidentNumber, ProblemId, ProblemNumber, UserId};
 use super::lifecycle::{Action, Status};
 use super::priority::{Level, Priority};
 use super::text::{
-    Category, Description, Fix, Reason, ResolutionSummary, RootCause, Service, Title,
+    Category, Description, Fix, Labels, Reason, ResolutionSummary, RootCause, Service, Title,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +119,11 @@ pub struct Incident {
     pub manager_assigned_at: Option<DateTime<Utc>>,
     /// How many times it was reopened.
     pub reopen_count: u32,
+    /// When the impact started, if earlier than the report (`created_at`): MTTM and MTTR
+    /// are measured from here.
+    pub impact_started_at: Option<DateTime<Utc>>,
+    /// The title the public status page shows instead of `title`.
+    pub public_title: Option<String>,
 }
 
 /// The resolution clock's current stretch from an incident's stamps: it starts at the report
@@ -146,6 +151,8 @@ pub struct NewIncident {
     pub service: Service,
     pub category: Option<Category>,
     pub source: Source,
+    /// Its labels from the start (stored beside the incident, not on it).
+    pub labels: Labels,
 }
 
 /// A validated lifecycle command.
@@ -223,6 +230,7 @@ impl Incident {
         reporter_id: UserId,
         now: DateTime<Utc>,
     ) -> (Self, Change) {
+        let labels = new.labels.to_strings();
         let incident = Self {
             id,
             number,
@@ -254,6 +262,8 @@ impl Incident {
             acknowledged_at: None,
             manager_assigned_at: None,
             reopen_count: 0,
+            impact_started_at: None,
+            public_title: None,
         };
         let change = Change {
             kind: EventKind::Reported,
@@ -266,6 +276,10 @@ impl Incident {
                 "source": incident.source.as_str(),
             }),
         };
+        let mut change = change;
+        if !labels.is_empty() {
+            change.after["labels"] = json!(labels);
+        }
         (incident, change)
     }
 
@@ -483,6 +497,7 @@ pub(crate) fn reported_for_tests(service: &str) -> Incident {
         service: Service::parse(service).expect("valid"),
         category: None,
         source: Source::Manual,
+        labels: Default::default(),
     };
     Incident::report(
         new,

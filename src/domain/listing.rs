@@ -18,6 +18,8 @@ pub struct ListFilter {
     pub sla_states: Vec<ClockState>,
     /// A clock still running falls due before this instant.
     pub sla_due_before: Option<DateTime<Utc>>,
+    /// Every one of these labels (normalised); empty: any labels or none.
+    pub labels: Vec<super::text::Label>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

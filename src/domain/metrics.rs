@@ -161,6 +161,9 @@ pub struct MetricsFilter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentFacts {
     pub reported_at: DateTime<Utc>,
+    /// When the impact started, if before the report: mitigation and resolution are measured
+    /// from here (the incident still counts in the bucket of its report).
+    pub impact_started_at: Option<DateTime<Utc>>,
     pub service: String,
     pub category: Option<String>,
     pub priority: Option<Priority>,
@@ -248,6 +251,14 @@ fn share(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
+impl IncidentFacts {
+    /// Where MTTM and MTTR start: the impact start, else the report. MTTA starts at the report
+    /// (nobody can acknowledge what was not reported).
+    fn impact_start(&self) -> DateTime<Utc> {
+        self.impact_started_at.unwrap_or(self.reported_at)
+    }
+}
+
 fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
@@ -328,7 +339,7 @@ fn summarise(
     let (mut helped, mut with_help, mut without_help) = (0, Vec::new(), Vec::new());
     let (mut met, mut judged) = (0, 0);
     for f in members {
-        if let Some(r) = seconds(f.reported_at, f.resolved_at) {
+        if let Some(r) = seconds(f.impact_start(), f.resolved_at) {
             resolved += 1;
             reopened_resolved += u64::from(f.reopened);
             if f.helped {
@@ -343,11 +354,12 @@ fn summarise(
             met += u64::from(ok);
         }
     }
-    let durations = |to: fn(&IncidentFacts) -> Option<DateTime<Utc>>| {
+    let durations = |from: fn(&IncidentFacts) -> DateTime<Utc>,
+                     to: fn(&IncidentFacts) -> Option<DateTime<Utc>>| {
         DurationStats::of(
             members
                 .iter()
-                .filter_map(|f| seconds(f.reported_at, to(f)))
+                .filter_map(|f| seconds(from(f), to(f)))
                 .collect(),
         )
     };
@@ -359,9 +371,9 @@ fn summarise(
         resolved,
         reopened: members.iter().filter(|f| f.reopened).count() as u64,
         cancelled: members.iter().filter(|f| f.cancelled).count() as u64,
-        mtta: durations(|f| f.responded_at),
-        mttm: durations(|f| f.mitigated_at),
-        mttr: durations(|f| f.resolved_at),
+        mtta: durations(|f| f.reported_at, |f| f.responded_at),
+        mttm: durations(IncidentFacts::impact_start, |f| f.mitigated_at),
+        mttr: durations(IncidentFacts::impact_start, |f| f.resolved_at),
         sla_attainment: share(met, judged),
         reopen_rate: share(reopened_resolved, resolved),
         with_helpful_suggestion: share(helped, resolved),
@@ -392,6 +404,7 @@ mod tests {
     fn facts(reported_at: DateTime<Utc>) -> IncidentFacts {
         IncidentFacts {
             reported_at,
+            impact_started_at: None,
             service: "checkout".into(),
             category: None,
             priority: None,
@@ -547,6 +560,26 @@ mod tests {
             (0, None, None)
         );
         assert_eq!((buckets[2].reported, buckets[2].cancelled), (1, 1));
+    }
+
+    #[test]
+    fn mitigation_and_resolution_count_from_the_impact_start() {
+        let q = query(utc(2026, 1, 1, 0), utc(2026, 1, 2, 0), Interval::Day, "UTC");
+        let t = utc(2026, 1, 1, 10);
+        let mut f = facts(t);
+        f.impact_started_at = Some(t - chrono::Duration::seconds(900));
+        f.responded_at = Some(t + chrono::Duration::seconds(60));
+        f.mitigated_at = Some(t + chrono::Duration::seconds(600));
+        f.resolved_at = Some(t + chrono::Duration::seconds(1_200));
+        let b = &q.aggregate(&[f]).expect("fits")[0];
+        assert_eq!(
+            b.mtta.mean,
+            Some(60.0),
+            "acknowledgement counts from the report"
+        );
+        assert_eq!(b.mttm.mean, Some(1_500.0));
+        assert_eq!(b.mttr.mean, Some(2_100.0));
+        assert_eq!(b.mttr_without_helpful_suggestion, Some(2_100.0));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod automation;
 pub mod cadence;
+pub mod edit;
 pub mod error;
 pub mod event;
 pub mod ids;

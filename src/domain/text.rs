@@ -137,6 +137,71 @@ text_type!(
     Annotation, "annotation", required = true, multiline = true, max = 2_000
 );
 
+text_type!(
+    /// The title the public status page shows instead of the internal one: 1 to 200
+    /// characters.
+    PublicTitle, "publicTitle", required = true, multiline = false, max = 200
+);
+
+/// One label of an incident, e.g. `customer-facing`: trimmed and lowercased (so `DB` and
+/// `db` are one label), 1 to 64 characters, one line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Label(String);
+
+impl Label {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        bounded("labels", raw, true, false, Self::MAX_CHARS).map(|l| Self(l.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// An incident's labels: a set (duplicates after normalising count once), sorted, at most
+/// `MAX` of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Labels(Vec<Label>);
+
+impl Labels {
+    pub const MAX: usize = 20;
+
+    pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, DomainError> {
+        let mut labels = raw
+            .iter()
+            .map(|l| Label::parse(l.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        labels.sort();
+        labels.dedup();
+        if labels.len() > Self::MAX {
+            return Err(DomainError::invalid(
+                "labels",
+                format!(
+                    "{} different labels; at most {} are allowed",
+                    labels.len(),
+                    Self::MAX
+                ),
+            ));
+        }
+        Ok(Self(labels))
+    }
+
+    pub fn as_slice(&self) -> &[Label] {
+        &self.0
+    }
+
+    /// The labels as stored text, sorted.
+    pub fn to_strings(&self) -> Vec<String> {
+        self.0.iter().map(|l| l.as_str().to_owned()).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +237,22 @@ mod tests {
         assert!(Description::parse(&"y".repeat(20_000)).is_ok());
         let err = Description::parse(&"y".repeat(25_000)).unwrap_err();
         assert!(err.to_string().contains("25000 characters"), "{err}");
+    }
+
+    #[test]
+    fn labels_are_a_normalised_bounded_set() {
+        let labels = Labels::parse(&[" DB ", "db", "customer-facing"]).expect("valid");
+        assert_eq!(labels.to_strings(), ["customer-facing", "db"]);
+        assert!(Labels::parse(&[""]).is_err());
+        assert!(Labels::parse(&["a\nb"]).is_err());
+        assert!(Labels::parse(&["x".repeat(65)]).is_err());
+        assert!(Labels::parse(&["x".repeat(64)]).is_ok());
+        let many: Vec<String> = (0..21).map(|i| format!("l{i}")).collect();
+        assert!(Labels::parse(&many).is_err());
+        assert!(Labels::parse(&many[..20]).is_ok());
+        assert_eq!(
+            Labels::parse::<&str>(&[]).map(|l| l.to_strings().len()),
+            Ok(0)
+        );
     }
 }

@@ -171,6 +171,10 @@ batched_loader!(AlertLoader, IncidentId => Vec<IncidentAlert>, |s, v, keys| s
     .alerts_of(v, keys));
 batched_loader!(WatcherLoader, IncidentId => Vec<UserId>, |s, v, keys| s
     .watchers_of(v, keys));
+batched_loader!(LabelLoader, IncidentId => Vec<String>, |s, v, keys| s
+    .labels_of(v, keys));
+batched_loader!(RelatedLoader, IncidentId => Vec<Incident>, |s, v, keys| s
+    .related_incidents(v, keys));
 /// The newest `limit` status updates of an incident, for one audience or all the caller sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UpdatesKey {
@@ -251,6 +255,8 @@ pub struct Loaders {
     assignments: Arc<Batcher<AssignmentLoader>>,
     alerts: Arc<Batcher<AlertLoader>>,
     watchers: Arc<Batcher<WatcherLoader>>,
+    labels: Arc<Batcher<LabelLoader>>,
+    related: Arc<Batcher<RelatedLoader>>,
     updates: Arc<Batcher<UpdateLoader>>,
     last_broadcasts: Arc<Batcher<LastBroadcastLoader>>,
     annotations: Arc<Batcher<AnnotationLoader>>,
@@ -296,6 +302,14 @@ impl Loaders {
                 viewer: v(),
             }),
             watchers: driver.batcher(WatcherLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            labels: driver.batcher(LabelLoader {
+                services: s(),
+                viewer: v(),
+            }),
+            related: driver.batcher(RelatedLoader {
                 services: s(),
                 viewer: v(),
             }),
@@ -403,6 +417,24 @@ impl Loaders {
     }
 
     /// The user ids watching the incident.
+    /// The incident's labels, sorted.
+    pub async fn labels(&self, ctx: &Context<'_>, id: IncidentId) -> Result<Vec<String>> {
+        Ok(self.labels.load_one(id).await.gql(ctx)?.unwrap_or_default())
+    }
+
+    /// The incidents related to the incident, oldest link first.
+    pub async fn related(&self, ctx: &Context<'_>, id: IncidentId) -> Result<Vec<IncidentObject>> {
+        Ok(self
+            .related
+            .load_one(id)
+            .await
+            .gql(ctx)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(IncidentObject)
+            .collect())
+    }
+
     pub async fn watchers(&self, ctx: &Context<'_>, id: IncidentId) -> Result<Vec<UserId>> {
         Ok(self
             .watchers

@@ -196,6 +196,8 @@ impl ImportRow {
             acknowledged_at: None,
             manager_assigned_at: None,
             reopen_count: 0,
+            impact_started_at: None,
+            public_title: None,
         };
         ImportedIncident {
             incident,

@@ -374,6 +374,7 @@ async fn open(
         service,
         category: category.clone(),
         source: Source::Alert,
+        labels: Default::default(),
     };
     let detail = json!({
         "integration": d.name.as_str(),

@@ -179,13 +179,15 @@ pub(super) async fn report_in(
 ) -> Result<Incident, ServiceError> {
     authorize(viewer, Operation::ReportIncident, None)?;
     let number = IncidentNumber(counters::next(&**txn, counters::INCIDENT_NUMBER).await?);
+    let labels = new.labels.to_strings();
     let (incident, mut change) =
         Incident::report(new, id, number, viewer.user_id.clone(), super::now());
     if let Some(alert) = alert {
         change.after["alert"] = alert;
     }
     rows::insert(&**txn, &incident).await?;
-    append(txn, &incident, viewer, change).await?;
+    crate::store::labels::replace(&**txn, incident.id, &labels).await?;
+    record(txn, &incident, viewer, change).await?;
     Ok(incident)
 }
 
@@ -244,7 +246,7 @@ pub(super) async fn transition_in(
             current.number
         )));
     }
-    append(txn, &next, viewer, change).await?;
+    record(txn, &next, viewer, change).await?;
     let mut reindex = current.changes_knowledge_base(&next);
     if reindex {
         index_changes::append(&**txn, next.id, now).await?;
@@ -262,7 +264,7 @@ pub(super) async fn transition_in(
 /// Whether the text a linked known error lends from this incident (title, description,
 /// resolution summary) differs between `current` and `next`: resolving sets the summary,
 /// reopening clears it.
-fn linked_text_changed(current: &Incident, next: &Incident) -> bool {
+pub(super) fn linked_text_changed(current: &Incident, next: &Incident) -> bool {
     let summary = |i: &Incident| i.resolution.as_ref().map(|r| r.summary.clone());
     current.title != next.title
         || current.description != next.description
@@ -270,7 +272,7 @@ fn linked_text_changed(current: &Incident, next: &Incident) -> bool {
 }
 
 /// The problem `incident` is linked to, if it is in the knowledge base (a known error).
-async fn linked_known_error(
+pub(super) async fn linked_known_error(
     conn: &impl sea_orm::ConnectionTrait,
     incident: IncidentId,
 ) -> Result<Option<ProblemId>, ServiceError> {
@@ -330,14 +332,15 @@ async fn check_original(
     }
 }
 
-fn stale(current: &Incident, expected: i32) -> ServiceError {
+pub(super) fn stale(current: &Incident, expected: i32) -> ServiceError {
     ServiceError::Conflict(format!(
         "{} is at version {}, not {expected}: it changed since you loaded it; reload it and try again",
         current.number, current.version
     ))
 }
 
-async fn append(
+/// Records `change` of `incident` (as it is after the change), made by the caller.
+pub(super) async fn record(
     txn: &mut Journal,
     incident: &Incident,
     viewer: &Viewer,

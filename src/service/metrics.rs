@@ -71,6 +71,7 @@ fn facts(
     };
     IncidentFacts {
         reported_at: row.created_at,
+        impact_started_at: row.impact_started_at,
         responded_at: stamps.responded_at(),
         mitigated_at: row.mitigated_at,
         resolved_at: row.resolved_at,

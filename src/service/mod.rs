@@ -10,6 +10,7 @@ pub mod automation;
 pub mod bus;
 mod close_rule;
 pub mod communications;
+pub mod editing;
 pub mod error;
 pub mod fanout;
 pub mod import;

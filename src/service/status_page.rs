@@ -1,7 +1,8 @@
 //! The public status page as data: what anyone, without a token, may know about incidents.
 //!
-//! Only incidents with at least one PUBLIC update appear, and of them only the title, the
-//! service, public status wording, timestamps and the PUBLIC updates (body, time, label).
+//! Only incidents with at least one PUBLIC update appear, and of them only the title (the
+//! public title when one is set), the service, public status wording, timestamps and the
+//! PUBLIC updates (body, time, label).
 //! Never a description, a note, an author or an update for another audience.
 
 use chrono::{DateTime, Duration, Utc};

@@ -273,6 +273,9 @@ fn verb(kind: EventKind) -> &'static str {
         EventKind::ProblemUpdated => "problem updated",
         EventKind::ReviewStarted => "review started",
         EventKind::ReviewPublished => "review published",
+        EventKind::IncidentEdited => "edited",
+        EventKind::RelatedIncidentLinked => "linked to a related incident",
+        EventKind::RelatedIncidentUnlinked => "unlinked from a related incident",
     }
 }
 

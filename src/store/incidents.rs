@@ -80,6 +80,8 @@ impl TryFrom<Model> for Incident {
             reopened_at: m.reopened_at,
             acknowledged_at: m.acknowledged_at,
             manager_assigned_at: m.manager_assigned_at,
+            impact_started_at: m.impact_started_at,
+            public_title: m.public_title,
             reopen_count: u32::try_from(m.reopen_count)
                 .map_err(|_| corrupt("reopen_count", &m.reopen_count.to_string()))?,
             resolution_runs: runs_from_json(m.resolution_runs.as_deref()).ok_or_else(|| {
@@ -125,6 +127,8 @@ fn to_active(i: &Incident) -> ActiveModel {
         reopened_at: Set(i.reopened_at),
         acknowledged_at: Set(i.acknowledged_at),
         manager_assigned_at: Set(i.manager_assigned_at),
+        impact_started_at: Set(i.impact_started_at),
+        public_title: Set(i.public_title.clone()),
         reopen_count: Set(i32::try_from(i.reopen_count).unwrap_or(i32::MAX)),
         resolution_runs: Set(runs_to_json(&i.resolution_runs)),
         helped_by: Set(resolution.filter(|r| r.helped()).map(|r| {
@@ -314,6 +318,10 @@ fn filtered(filter: &ListFilter, at: DateTime<Utc>) -> Select<Entity> {
     }
     if let Some(reporter) = &filter.reporter {
         q = q.filter(Column::ReporterId.eq(reporter.as_str()));
+    }
+    // Every label: one indexed lookup in `incident_labels` per label.
+    for label in &filter.labels {
+        q = q.filter(Column::Id.in_subquery(super::labels::labelled(label.as_str())));
     }
     q
 }

@@ -30,6 +30,8 @@ pub struct MetricsRow {
     pub manager_assigned_at: Option<DateTime<Utc>>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub reopen_count: i32,
+    /// When the impact started, if before the report.
+    pub impact_started_at: Option<DateTime<Utc>>,
 }
 
 /// The rows of the incidents `filter` selects, each turned into what the caller keeps by
@@ -58,6 +60,7 @@ pub async fn rows<T>(
             I::ManagerAssignedAt,
             I::AcknowledgedAt,
             I::ReopenCount,
+            I::ImpactStartedAt,
         ])
         .from(incident::Entity)
         .and_where(Expr::col(I::CreatedAt).gte(filter.from))
@@ -93,6 +96,7 @@ type PgRow = (
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
     i32,
+    Option<DateTime<Utc>>,
 );
 
 /// The same rows on PostgreSQL, read through sqlx directly and decoded by position: a year of
@@ -107,7 +111,7 @@ async fn postgres_rows<T>(
     let mut sql = String::from(
         "SELECT service, category, priority, status, created_at, triaged_at, mitigated_at, \
          resolved_at, reopened_at, resolution_runs, helped_by, manager_assigned_at, \
-         acknowledged_at, reopen_count FROM incidents WHERE created_at >= $1 AND created_at < $2",
+         acknowledged_at, reopen_count, impact_started_at FROM incidents WHERE created_at >= $1 AND created_at < $2",
     );
     let mut n = 2;
     let mut next = |sql: &mut String, column: &str| {
@@ -163,6 +167,7 @@ async fn postgres_rows<T>(
             manager_assigned_at: r.11,
             acknowledged_at: r.12,
             reopen_count: r.13,
+            impact_started_at: r.14,
         }));
     }
     drop(rows);
@@ -186,6 +191,7 @@ impl FromSqliteRow for MetricsRow {
         "manager_assigned_at",
         "acknowledged_at",
         "reopen_count",
+        "impact_started_at",
     ];
 
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
@@ -205,6 +211,7 @@ impl FromSqliteRow for MetricsRow {
             manager_assigned_at: timestamp_opt(row, 11)?,
             acknowledged_at: timestamp_opt(row, 12)?,
             reopen_count: row.get(13)?,
+            impact_started_at: timestamp_opt(row, 14)?,
         })
     }
 }

@@ -13,6 +13,8 @@ pub mod incident_sla;
 pub mod incidents;
 pub mod index_changes;
 pub mod integrations;
+pub mod labels;
+pub mod links;
 pub mod metrics;
 pub mod operations;
 pub mod problem_ratings;

@@ -33,6 +33,7 @@ pub struct PublicIncidentRow {
 type Columns = (
     Uuid,
     String,
+    Option<String>,
     String,
     String,
     DateTime<Utc>,
@@ -60,6 +61,7 @@ pub async fn incidents(
         .columns([
             C::Id,
             C::Title,
+            C::PublicTitle,
             C::Service,
             C::Status,
             C::CreatedAt,
@@ -83,15 +85,19 @@ pub async fn incidents(
         .all(conn)
         .await?;
     rows.into_iter()
-        .map(|(id, title, service, status, created_at, resolved_at)| {
-            Ok(PublicIncidentRow {
-                id: IncidentId(id),
-                title,
-                service,
-                status: column(&status)?,
-                created_at,
-                resolved_at,
-            })
-        })
+        .map(
+            |(id, title, public_title, service, status, created_at, resolved_at)| {
+                Ok(PublicIncidentRow {
+                    id: IncidentId(id),
+                    // The public title, when responders gave one: the internal title may name
+                    // internals (a database pool, a host) the public should not read.
+                    title: public_title.unwrap_or(title),
+                    service,
+                    status: column(&status)?,
+                    created_at,
+                    resolved_at,
+                })
+            },
+        )
         .collect()
 }

@@ -17,6 +17,7 @@ mod cli;
 mod communications;
 mod concurrency;
 mod durability;
+mod editing;
 mod efficiency;
 mod error_snapshots;
 mod fanout;

@@ -1,15 +1,17 @@
 //! GraphQL input types, each named after its mutation, and their parsing into validated
 //! domain values. Parsing happens here, once; the use cases take only valid values.
 
-use async_graphql::{ID, InputObject};
+use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
 
 use crate::domain::DomainError;
+use crate::domain::edit::Edit;
 use crate::domain::ids::{IncidentId, IncidentRef, UserId};
 use crate::domain::incident::{Command, NewIncident, Resolution};
 use crate::domain::listing::ListFilter;
 use crate::domain::text::{
-    Category, Description, Fix, Reason, ResolutionSummary, RootCause, Service, Title,
+    Category, Description, Fix, Labels, PublicTitle, Reason, ResolutionSummary, RootCause, Service,
+    Title,
 };
 use crate::graphql::types::enums::{IncidentSource, IncidentStatus, Level, Priority};
 use crate::graphql::types::sla::SlaState;
@@ -39,6 +41,9 @@ pub struct ReportIncidentInput {
     /// the importer and alert integrations and refused here (BAD_USER_INPUT).
     #[graphql(default_with = "IncidentSource::Manual")]
     pub source: IncidentSource,
+    /// Labels, e.g. `customer-facing`: trimmed and lowercased, 1–64 characters each, at most
+    /// 20 different ones.
+    pub labels: Option<Vec<String>>,
 }
 
 impl ReportIncidentInput {
@@ -63,8 +68,72 @@ impl ReportIncidentInput {
                 }
                 other => other.into(),
             },
+            labels: Labels::parse(self.labels.as_deref().unwrap_or_default())?,
         })
     }
+}
+
+/// `updateIncident`: only the fields given change; the others stay as they are.
+#[derive(InputObject)]
+pub struct UpdateIncidentInput {
+    /// The incident's id or number (`INC-42`).
+    pub id: ID,
+    /// Fails with CONFLICT unless the incident is still at this version.
+    pub expected_version: Option<i32>,
+    /// What broke, in a line (1–200 characters).
+    pub title: Option<String>,
+    /// Up to 20,000 characters; an empty string clears it.
+    pub description: Option<String>,
+    /// The affected service.
+    pub service: Option<String>,
+    /// When the impact started, if before the report: at or before the report time, in the
+    /// years 1970–9999. MTTM and MTTR are measured from it. `null` clears it (the impact
+    /// started at the report).
+    pub impact_started_at: MaybeUndefined<DateTime<Utc>>,
+    /// Replaces the whole set of labels (an empty list removes them all); same rules as at
+    /// the report.
+    pub labels: Option<Vec<String>>,
+    /// The title the public status page shows instead of `title` (1–200 characters), so
+    /// internal wording stays internal. `null` clears it.
+    pub public_title: MaybeUndefined<String>,
+}
+
+/// An optional field that `null` clears: `None` absent, `Some(None)` cleared.
+fn clearable<T, U>(
+    value: &MaybeUndefined<T>,
+    parse: impl FnOnce(&T) -> Result<U, DomainError>,
+) -> Result<Option<Option<U>>, DomainError> {
+    Ok(match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(parse(v)?)),
+    })
+}
+
+impl UpdateIncidentInput {
+    pub fn edit(&self) -> Result<Edit, DomainError> {
+        Ok(Edit {
+            title: self.title.as_deref().map(Title::parse).transpose()?,
+            description: self
+                .description
+                .as_deref()
+                .map(Description::parse)
+                .transpose()?,
+            service: self.service.as_deref().map(Service::parse).transpose()?,
+            impact_started_at: clearable(&self.impact_started_at, |at| Ok(*at))?,
+            labels: self.labels.as_deref().map(Labels::parse).transpose()?,
+            public_title: clearable(&self.public_title, |t| PublicTitle::parse(t))?,
+        })
+    }
+}
+
+/// `linkRelatedIncidents` and `unlinkRelatedIncidents`: the two incidents.
+#[derive(InputObject)]
+pub struct RelatedIncidentsInput {
+    /// One incident's id or number (`INC-42`); the caller's rights on it decide.
+    pub id: ID,
+    /// The other incident's id or number.
+    pub related_id: ID,
 }
 
 /// The target of a lifecycle mutation and, optionally, the version the client last saw.
@@ -232,11 +301,16 @@ pub struct IncidentFilter {
     pub sla_state: Option<Vec<SlaState>>,
     /// A clock still running falls due before this instant (e.g. now + 1h: at risk).
     pub sla_due_before: Option<DateTime<Utc>>,
+    /// Incidents having every one of these labels (compared after trimming and lowercasing);
+    /// at most 20.
+    pub labels: Option<Vec<String>>,
 }
 
 impl IncidentFilter {
-    pub fn parse(self) -> ListFilter {
-        ListFilter {
+    pub fn parse(self) -> Result<ListFilter, DomainError> {
+        let labels = Labels::parse(self.labels.as_deref().unwrap_or_default())?;
+        Ok(ListFilter {
+            labels: labels.as_slice().to_vec(),
             statuses: self
                 .status
                 .unwrap_or_default()
@@ -259,6 +333,6 @@ impl IncidentFilter {
                 .map(Into::into)
                 .collect(),
             sla_due_before: self.sla_due_before,
-        }
+        })
     }
 }

@@ -1,4 +1,5 @@
-//! The incident lifecycle: report, then one mutation per transition.
+//! The incident lifecycle: report, then one mutation per transition; and the edits outside
+//! it (fields, related incidents).
 
 use async_graphql::{Context, ID, Object, Result};
 
@@ -139,4 +140,61 @@ impl IncidentMutation {
         let command = input.command(duplicate_of).map_err(bad_input)?;
         transition(ctx, &input, command).await
     }
+
+    /// Corrects or completes an incident: title, description, service, when the impact
+    /// started, labels, public title. Only the fields given change; the timeline gets one
+    /// INCIDENT_EDITED event whose `before` and `after` hold the changed fields. Changing
+    /// nothing records nothing and keeps the version. For responders (admins, managers,
+    /// specialists), the incident's manager and specialists, and its reporter.
+    async fn update_incident(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateIncidentInput,
+    ) -> Result<IncidentObject> {
+        let target = incident_ref(&input.id).map_err(bad_input)?;
+        let edit = input.edit().map_err(bad_input)?;
+        let incident = services(ctx)?
+            .update_incident(viewer(ctx)?, target, input.expected_version, edit)
+            .await
+            .gql(ctx)?;
+        Ok(IncidentObject(incident))
+    }
+
+    /// Links two incidents as related, both ways (beside `duplicateOf`, which cancels one);
+    /// both timelines get a RELATED_INCIDENT_LINKED event. Already linked: nothing changes.
+    /// Returns the incident `id` names.
+    async fn link_related_incidents(
+        &self,
+        ctx: &Context<'_>,
+        input: RelatedIncidentsInput,
+    ) -> Result<IncidentObject> {
+        let (target, related) = related_refs(&input)?;
+        let incident = services(ctx)?
+            .link_related(viewer(ctx)?, target, related)
+            .await
+            .gql(ctx)?;
+        Ok(IncidentObject(incident))
+    }
+
+    /// Removes the link between two related incidents, both ways; both timelines get a
+    /// RELATED_INCIDENT_UNLINKED event. Not linked: nothing changes. Returns the incident
+    /// `id` names.
+    async fn unlink_related_incidents(
+        &self,
+        ctx: &Context<'_>,
+        input: RelatedIncidentsInput,
+    ) -> Result<IncidentObject> {
+        let (target, related) = related_refs(&input)?;
+        let incident = services(ctx)?
+            .unlink_related(viewer(ctx)?, target, related)
+            .await
+            .gql(ctx)?;
+        Ok(IncidentObject(incident))
+    }
+}
+
+fn related_refs(input: &RelatedIncidentsInput) -> Result<(IncidentRef, IncidentRef)> {
+    let target = incident_ref(&input.id).map_err(bad_input)?;
+    let related = incident_ref(&input.related_id).map_err(|e| field_error("relatedId", e))?;
+    Ok((target, related))
 }

@@ -75,7 +75,7 @@ impl IncidentQuery {
             .map(cursor::parse_incident)
             .transpose()
             .map_err(bad_input)?;
-        let filter = filter.unwrap_or_default().parse();
+        let filter = filter.unwrap_or_default().parse().map_err(bad_input)?;
         let order = ListOrder::from(order_by.unwrap_or_default());
         let page = services(ctx)?
             .list_incidents(viewer(ctx)?, &filter, order, after, first)

@@ -169,6 +169,14 @@ pub enum TimelineEventKind {
     ReviewStarted,
     /// The post-incident review was published (`after`: `reviewId`, `actionItems`).
     ReviewPublished,
+    /// Fields were edited (`updateIncident`): `before` and `after` hold only the changed
+    /// fields (`title`, `description`, `service`, `impactStartedAt`, `labels`, `publicTitle`).
+    IncidentEdited,
+    /// Linked to a related incident (`after`: `relatedId`, `related`), on both incidents.
+    RelatedIncidentLinked,
+    /// The link to a related incident was removed (`before`: `relatedId`, `related`), on both
+    /// incidents.
+    RelatedIncidentUnlinked,
 }
 
 /// A role on one incident.

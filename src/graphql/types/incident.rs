@@ -216,6 +216,30 @@ impl IncidentObject {
         }
     }
 
+    /// Incidents linked to this one as related (`linkRelatedIncidents`), oldest link first;
+    /// at most 20.
+    #[graphql(complexity = "crate::graphql::limits::list_complexity(Some(20), child_complexity)")]
+    async fn related(&self, ctx: &Context<'_>) -> Result<Vec<IncidentObject>> {
+        Loaders::of(ctx)?.related(ctx, self.0.id).await
+    }
+
+    /// Its labels, sorted (lowercase; `incidents(filter: {labels})` finds incidents by them).
+    async fn labels(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Loaders::of(ctx)?.labels(ctx, self.0.id).await
+    }
+
+    /// When the impact started, if before the report (`updateIncident`); null: at the report
+    /// (`createdAt`). MTTM and MTTR are measured from it.
+    async fn impact_started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.impact_started_at
+    }
+
+    /// The title the public status page shows instead of `title`; null: the page shows
+    /// `title`.
+    async fn public_title(&self) -> Option<&str> {
+        self.0.public_title.as_deref()
+    }
+
     /// Who reported it.
     async fn reporter(&self, ctx: &Context<'_>) -> Result<UserObject> {
         Loaders::of(ctx)?.user(ctx, &self.0.reporter_id).await

@@ -40,6 +40,8 @@ pub struct Model {
     pub acknowledged_at: Option<DateTimeUtc>,
     pub manager_assigned_at: Option<DateTimeUtc>,
     pub reopen_count: i32,
+    pub impact_started_at: Option<DateTimeUtc>,
+    pub public_title: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -84,6 +86,8 @@ impl FromSqliteRow for Model {
         "acknowledged_at",
         "manager_assigned_at",
         "reopen_count",
+        "impact_started_at",
+        "public_title",
     ];
 
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
@@ -121,6 +125,8 @@ impl FromSqliteRow for Model {
             acknowledged_at: timestamp_opt(row, 30)?,
             manager_assigned_at: timestamp_opt(row, 31)?,
             reopen_count: row.get(32)?,
+            impact_started_at: timestamp_opt(row, 33)?,
+            public_title: row.get(34)?,
         })
     }
 }

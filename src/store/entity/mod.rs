@@ -11,6 +11,8 @@ pub mod event_annotation;
 pub mod incident;
 pub mod incident_alert;
 pub mod incident_event;
+pub mod incident_label;
+pub mod incident_link;
 pub mod incident_role;
 pub mod incident_sla;
 pub mod incident_update;
