@@ -149,6 +149,9 @@ impl IncidentMutation {
     async fn update_incident(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The incident, its expected version, and the fields to change (only those given change)."
+        )]
         input: UpdateIncidentInput,
     ) -> Result<IncidentObject> {
         let target = incident_ref(&input.id).map_err(bad_input)?;
@@ -166,6 +169,7 @@ impl IncidentMutation {
     async fn link_related_incidents(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The incident and the one to link to it (both ways).")]
         input: RelatedIncidentsInput,
     ) -> Result<IncidentObject> {
         let (target, related) = related_refs(&input)?;
@@ -182,6 +186,7 @@ impl IncidentMutation {
     async fn unlink_related_incidents(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The incident and the one to unlink from it (both ways).")]
         input: RelatedIncidentsInput,
     ) -> Result<IncidentObject> {
         let (target, related) = related_refs(&input)?;
