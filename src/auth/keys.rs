@@ -12,7 +12,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 
 use super::jwks::RemoteKeys;
 use super::role_claims::RoleClaims;
-use super::token::VerifyKey;
+use super::verify_key::VerifyKey;
 use super::{Secret, TokenIssuer, TokenVerifier};
 use crate::config::Settings;
 

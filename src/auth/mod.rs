@@ -7,6 +7,7 @@ pub mod policy;
 pub mod role_claims;
 pub mod roles;
 pub mod token;
+pub mod verify_key;
 pub mod viewer;
 
 pub use crate::domain::secret::Secret;

@@ -8,11 +8,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, Validation};
 use serde_json::{Map, Value};
 
 use super::jwks::RemoteKeys;
 use super::role_claims::RoleClaims;
+pub use super::verify_key::VerifyKey;
 use super::{Secret, Viewer};
 use crate::domain::ids::UserId;
 
@@ -27,13 +28,6 @@ pub enum AuthError {
     Expired,
     #[error("the token is not valid: {0}")]
     Invalid(&'static str),
-}
-
-#[derive(Clone)]
-pub struct VerifyKey {
-    pub algorithm: Algorithm,
-    pub kid: Option<String>,
-    pub key: DecodingKey,
 }
 
 #[derive(Clone)]
@@ -344,7 +338,7 @@ mod tests {
             vec![VerifyKey {
                 algorithm: Algorithm::HS256,
                 kid: None,
-                key: DecodingKey::from_secret(secret.as_bytes()),
+                key: jsonwebtoken::DecodingKey::from_secret(secret.as_bytes()),
             }],
             None,
             None,

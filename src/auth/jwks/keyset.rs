@@ -7,7 +7,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, P
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
 
-use crate::auth::token::VerifyKey;
+use crate::auth::verify_key::VerifyKey;
 
 /// More keys than any provider publishes; a longer set is read this far.
 pub const MAX_KEYS: usize = 100;

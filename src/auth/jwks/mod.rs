@@ -21,7 +21,7 @@ use url::Url;
 pub use discovery::document_url;
 use fetch::{FetchError, Fetcher};
 
-use super::token::VerifyKey;
+use crate::auth::verify_key::VerifyKey;
 use crate::config::{AuthSettings, provider_url};
 
 pub const MIN_LIFETIME: Duration = Duration::from_secs(5 * 60);
